@@ -1,0 +1,110 @@
+"""The public functions: ask, ask_stream, articles and indexing, over a shared default engine."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+
+from assistant.config import Settings, default_settings
+from assistant.engine import Engine
+from assistant.models import Answer
+from assistant.rewrite import Message
+from index.build import BuildReport, build_index
+from index.models import Article
+from index.store import IndexStore
+
+_engines: dict[tuple[str, str | None, int], Engine] = {}
+_lock = threading.Lock()
+
+
+def open_store(settings: Settings | None = None) -> IndexStore:
+    """Open the index store named by the settings (local directory or Chroma server)."""
+    from index.embedding import MiniLMEmbedder
+
+    settings = settings or default_settings()
+    return IndexStore(
+        settings.index_dir,
+        MiniLMEmbedder(),
+        chroma_host=settings.chroma_host,
+        chroma_port=settings.chroma_port,
+    )
+
+
+def get_engine(settings: Settings | None = None, build_if_missing: bool = True) -> Engine:
+    """Return the engine for these settings, opening the index once (and building it if empty)."""
+    settings = settings or default_settings()
+    key = (str(settings.index_dir), settings.chroma_host, settings.chroma_port)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None or engine.settings is not settings:
+            store = engine.store if engine is not None else open_store(settings)
+            engine = Engine(settings, store)
+            _engines[key] = engine
+    if build_if_missing and engine.store.is_empty():
+        index_paths(settings.corpus, settings=settings, store=engine.store)
+    return engine
+
+
+def index_paths(
+    paths: Sequence[Path],
+    settings: Settings | None = None,
+    store: IndexStore | None = None,
+    progress: bool | None = None,
+    on_progress=None,  # type: ignore[no-untyped-def]
+) -> BuildReport:
+    """Index articles from files or folders into the configured index (incremental)."""
+    settings = settings or default_settings()
+    if store is None:
+        store = get_engine(settings, build_if_missing=False).store
+    return build_index(store, [Path(p) for p in paths], progress=progress, on_progress=on_progress)
+
+
+def ask(
+    question: str,
+    history: Sequence[Message] | None = None,
+    *,
+    llm: str | None = None,
+    outlets: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    top_k: int | None = None,
+    settings: Settings | None = None,
+) -> Answer:
+    """Answer a question about the corpus with verified, attributed quotes (or decline)."""
+    return get_engine(settings).ask(
+        question, history, llm=llm, outlets=outlets, since=since, until=until, top_k=top_k
+    )
+
+
+def ask_stream(
+    question: str,
+    history: Sequence[Message] | None = None,
+    *,
+    llm: str | None = None,
+    outlets: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    top_k: int | None = None,
+    settings: Settings | None = None,
+) -> Iterator[str | Answer]:
+    """Yield answer text as it is produced, then the final verified Answer."""
+    return get_engine(settings).ask_stream(
+        question, history, llm=llm, outlets=outlets, since=since, until=until, top_k=top_k
+    )
+
+
+def list_articles(settings: Settings | None = None, with_text: bool = False) -> list[Article]:
+    """The articles in the index, ordered by source."""
+    return get_engine(settings).store.articles(with_text=with_text)
+
+
+def get_article(article_id: str, settings: Settings | None = None) -> Article | None:
+    """One article with its cleaned text, or None."""
+    return get_engine(settings).store.article(article_id)
+
+
+def chunk_counts(settings: Settings | None = None) -> dict[str, int]:
+    """Number of chunks per article id."""
+    return get_engine(settings).store.catalog.chunk_counts()

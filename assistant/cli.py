@@ -1,0 +1,193 @@
+"""The news-assistant command: index, articles, ask, chat and eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from assistant.config import ConfigError, Settings, load_settings
+
+
+def _date(value: str) -> date:
+    """Parse an ISO date for argparse, with a clear message."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="news-assistant",
+        description="Ask questions about news articles; every answer quotes its sources.",
+    )
+    parser.add_argument("--index-dir", type=Path, help="index directory (ASSISTANT_INDEX_DIR)")
+    parser.add_argument("--chroma-host", help="use a Chroma server (ASSISTANT_CHROMA_HOST)")
+    parser.add_argument("--chroma-port", type=int, help="Chroma server port (ASSISTANT_CHROMA_PORT)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", help="index articles from files or folders")
+    index.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
+    index.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    articles = commands.add_parser("articles", help="list the indexed articles")
+    articles.add_argument("--json", action="store_true", help="print JSON with the cleaned texts")
+
+    ask = commands.add_parser("ask", help="ask a question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    ask.add_argument("--llm", choices=["extractive", "local", "openai"], help="generator")
+    ask.add_argument("--outlet", action="append", default=[], help="only this outlet (repeatable)")
+    ask.add_argument("--since", type=_date, help="only articles published on or after (YYYY-MM-DD)")
+    ask.add_argument("--until", type=_date, help="only articles published on or before")
+    ask.add_argument("--top-k", type=int, help="number of chunks retrieved")
+
+    chat = commands.add_parser("chat", help="serve the chat UI in the browser")
+    chat.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    chat.add_argument("--port", type=int, default=7860)
+
+    evaluate = commands.add_parser("eval", help="run the gold-question eval")
+    from assistant.evaluation.cli import add_arguments
+
+    add_arguments(evaluate)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, overridden by command-line options."""
+    overrides = {
+        "index_dir": args.index_dir,
+        "chroma_host": args.chroma_host,
+        "chroma_port": args.chroma_port,
+        "llm": getattr(args, "llm", None),
+    }
+    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; friendly messages for known errors, exit status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+        return _run(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the edge: known errors become messages
+        if _is_user_error(exc):
+            print(f"news-assistant: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _is_user_error(exc: Exception) -> bool:
+    """Errors that are the user's to fix, shown as a message instead of a traceback."""
+    from assistant.engine import QuestionError
+    from assistant.generators.base import GenerationError
+    from index.build import IndexLockedError
+    from index.embedding import EmbeddingError
+    from index.store import IndexError_
+
+    return isinstance(
+        exc,
+        ConfigError | QuestionError | GenerationError | IndexLockedError | IndexError_
+        | EmbeddingError | FileNotFoundError,
+    )  # fmt: skip
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    """Dispatch to a subcommand."""
+    if args.command == "index":
+        return _index(args, settings)
+    if args.command == "articles":
+        return _articles(args, settings)
+    if args.command == "ask":
+        return _ask(args, settings)
+    if args.command == "chat":
+        from ui.app import serve
+
+        serve(settings, host=args.host, port=args.port)
+        return 0
+    from assistant.evaluation.cli import run
+
+    return run(args, settings)
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    """news-assistant index [PATH ...]"""
+    from assistant.api import index_paths
+
+    paths = args.paths or settings.corpus
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"No such file or folder: {', '.join(map(str, missing))}")
+    report = index_paths(paths, settings=settings, progress=False if args.no_progress else None)
+    for problem in report.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    for duplicate in report.duplicates:
+        print(f"duplicate {duplicate}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def _articles(args: argparse.Namespace, settings: Settings) -> int:
+    """news-assistant articles [--json]"""
+    from assistant.api import chunk_counts, list_articles
+
+    articles = list_articles(settings, with_text=args.json)
+    counts = chunk_counts(settings)
+    if args.json:
+        rows = [
+            {
+                "id": a.id,
+                "source": a.source,
+                "outlet": a.outlet,
+                "title": a.title,
+                "published": a.published.isoformat() if a.published else None,
+                "url": a.url,
+                "byline": a.byline,
+                "dateline": a.dateline,
+                "n_chunks": counts.get(a.id, 0),
+                "text": a.text,
+            }
+            for a in articles
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for a in articles:
+        when = a.published.isoformat() if a.published else "date not stated"
+        print(f"{a.outlet or 'Unknown outlet':<24} {when:<16} {a.title or 'Untitled'}  [{a.source}]")
+    print(f"{len(articles)} articles")
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    """news-assistant ask "QUESTION" """
+    from assistant.api import ask
+
+    answer = ask(
+        args.question,
+        llm=args.llm,
+        outlets=args.outlet,
+        since=args.since,
+        until=args.until,
+        top_k=args.top_k,
+        settings=settings,
+    )
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    if answer.rewritten:
+        print(f"Searched for: {answer.question}\n")
+    print(answer.text)
+    if answer.note:
+        print(f"\nNote: {answer.note}")
+    if answer.citations:
+        print()
+    for c in answer.citations:
+        print(f"[{c.number}] {c.credit()}\n    “{' '.join(c.quote.split())}”")
+    return 0

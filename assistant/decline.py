@@ -1,0 +1,81 @@
+"""Declining: questions the articles don't answer, and instructions aimed at the assistant."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.evidence import Quote
+from assistant.models import ArticleRef
+
+# Calibrated on eval_questions.yaml (answerable vs. must-decline): see `news-assistant eval
+# --calibrate`. A question is answered only when its best quote clears both bars.
+MIN_SCORE = 0.50
+MIN_COVERAGE = 0.55
+
+_INSTRUCTIONS = re.compile(
+    r"""(
+      \b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|prompt|rule|guideline|
+        polic|previous|above|earlier|system)
+    | \b(system|developer|hidden|initial)\s+(prompt|message|instruction)
+    | \byou\s+are\s+(now|no\s+longer)\b | \bact\s+as\b | \bpretend\s+(to\s+be|you)\b
+    | \b(jailbreak|DAN\b|do\s+anything\s+now)
+    | \b(reply|respond|answer|say|output|print|write)\s+(only\s+)?(with\s+)?["'“]?[A-Z]{4,}["'”]?\s*$
+    | \b(reply|respond|answer)\s+only\s+with\b
+    | \bfrom\s+now\s+on\b | \bnew\s+instructions?\b | \breveal\b.{0,30}\b(prompt|instruction)
+    | <\s*/?\s*(system|script|im_start|im_end)\b | \[/?(INST|SYS)\]
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def is_instruction(question: str) -> bool:
+    """True when a question tries to instruct the assistant rather than ask about the articles."""
+    return bool(_INSTRUCTIONS.search(question))
+
+
+def is_answerable(best: Quote | None, min_score: float = MIN_SCORE) -> bool:
+    """True when the best quote is strong enough to answer from."""
+    return (
+        best is not None
+        and best.answers_kind
+        and best.score >= min_score
+        and best.coverage >= MIN_COVERAGE
+    )
+
+
+def closest_articles(quotes: list[Quote], limit: int = 3) -> list[ArticleRef]:
+    """The articles nearest to a declined question, best first, one entry per article."""
+    refs: dict[str, ArticleRef] = {}
+    for quote in sorted(quotes, key=lambda q: -q.score):
+        if quote.article_id not in refs:
+            refs[quote.article_id] = ArticleRef(
+                article_id=quote.article_id,
+                outlet=quote.outlet,
+                title=quote.title,
+                published=quote.published,
+                source=quote.source,
+                url=quote.url,
+                score=round(quote.score, 4),
+            )
+    return list(refs.values())[:limit]
+
+
+def decline_text(question: str, closest: list[ArticleRef], instruction: bool = False) -> str:
+    """The message shown when the assistant declines."""
+    if instruction:
+        opening = (
+            "I can only answer questions about the articles, so I won't follow instructions "
+            "given in a question. The articles don't say anything that answers this."
+        )
+    else:
+        opening = f"The articles don't say. None of them answers “{_shorten(question)}”."
+    if not closest:
+        return opening
+    names = "; ".join(f"{ref.outlet or 'Unknown outlet'}, “{ref.title or 'Untitled'}”" for ref in closest)
+    return f"{opening} The closest articles are: {names}."
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    """Trim a long question for display."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

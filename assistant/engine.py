@@ -1,0 +1,320 @@
+"""The pipeline behind ask(): standalone question, retrieval, evidence, generation, verification."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from assistant.config import Settings
+from assistant.decline import (
+    closest_articles,
+    decline_text,
+    is_answerable,
+    is_instruction,
+)
+from assistant.evidence import (
+    Quote,
+    QuestionTerms,
+    SentenceEmbeddingCache,
+    candidate_quotes,
+    score_quotes,
+    select_quotes,
+)
+from assistant.generators import ExtractiveGenerator, GenerationError, Generator
+from assistant.models import Answer, ArticleRef, Citation
+from assistant.retrieval import HybridRetriever
+from assistant.rewrite import Message, standalone_question
+from assistant.text import STOPWORDS, content_terms, normalise
+from assistant.verify import verify_answer
+from index.store import IndexStore, SearchFilter
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as given (empty, too long); the message says what to do."""
+
+
+@dataclass
+class Request:
+    """One question with its options, checked and normalised."""
+
+    question: str
+    history: Sequence[Message]
+    llm: str
+    search_filter: SearchFilter
+    top_k: int
+
+
+class Engine:
+    """Answers questions over one index with verified, attributed quotes."""
+
+    def __init__(self, settings: Settings, store: IndexStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.retriever = HybridRetriever(store, top_k=settings.top_k)
+        self.sentences = SentenceEmbeddingCache(store.embedder)
+        self.extractive = ExtractiveGenerator()
+        self._generators: dict[str, Generator] = {"extractive": self.extractive}
+
+    # -- public ------------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Message] | None = None, **options: object) -> Answer:
+        """Answer a question; see ask_stream for the options."""
+        answer: Answer | None = None
+        for item in self.ask_stream(question, history, **options):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        *,
+        llm: str | None = None,
+        outlets: Sequence[str] | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield verified answer text as it is produced, then the final Answer."""
+        started = time.perf_counter()
+        request = self._request(question, history, llm, outlets, since, until, top_k)
+        standalone = standalone_question(request.question, request.history)
+        base = {
+            "question": standalone.question,
+            "original_question": request.question,
+            "rewritten": standalone.rewritten,
+            "generator": request.llm,
+        }
+        if is_instruction(standalone.focus):
+            answer = Answer(
+                text=decline_text(standalone.question, [], instruction=True), refused=True, **base
+            )
+            yield answer.text
+            yield self._timed(answer, started)
+            return
+        vector = self.store.embedder.embed_batch([standalone.question])[0]
+        chunks = self.retriever.retrieve(
+            standalone.question, request.search_filter, request.top_k, query_vector=vector
+        )
+        retrieved = _article_refs(chunks)
+        candidates = candidate_quotes(chunks)
+        outlets = self.store.outlets()
+        named = named_outlets(standalone.question, outlets)
+        terms = QuestionTerms.of(
+            standalone.question,
+            standalone.focus,
+            vocabulary=self.store.vocabulary(),
+            outlet_terms=frozenset(t for o in named for t in content_terms(o)),
+        )
+        keys = [(q.article_id, q.start, q.end) for q in candidates]
+        vectors = self.sentences.vectors(keys, [q.text for q in candidates])
+        score_quotes(candidates, terms, vector, vectors)
+        quotes = select_quotes(candidates, self.settings.max_quotes, named_outlets=tuple(named))
+        if not quotes or not is_answerable(quotes[0], self._threshold()):
+            closest = closest_articles(candidates)
+            answer = Answer(
+                text=decline_text(standalone.question, closest),
+                refused=True,
+                closest=closest,
+                retrieved=retrieved,
+                **base,
+            )
+            yield answer.text
+            yield self._timed(answer, started)
+            return
+        yield from self._answer(request, standalone.question, quotes, retrieved, base, started)
+
+    # -- steps -------------------------------------------------------------------------------
+    def _request(
+        self,
+        question: str,
+        history: Sequence[Message] | None,
+        llm: str | None,
+        outlets: Sequence[str] | None,
+        since: date | None,
+        until: date | None,
+        top_k: int | None,
+    ) -> Request:
+        """Check a question and its options, with messages that say what to do."""
+        if not isinstance(question, str):
+            raise QuestionError("The question must be text.")
+        cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
+        cleaned = normalise(cleaned)
+        if not cleaned:
+            raise QuestionError("The question is empty: type a question about the articles.")
+        limit = self.settings.max_question_chars
+        if len(cleaned) > limit:
+            raise QuestionError(
+                f"The question is {len(cleaned):,} characters long; the limit is {limit:,}. "
+                "Ask something shorter (ASSISTANT_MAX_QUESTION_CHARS raises the limit)."
+            )
+        name = (llm or self.settings.llm).strip().lower()
+        if name not in ("extractive", "local", "openai"):
+            raise QuestionError(f"Unknown generator {name!r}: use extractive, local or openai.")
+        if since and until and since > until:
+            raise QuestionError(f"The date range is empty: {since} is after {until}.")
+        return Request(
+            question=cleaned,
+            history=list(history or []),
+            llm=name,
+            search_filter=SearchFilter(tuple(o for o in outlets or () if o), since, until),
+            top_k=top_k or self.settings.top_k,
+        )
+
+    def _threshold(self) -> float:
+        """The decline threshold: the calibrated one unless a setting overrides it."""
+        from assistant.decline import MIN_SCORE
+
+        return self.settings.min_evidence or MIN_SCORE
+
+    def _answer(
+        self,
+        request: Request,
+        question: str,
+        quotes: list[Quote],
+        retrieved: list[ArticleRef],
+        base: dict[str, object],
+        started: float,
+    ) -> Iterator[str | Answer]:
+        """Generate over the quotes, verify, and fall back to the extractive answer if needed."""
+        articles = {aid: a.text for aid, a in self.store.catalog.get_articles(
+            {q.article_id for q in quotes}).items()}  # fmt: skip
+        note = None
+        fallback = False
+        removed: list[str] = []
+        emitted = ""
+        verified = None
+        try:
+            generator = self.generator(request.llm)
+            raw = ""
+            for piece in generator.stream(question, quotes):
+                raw += piece
+                done = closed_prefix(raw)
+                if len(done) > len(emitted):
+                    partial = verify_answer(done, quotes, articles).text
+                    if partial.startswith(emitted) and len(partial) > len(emitted):
+                        yield partial[len(emitted) :]
+                        emitted = partial
+            verified = verify_answer(raw, quotes, articles)
+            removed = verified.removed
+            if not verified.used:
+                verified = None
+                note = "The model's answer could not be verified against the quotes; showing the quotes."
+        except GenerationError as exc:
+            note = f"The {request.llm} generator failed ({exc}); showing the quotes instead."
+        if verified is None:
+            fallback = request.llm != "extractive"
+            verified = verify_answer("".join(self.extractive.stream(question, quotes)), quotes, articles)
+        if verified.text.startswith(emitted):
+            rest = verified.text[len(emitted) :]
+        else:
+            rest = "\n\n" + verified.text
+        if rest:
+            yield rest
+        text = verified.text
+        citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
+        answer = Answer(
+            text=text,
+            citations=citations,
+            retrieved=retrieved,
+            fallback=fallback,
+            note=note,
+            removed=removed,
+            refused=not citations,
+            **base,  # type: ignore[arg-type]
+        )
+        yield self._timed(answer, started)
+
+    def generator(self, name: str) -> Generator:
+        """Return (creating once) the generator with this name."""
+        if name not in self._generators:
+            if name == "local":
+                from assistant.generators.local import LocalGenerator
+
+                self._generators[name] = LocalGenerator(
+                    self.settings.model_path(),
+                    threads=self.settings.llm_threads,
+                    max_tokens=self.settings.llm_max_tokens,
+                )
+            elif name == "openai":
+                from assistant.generators.openai_compat import OpenAICompatibleGenerator
+
+                if not self.settings.openai_base_url:
+                    raise GenerationError("ASSISTANT_OPENAI_BASE_URL is not set")
+                self._generators[name] = OpenAICompatibleGenerator(
+                    self.settings.openai_base_url,
+                    self.settings.openai_model,
+                    self.settings.openai_api_key,
+                    timeout=self.settings.openai_timeout,
+                    retries=self.settings.openai_retries,
+                )
+        return self._generators[name]
+
+    @staticmethod
+    def _timed(answer: Answer, started: float) -> Answer:
+        """Stamp the latency on an answer."""
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+
+def closed_prefix(text: str) -> str:
+    """The part of streamed text up to its last run of [n] markers that is followed by more text."""
+    last = 0
+    for match in re.finditer(r"(?:\s*\[\d+\])+[.!?]?(?=\s*[^\s\[])", text):
+        last = match.end()
+    return text[:last]
+
+
+def named_outlets(question: str, outlets: list[str]) -> list[str]:
+    """Outlets a question names: in full, by their first word, or by a bracketed agency."""
+    lowered = f" {normalise(question).casefold()} "
+    named = []
+    for outlet in outlets:
+        full = outlet.casefold()
+        first = full.split()[0]
+        aliases = {full, full.split(" (")[0], *re.findall(r"\(([^)]+)\)", full)}
+        if len(first) >= 4 and first not in STOPWORDS:
+            aliases.add(first)
+        if any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", lowered) for a in aliases if len(a) > 2):
+            named.append(outlet)
+    return named
+
+
+def _citation(number: int, quote: Quote) -> Citation:
+    """A numbered citation from a verified quote."""
+    return Citation(
+        number=number,
+        outlet=quote.outlet,
+        title=quote.title,
+        published=quote.published,
+        quote=quote.text,
+        source=quote.source,
+        url=quote.url,
+        start=quote.start,
+        end=quote.end,
+        article_id=quote.article_id,
+    )
+
+
+def _article_refs(chunks: list) -> list[ArticleRef]:  # type: ignore[type-arg]
+    """Retrieved articles in rank order, one entry each."""
+    refs: dict[str, ArticleRef] = {}
+    for item in chunks:
+        chunk = item.chunk
+        refs.setdefault(
+            chunk.article_id,
+            ArticleRef(
+                article_id=chunk.article_id,
+                outlet=chunk.outlet,
+                title=chunk.title,
+                published=chunk.published,
+                source=chunk.source,
+                url=chunk.url,
+                score=round(item.score, 5),
+            ),
+        )
+    return list(refs.values())

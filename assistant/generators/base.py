@@ -1,0 +1,22 @@
+"""The generator interface: one method that streams answer text over numbered quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from assistant.evidence import Quote
+
+
+class GenerationError(RuntimeError):
+    """A generator could not produce text (model missing, endpoint down, timeout, garbage)."""
+
+
+class Generator(Protocol):
+    """Writes an answer citing the quotes as [1], [2], ... ; the caller verifies every word."""
+
+    name: str
+
+    def stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
+        """Yield pieces of answer text as they are produced."""
+        ...

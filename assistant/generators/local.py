@@ -1,0 +1,64 @@
+"""The local generator: a GGUF model through llama-cpp-python (default: bundled Gemma 3 270M)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.evidence import Quote
+from assistant.generators.base import GenerationError
+from assistant.prompts import render_answer_prompt
+
+STOP = ["\n\n", "\nQuestion:", "Quotes:", "\n["]
+
+
+class LocalGenerator:
+    """Few-shot completion over numbered quotes with a small local model, loaded once."""
+
+    name = "local"
+
+    def __init__(self, model_path: Path, threads: int = 2, max_tokens: int = 80) -> None:
+        self.model_path = model_path
+        self.threads = threads
+        self.max_tokens = max_tokens
+        self._llm: Any = None
+        self._lock = threading.Lock()
+
+    def _model(self) -> Any:
+        """Load the model on first use."""
+        if self._llm is None:
+            if not self.model_path.is_file():
+                raise GenerationError(
+                    f"Model file {self.model_path} not found: set ASSISTANT_LLM_MODEL_PATH to a .gguf file."
+                )
+            from llama_cpp import Llama
+
+            try:
+                self._llm = Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=2048,
+                    n_threads=self.threads,
+                    n_batch=512,
+                    verbose=False,
+                )
+            except Exception as exc:  # noqa: BLE001 - surfaced as one clear error
+                raise GenerationError(f"Could not load {self.model_path}: {exc}") from exc
+        return self._llm
+
+    def stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
+        """Yield completion text, one token at a time (one request at a time per model)."""
+        _, prompt = render_answer_prompt(question, quotes)
+        with self._lock:
+            llm = self._model()
+            for part in llm.create_completion(
+                prompt,
+                max_tokens=self.max_tokens,
+                temperature=0.0,
+                top_k=1,
+                repeat_penalty=1.1,
+                stop=STOP,
+                stream=True,
+            ):
+                yield part["choices"][0]["text"]

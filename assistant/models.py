@@ -1,0 +1,60 @@
+"""The public answer contract: Answer, Citation and the article references they carry."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+GeneratorName = Literal["extractive", "local", "openai"]
+
+
+class Citation(BaseModel):
+    """A verbatim quote credited to the outlet, headline and date of the article it came from."""
+
+    number: int
+    outlet: str | None = None
+    title: str | None = None
+    published: date | None = None
+    quote: str
+    source: str
+    url: str | None = None
+    start: int
+    end: int
+    article_id: str = ""
+
+    def credit(self) -> str:
+        """Return 'Outlet · 28 Dec 2016 · Headline' for display."""
+        when = self.published.strftime("%-d %b %Y") if self.published else "date not stated"
+        return f"{self.outlet or 'Unknown outlet'} · {when} · {self.title or 'Untitled'}"
+
+
+class ArticleRef(BaseModel):
+    """A pointer to an article: enough to name it to a user and to find it again."""
+
+    article_id: str
+    outlet: str | None = None
+    title: str | None = None
+    published: date | None = None
+    source: str = ""
+    url: str | None = None
+    score: float = 0.0
+
+
+class Answer(BaseModel):
+    """What ask() returns: answer text with [n] markers, its checked citations, and how it was made."""
+
+    text: str
+    refused: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    question: str = Field(description="the standalone question actually searched")
+    original_question: str = ""
+    rewritten: bool = False
+    generator: str = "extractive"
+    fallback: bool = False
+    note: str | None = None
+    closest: list[ArticleRef] = Field(default_factory=list)
+    retrieved: list[ArticleRef] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list, description="generated content that failed verification")
+    latency_ms: float = 0.0

@@ -1,0 +1,145 @@
+"""Verification: every quote verbatim, every [n] real, every sentence supported, or it goes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from assistant.evidence import Quote
+from assistant.text import content_terms, contains_verbatim, normalise, numbers
+from index.sentences import split_sentences
+
+MIN_SUPPORT = 0.6
+_MARKERS = re.compile(r"(?:\s*\[\d+\])+[.!?]?")
+_MARKER = re.compile(r"\[(\d+)\]")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\(\s*[^)\s]+[^)]*\)")
+_URL = re.compile(r"\b(?:https?|ftp|data|javascript):[^\s)\]]+", re.I)
+_TAG = re.compile(r"<[^>]{0,500}>")
+_QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
+_ATTRIBUTION = set(
+    content_terms(
+        "according reported report reports says said stated states added noted told quoted "
+        "outlet article news agency date stated January February March April May June July "
+        "August September October November December"
+    )
+)
+
+
+@dataclass
+class Verified:
+    """The checked answer: surviving text (renumbered), the quotes it cites, what was removed."""
+
+    text: str
+    used: list[int] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def sanitise(text: str) -> str:
+    """Remove markup a model might emit: images, links, URLs and HTML tags (kept as plain text)."""
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _URL.sub("", text)
+    return _TAG.sub("", text)
+
+
+def quote_is_verbatim(quote: Quote, article_text: str | None) -> bool:
+    """True when the quote stands in its article, at its offsets or anywhere after normalising."""
+    if not article_text:
+        return False
+    return article_text[quote.start : quote.end] == quote.text or contains_verbatim(
+        article_text, quote.text
+    )
+
+
+def verify_answer(text: str, quotes: list[Quote], articles: Mapping[str, str]) -> Verified:
+    """Keep only cited, supported sentences whose quotes are verbatim; renumber their markers."""
+    good = {
+        number
+        for number, quote in enumerate(quotes, start=1)
+        if quote_is_verbatim(quote, articles.get(quote.article_id))
+    }
+    removed: list[str] = []
+    kept: list[str] = []
+    for segment, cited in _segments(sanitise(text)):
+        valid = [n for n in cited if n in good]
+        body = _MARKER.sub("", segment).strip()
+        if not body:
+            continue
+        if not valid:
+            removed.append(body)
+            continue
+        supported = [s for s in _sentences(body) if _supported(s, [quotes[n - 1] for n in valid], quotes)]
+        dropped = [s for s in _sentences(body) if s not in supported]
+        removed.extend(dropped)
+        if supported:
+            markers = "".join(f"[{n}]" for n in dict.fromkeys(valid))
+            kept.append(_join(supported, markers))
+    return _renumber(kept, removed)
+
+
+def _segments(text: str) -> list[tuple[str, list[int]]]:
+    """Split text after each run of [n] markers: (segment text, the numbers it cites)."""
+    segments: list[tuple[str, list[int]]] = []
+    position = 0
+    for match in _MARKERS.finditer(text):
+        segment = text[position : match.end()]
+        segments.append((segment, [int(n) for n in _MARKER.findall(match.group())]))
+        position = match.end()
+    tail = text[position:]
+    if tail.strip():
+        segments.append((tail, []))
+    return segments
+
+
+def _sentences(body: str) -> list[str]:
+    """Sentences of a segment."""
+    return [body[start:end] for start, end in split_sentences(body)]
+
+
+def _supported(sentence: str, cited: list[Quote], all_quotes: list[Quote]) -> bool:
+    """True when the cited quotes back the sentence: its quotes, numbers, outlets and terms."""
+    evidence = " ".join(q.text for q in cited)
+    for quoted in _QUOTED.findall(sentence):
+        if not any(contains_verbatim(q.text, quoted) for q in cited):
+            return False
+    allowed_numbers = numbers(evidence) | {
+        str(part) for q in cited if q.published for part in (q.published.day, q.published.year)
+    }
+    if not numbers(sentence) <= allowed_numbers:
+        return False
+    cited_outlets = {q.outlet for q in cited}
+    for quote in all_quotes:
+        outlet = quote.outlet
+        if outlet and outlet not in cited_outlets and normalise(outlet).casefold() in normalise(
+            sentence
+        ).casefold():
+            return False
+    attribution = set(_ATTRIBUTION)
+    for quote in cited:
+        attribution |= set(content_terms(f"{quote.outlet or ''} {quote.title or ''}"))
+    terms = [t for t in content_terms(sentence) if t not in _ATTRIBUTION]
+    if not terms:
+        return False
+    present = set(content_terms(evidence)) | attribution
+    return sum(t in present for t in terms) / len(terms) >= MIN_SUPPORT
+
+
+def _join(sentences: list[str], markers: str) -> str:
+    """Re-attach markers to the last kept sentence of a segment, before its final stop."""
+    text = " ".join(s.strip() for s in sentences)
+    stop = ""
+    if text and text[-1] in ".!?" and not text.endswith(("”", '"')):
+        text, stop = text[:-1], text[-1]
+    return f"{text} {markers}{stop}"
+
+
+def _renumber(kept: list[str], removed: list[str]) -> Verified:
+    """Number the cited quotes 1, 2, ... in order of first use."""
+    order: dict[int, int] = {}
+    for segment in kept:
+        for number in _MARKER.findall(segment):
+            order.setdefault(int(number), len(order) + 1)
+    renumbered = [_MARKER.sub(lambda m: f"[{order[int(m.group(1))]}]", s) for s in kept]
+    return Verified(text="\n\n".join(renumbered), used=list(order), removed=removed)

@@ -1,0 +1,183 @@
+"""Incremental, crash-safe index builds: embed only what is new, commit a generation at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from index.chunking import chunk_article
+from index.lexical import LexicalIndex
+from index.loaders import load_paths
+from index.models import Article, Problem
+from index.store import IndexStore
+
+LOCK_FILE = "build.lock"
+ARTICLES_PER_BATCH = 32
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class IndexLockedError(RuntimeError):
+    """Another process is writing to the same index."""
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts, problems and timings."""
+
+    found: int = 0
+    added: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    generation: int = 0
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list)
+    duplicates: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for people: what changed and how long it took."""
+        return (
+            f"Indexed {self.found} articles: {self.added} new, {self.removed} removed, "
+            f"{self.unchanged} unchanged; {self.chunks_embedded} chunks embedded in "
+            f"{self.seconds:.1f}s; {len(self.problems)} problems, "
+            f"{len(self.duplicates)} duplicates skipped."
+        )
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the one-writer-at-a-time lock of an index directory, or fail with a clear message."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / LOCK_FILE), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise IndexLockedError(
+            f"Another indexing run is writing to {index_dir}. Wait for it to finish "
+            "(the index stays usable meanwhile), then run this again."
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def build_index(
+    store: IndexStore,
+    paths: list[Path],
+    root: Path | None = None,
+    progress: bool | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> BuildReport:
+    """Bring the index in line with the articles under paths, embedding only what changed."""
+    started = time.perf_counter()
+    with writer_lock(store.index_dir):
+        loaded = load_paths(paths, root=root)
+        report = BuildReport(
+            found=len(loaded.articles), problems=loaded.problems, duplicates=loaded.duplicates
+        )
+        committed = store.catalog.generation()
+        target = committed + 1
+        known = store.catalog.known_ids()
+        to_add = [a for a in loaded.articles if a.id not in known]
+        wanted = {a.id for a in loaded.articles}
+        scopes = [_scope(p, root) for p in paths]
+        to_remove = [
+            aid for aid, src in known.items() if aid not in wanted and _in_scope(src, scopes)
+        ]
+        report.unchanged = len(loaded.articles) - len(to_add)
+        _embed_and_store(store, to_add, target, report, progress, on_progress)
+        store.catalog.mark_removed(to_remove, target)
+        report.removed = len(to_remove)
+        if store.catalog.pending(committed) or store.catalog.meta("lexical_dir") is None:
+            _commit(store, target)
+            report.generation = target
+        else:
+            report.generation = committed
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _embed_and_store(
+    store: IndexStore,
+    articles: list[Article],
+    generation: int,
+    report: BuildReport,
+    progress: bool | None,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Chunk, embed and store new articles batch by batch, recording each batch in the catalog."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(
+        total=len(articles), unit="article", desc="Indexing", disable=not show or not articles
+    )
+    try:
+        for offset in range(0, len(articles), ARTICLES_PER_BATCH):
+            batch = articles[offset : offset + ARTICLES_PER_BATCH]
+            chunked = [(article, chunk_article(article)) for article in batch]
+            chunks = [c for _, article_chunks in chunked for c in article_chunks]
+            vectors = store.embedder.embed_batch([c.text for c in chunks])
+            store.upsert_chunks(chunks, vectors)
+            store.catalog.add(chunked, generation)
+            report.added += len(batch)
+            report.chunks_embedded += len(chunks)
+            bar.update(len(batch))
+            bar.set_postfix(chunks=report.chunks_embedded)
+            if on_progress is not None:
+                on_progress(report.added, len(articles))
+    finally:
+        bar.close()
+
+
+def _commit(store: IndexStore, generation: int) -> None:
+    """Build the BM25 index for a generation, make it visible atomically, then clean up."""
+    rows = store.catalog.chunk_rows(generation)
+    texts_by_article = store.catalog.get_articles({row[1] for row in rows})
+    texts = [texts_by_article[aid].text[start:end] for _, aid, start, end in rows]
+    lexical = LexicalIndex.build(texts, [r[0] for r in rows], [r[1] for r in rows])
+    lexical_dir = f"bm25/gen-{generation}"
+    lexical.save(store.index_dir / lexical_dir)
+    _fsync_tree(store.index_dir / lexical_dir)
+    store.catalog.commit_generation(generation, lexical_dir=lexical_dir)
+    store.delete_chunks(store.catalog.purge_removed(generation))
+    for old in (store.index_dir / "bm25").iterdir():
+        if old.name != f"gen-{generation}":
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_tree(directory: Path) -> None:
+    """Flush every file of a directory to disk before the generation that names it commits."""
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _scope(path: Path, root: Path | None) -> str:
+    """The source prefix covered by a path given to a build."""
+    base = root or Path.cwd()
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _in_scope(source: str, scopes: list[str]) -> bool:
+    """True when an article's source lies in one of the paths a build was given."""
+    file_part = source.split("#", 1)[0]
+    return any(
+        scope in (".", "") or file_part == scope or file_part.startswith(scope.rstrip("/") + "/")
+        for scope in scopes
+    )

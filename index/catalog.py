@@ -1,0 +1,229 @@
+"""The catalog: a transactional SQLite record of which articles and chunks the index holds.
+
+Every article row carries the generation that added it and, once dropped, the generation that
+removed it. Readers see only the last committed generation, so a build killed at any point leaves
+the previous index intact, and the next build picks up the rows it already wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from index.models import Article, Chunk
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, outlet TEXT, title TEXT, published TEXT,
+    dateline TEXT, byline TEXT, url TEXT, text TEXT NOT NULL, captions TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL, added_gen INTEGER NOT NULL, removed_gen INTEGER
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
+"""
+
+_VISIBLE = "added_gen <= :gen AND (removed_gen IS NULL OR removed_gen > :gen)"
+_ARTICLE_COLUMNS = (
+    "id, source, outlet, title, published, dateline, byline, url, text, captions, n_chunks"
+)
+
+
+class Catalog:
+    """SQLite catalog of articles and chunks, safe to read from several threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        with self._transaction() as db:
+            db.executescript(_SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        """Return this thread's connection, opening it on first use."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block in one transaction: all of it is stored, or none of it."""
+        db = self._connection()
+        with db:
+            yield db
+
+    # -- generations -------------------------------------------------------------------------
+    def generation(self) -> int:
+        """Return the last committed generation (0 for an empty index)."""
+        row = self._connection().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def meta(self, key: str) -> str | None:
+        """Return a stored metadata value, or None."""
+        row = self._connection().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def commit_generation(self, generation: int, **meta: str) -> None:
+        """Make a generation (and the metadata that goes with it) visible to readers, atomically."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation),)
+            )
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
+
+    # -- writing -----------------------------------------------------------------------------
+    def add(self, items: Iterable[tuple[Article, list[Chunk]]], generation: int) -> None:
+        """Record articles and their chunks as added in a (not yet committed) generation."""
+        with self._transaction() as db:
+            for article, chunks in items:
+                db.execute(
+                    f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, added_gen, removed_gen)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
+                    (
+                        article.id, article.source, article.outlet, article.title,
+                        article.published.isoformat() if article.published else None,
+                        article.dateline, article.byline, article.url, article.text,
+                        json.dumps(article.captions), len(chunks), generation,
+                    ),
+                )  # fmt: skip
+                db.execute("DELETE FROM chunks WHERE article_id=?", (article.id,))
+                db.executemany(
+                    'INSERT OR REPLACE INTO chunks (id, article_id, idx, start, "end")'
+                    " VALUES (?,?,?,?,?)",
+                    [(c.id, article.id, i, c.start, c.end) for i, c in enumerate(chunks)],
+                )
+
+    def mark_removed(self, article_ids: Iterable[str], generation: int) -> None:
+        """Mark articles as removed from a (not yet committed) generation on."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE articles SET removed_gen=? WHERE id=? AND removed_gen IS NULL",
+                [(generation, article_id) for article_id in article_ids],
+            )
+
+    def purge_removed(self, generation: int) -> list[str]:
+        """Delete rows removed at or before a committed generation; return their chunk ids."""
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT c.id FROM chunks c JOIN articles a ON a.id=c.article_id"
+                " WHERE a.removed_gen IS NOT NULL AND a.removed_gen <= ?",
+                (generation,),
+            ).fetchall()
+            db.execute(
+                "DELETE FROM chunks WHERE article_id IN (SELECT id FROM articles"
+                " WHERE removed_gen IS NOT NULL AND removed_gen <= ?)",
+                (generation,),
+            )
+            db.execute(
+                "DELETE FROM articles WHERE removed_gen IS NOT NULL AND removed_gen <= ?",
+                (generation,),
+            )
+        return [row[0] for row in rows]
+
+    # -- reading -----------------------------------------------------------------------------
+    def known_ids(self) -> dict[str, str]:
+        """Return {article id: source} for every stored article not marked removed."""
+        rows = self._connection().execute(
+            "SELECT id, source FROM articles WHERE removed_gen IS NULL"
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def pending(self, generation: int) -> int:
+        """Count rows written after the given committed generation (a build that did not end)."""
+        row = self._connection().execute(
+            "SELECT COUNT(*) FROM articles WHERE added_gen > ? OR removed_gen > ?",
+            (generation, generation),
+        ).fetchone()
+        return int(row[0])
+
+    def visible_ids(self, generation: int | None = None) -> set[str]:
+        """Return the ids of the articles visible at a generation (default: the committed one)."""
+        gen = self.generation() if generation is None else generation
+        rows = self._connection().execute(f"SELECT id FROM articles WHERE {_VISIBLE}", {"gen": gen})
+        return {row[0] for row in rows}
+
+    def articles(self, generation: int | None = None, with_text: bool = True) -> list[Article]:
+        """Return the visible articles, ordered by source (text left empty unless with_text)."""
+        gen = self.generation() if generation is None else generation
+        columns = _ARTICLE_COLUMNS if with_text else _ARTICLE_COLUMNS.replace("text,", "'',")
+        rows = self._connection().execute(
+            f"SELECT {columns} FROM articles WHERE {_VISIBLE} ORDER BY source",
+            {"gen": gen},
+        )
+        return [_article(row) for row in rows]
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Return {article id: number of chunks}."""
+        rows = self._connection().execute("SELECT id, n_chunks FROM articles")
+        return {row[0]: int(row[1]) for row in rows}
+
+    def get_articles(self, article_ids: Iterable[str]) -> dict[str, Article]:
+        """Return the stored articles with the given ids."""
+        ids = list(dict.fromkeys(article_ids))
+        found: dict[str, Article] = {}
+        for offset in range(0, len(ids), 500):
+            batch = ids[offset : offset + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self._connection().execute(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", batch
+            )
+            found.update((row[0], _article(row)) for row in rows)
+        return found
+
+    def chunk_rows(self, generation: int | None = None) -> list[tuple[str, str, int, int]]:
+        """Return (chunk id, article id, start, end) of every visible chunk, in a stable order."""
+        gen = self.generation() if generation is None else generation
+        rows = self._connection().execute(
+            'SELECT c.id, c.article_id, c.start, c."end" FROM chunks c'
+            f" JOIN articles a ON a.id = c.article_id WHERE {_VISIBLE}"
+            " ORDER BY a.source, c.idx",
+            {"gen": gen},
+        )
+        return [(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
+
+    def chunk_spans(self, chunk_ids: Iterable[str]) -> list[tuple[str, str, int, int]]:
+        """Return (chunk id, article id, start, end) for the given chunk ids."""
+        ids = list(dict.fromkeys(chunk_ids))
+        spans: list[tuple[str, str, int, int]] = []
+        for offset in range(0, len(ids), 500):
+            batch = ids[offset : offset + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self._connection().execute(
+                f'SELECT id, article_id, start, "end" FROM chunks WHERE id IN ({marks})', batch
+            )
+            spans.extend((r[0], r[1], int(r[2]), int(r[3])) for r in rows)
+        return spans
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+def _article(row: tuple) -> Article:
+    """Turn a catalog row into an Article."""
+    return Article(
+        id=row[0],
+        source=row[1],
+        outlet=row[2],
+        title=row[3],
+        published=date.fromisoformat(row[4]) if row[4] else None,
+        dateline=row[5],
+        byline=row[6],
+        url=row[7],
+        text=row[8],
+        captions=json.loads(row[9]),
+    )

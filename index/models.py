@@ -1,0 +1,64 @@
+"""Data shapes shared by the loaders, the cleaner, the chunker and the store."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class Article(BaseModel):
+    """A cleaned news article with the metadata taken from the page itself."""
+
+    id: str = Field(description="content hash of the cleaned text (first 16 hex digits)")
+    source: str = Field(description="corpus-relative path (plus '#line' for JSON lines) or URL")
+    outlet: str | None = None
+    title: str | None = None
+    published: date | None = None
+    dateline: str | None = None
+    byline: str | None = None
+    url: str | None = None
+    text: str = Field(description="the cleaned article body; chunk offsets point into it")
+    captions: list[str] = Field(default_factory=list, description="photo captions, never quoted")
+
+    @staticmethod
+    def make_id(text: str) -> str:
+        """Return the content-hash id for a cleaned article text."""
+        normalised = " ".join(text.split()).casefold()
+        return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
+
+
+class Chunk(BaseModel):
+    """A few consecutive sentences of one article, with offsets into its cleaned text."""
+
+    id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    outlet: str | None = None
+    title: str | None = None
+    published: date | None = None
+    url: str | None = None
+    source: str = ""
+
+
+class Problem(BaseModel):
+    """A file or line that could not be loaded, with a message saying why."""
+
+    source: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.message}"
+
+
+class LoadReport(BaseModel):
+    """What loading a set of paths produced: articles, and the problems met on the way."""
+
+    articles: list[Article] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+    duplicates: list[Problem] = Field(default_factory=list)

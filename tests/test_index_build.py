@@ -1,0 +1,137 @@
+"""Incremental, crash-safe builds: nothing re-embedded, changes replaced, kills survived."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.build import IndexLockedError, build_index, writer_lock
+from index.store import IndexStore, SearchFilter
+from tests.conftest import ROOT, SEEDS
+
+
+def _store(directory: Path, embedder) -> IndexStore:  # type: ignore[no-untyped-def]
+    return IndexStore(directory, embedder)
+
+
+def _copy_seeds(target: Path) -> Path:
+    corpus = target / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    return corpus
+
+
+def test_build_then_rebuild_embeds_nothing(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    corpus = _copy_seeds(tmp_path)
+    store = _store(tmp_path / "index", fake_embedder)
+    first = build_index(store, [corpus], root=tmp_path, progress=False)
+    assert first.added == 5 and first.chunks_embedded > 5
+    second = build_index(store, [corpus], root=tmp_path, progress=False)
+    assert second.added == 0 and second.chunks_embedded == 0 and second.unchanged == 5
+    assert second.generation == first.generation
+    assert len(store.articles()) == 5
+
+
+def test_changed_article_replaced_and_removed_article_dropped(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    corpus = _copy_seeds(tmp_path)
+    store = _store(tmp_path / "index", fake_embedder)
+    build_index(store, [corpus], root=tmp_path, progress=False)
+    tass = corpus / "001_dc96f93586912206.txt"
+    tass.write_text(tass.read_text().replace("Wednesday", "Thursday"))
+    (corpus / "004_80a8fa572f98a536.txt").unlink()
+    report = build_index(store, [corpus], root=tmp_path, progress=False)
+    assert report.added == 1 and report.removed == 2
+    texts = {a.source: a.text for a in store.articles(with_text=True)}
+    assert len(texts) == 4
+    assert "Thursday" in texts["corpus/001_dc96f93586912206.txt"]
+    hits = store.lexical_search("Kerry harbinger truce", 5)
+    assert all(store.article_meta(h.article_id) is not None for h in hits)
+    assert not any("Kerry" in c.text for c in store.chunks([h.chunk_id for h in hits]).values())
+
+
+def test_search_filters_by_outlet_and_date(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    store = _store(tmp_path / "index", fake_embedder)
+    build_index(store, [SEEDS], root=ROOT, progress=False)
+    tass_only = store.allowed_articles(SearchFilter(outlets=("TASS",)))
+    assert tass_only is not None and len(tass_only) == 1
+    hits = store.lexical_search("Peskov Turkey", 10, tass_only)
+    assert hits and {h.article_id for h in hits} == tass_only
+    dated = store.allowed_articles(SearchFilter(since=date(2020, 1, 1)))
+    assert dated is not None and {store.article_meta(a).outlet for a in dated} == {"Devdiscourse (PTI)"}
+
+
+def test_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
+    with writer_lock(tmp_path), pytest.raises(IndexLockedError, match="Another indexing run"):
+        with writer_lock(tmp_path):
+            pass
+
+
+_SLOW_BUILD = """
+import sys, time
+sys.path.insert(0, {root!r})
+from tests.fakes import HashEmbedder
+from index.build import build_index
+from index.store import IndexStore
+
+class Slow(HashEmbedder):
+    def embed_batch(self, texts):
+        time.sleep({delay})
+        return super().embed_batch(texts)
+
+store = IndexStore({index!r}, Slow())
+build_index(store, [{corpus!r}], root={base!r}, progress=False)
+print("finished", flush=True)
+"""
+
+
+def _start_build(tmp_path: Path, corpus: Path, index: Path, delay: float) -> subprocess.Popen:  # type: ignore[type-arg]
+    script = _SLOW_BUILD.format(
+        root=str(ROOT), delay=delay, index=str(index), corpus=str(corpus), base=str(tmp_path)
+    )
+    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+
+
+@pytest.mark.integration
+def test_killed_build_leaves_previous_index_and_next_run_completes(
+    tmp_path: Path,
+    fake_embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    corpus = _copy_seeds(tmp_path)
+    index = tmp_path / "index"
+    store = _store(index, fake_embedder)
+    build_index(store, [corpus], root=tmp_path, progress=False)
+    before = {a.id for a in store.articles()}
+    extra = tmp_path / "corpus" / "extra.jsonl"
+    lines = [
+        '{"id": "x%d", "url": "https://example.com/%d", "outlet": "Example News", '
+        '"title": "Extra story %d", "published_at": "2021-05-0%d", "authors": [], '
+        '"body": "Story number %d says the harbour reopened after %d days of repairs. '
+        'Officials said traffic would return to normal within a week."}' % (i, i, i, 1 + i % 8, i, i)
+        for i in range(200)
+    ]
+    extra.write_text("\n".join(lines) + "\n")
+    for delay in (0.05, 0.3, 0.9):
+        process = _start_build(tmp_path, corpus, index, delay=0.15)
+        time.sleep(1.5 + delay)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        reopened = _store(index, fake_embedder)
+        assert {a.id for a in reopened.articles()} == before, "a killed build changed what readers see"
+        assert reopened.lexical_search("Peskov Astana", 3)
+        reopened.close()
+    finished = _store(index, fake_embedder)
+    report = build_index(finished, [corpus], root=tmp_path, progress=False)
+    assert report.generation > 0
+    assert len(finished.articles()) == 205
+    ids = finished.collection.get(include=[])["ids"]
+    assert len(ids) == len(set(ids))
+    rerun = build_index(finished, [corpus], root=tmp_path, progress=False)
+    assert rerun.chunks_embedded == 0

@@ -1,0 +1,91 @@
+"""Verification removes invented quotes, unknown [n] markers and unsupported sentences."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from assistant.evidence import Quote
+from assistant.verify import sanitise, verify_answer
+
+ARTICLE = (
+    "MOSCOW, December 28. /TASS/. Russia and Turkey are in constant contact on the possible talks "
+    "on the Syrian settlement in Kazakhstan’s capital Astana, Kremlin spokesman Dmitry Peskov told "
+    "reporters on Wednesday. The plan will be in force in all areas of Syria."
+)
+SENTENCE = ARTICLE[ARTICLE.index("Russia") : ARTICLE.index("Wednesday.") + len("Wednesday.")]
+
+
+def _quote() -> Quote:
+    start = ARTICLE.index(SENTENCE)
+    return Quote(
+        text=SENTENCE, article_id="a1", start=start, end=start + len(SENTENCE), outlet="TASS",
+        title="Kremlin says Russia in contact with Turkey", published=date(2016, 12, 28),
+        source="001.txt", url=None,
+    )  # fmt: skip
+
+
+def test_supported_sentence_survives() -> None:
+    text = "Russia and Turkey are in constant contact on possible talks in Astana, Peskov told reporters [1]."
+    result = verify_answer(text, [_quote()], {"a1": ARTICLE})
+    assert result.used == [1]
+    assert "Astana" in result.text and result.text.endswith("[1].")
+    assert result.removed == []
+
+
+def test_invented_quote_is_removed() -> None:
+    text = 'Peskov said "Russia will send troops to Astana tomorrow morning" [1].'
+    result = verify_answer(text, [_quote()], {"a1": ARTICLE})
+    assert result.used == [] and result.text == ""
+    assert result.removed
+
+
+def test_missing_citation_number_is_removed() -> None:
+    text = "Russia and Turkey are in constant contact on talks in Astana [3]."
+    result = verify_answer(text, [_quote()], {"a1": ARTICLE})
+    assert result.used == [] and "Astana" not in result.text
+
+
+def test_unsupported_sentence_is_removed_but_supported_one_kept() -> None:
+    text = (
+        "The Kremlin plans to annex northern Idlib next spring. "
+        "Russia and Turkey are in constant contact on talks in Astana [1]."
+    )
+    result = verify_answer(text, [_quote()], {"a1": ARTICLE})
+    assert "Idlib" not in result.text
+    assert "Astana" in result.text
+    assert any("Idlib" in r for r in result.removed)
+
+
+def test_uncited_sentence_is_removed() -> None:
+    text = "Russia and Turkey are in constant contact on talks in Astana [1]. Turkey will win the war."
+    result = verify_answer(text, [_quote()], {"a1": ARTICLE})
+    assert "win the war" not in result.text
+
+
+def test_wrong_number_and_wrong_outlet_are_removed() -> None:
+    other = _quote()
+    other.outlet = "Press TV"
+    text = "Russia and Turkey held 45 rounds of talks in Astana [1]. Press TV said they are in constant contact [1]."
+    result = verify_answer(text, [_quote(), other], {"a1": ARTICLE})
+    assert result.text == ""
+
+
+def test_quote_that_is_not_in_its_article_cannot_be_cited() -> None:
+    quote = _quote()
+    quote.text = "Russia and Turkey are at war."
+    result = verify_answer("Russia and Turkey are at war [1].", [quote], {"a1": ARTICLE})
+    assert result.used == []
+
+
+def test_markers_are_renumbered_in_order_of_use() -> None:
+    second = _quote()
+    text = "Peskov told reporters that Russia and Turkey are in constant contact [2]."
+    result = verify_answer(text, [_quote(), second], {"a1": ARTICLE})
+    assert result.used == [2] and "[1]" in result.text and "[2]" not in result.text
+
+
+def test_sanitise_strips_images_links_and_tags() -> None:
+    dirty = 'See ![x](http://canary.example/p.png) [here](http://evil.example) <img src=x onerror=alert(1)> ok'
+    clean = sanitise(dirty)
+    assert "canary" not in clean and "http" not in clean and "<img" not in clean
+    assert "here" in clean and "ok" in clean
