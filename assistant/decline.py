@@ -9,15 +9,16 @@ from assistant.models import ArticleRef
 
 # Calibrated on eval_questions.yaml (answerable vs. must-decline): see `news-assistant eval
 # --calibrate`. A question is answered only when its best quote clears both bars.
-MIN_SCORE = 0.50
-MIN_COVERAGE = 0.55
+MIN_SCORE = 0.45
+MIN_COVERAGE = 0.57
 
 _INSTRUCTIONS = re.compile(
     r"""(
       \b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|prompt|rule|guideline|
         polic|previous|above|earlier|system)
     | \b(system|developer|hidden|initial)\s+(prompt|message|instruction)
-    | \byou\s+are\s+(now|no\s+longer)\b | \bact\s+as\b | \bpretend\s+(to\s+be|you)\b
+    | \byou\s+are\s+(now|no\s+longer)\b | \bpretend\s+(to\s+be|you)\b
+    | \b(act|behave)\s+as\s+(if|though|my|an?\s+(ai|assistant|chatbot|model|unrestricted|evil))\b
     | \b(jailbreak|DAN\b|do\s+anything\s+now)
     | \b(reply|respond|answer|say|output|print|write)\s+(only\s+)?(with\s+)?["'“]?[A-Z]{4,}["'”]?\s*$
     | \b(reply|respond|answer)\s+only\s+with\b
@@ -36,10 +37,7 @@ def is_instruction(question: str) -> bool:
 def is_answerable(best: Quote | None, min_score: float = MIN_SCORE) -> bool:
     """True when the best quote is strong enough to answer from."""
     return (
-        best is not None
-        and best.answers_kind
-        and best.score >= min_score
-        and best.coverage >= MIN_COVERAGE
+        best is not None and best.answers_kind and best.score >= min_score and best.coverage >= MIN_COVERAGE
     )
 
 

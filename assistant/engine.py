@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
 from assistant.config import Settings
 from assistant.decline import (
     closest_articles,
@@ -17,7 +19,6 @@ from assistant.decline import (
 )
 from assistant.evidence import (
     Quote,
-    QuestionTerms,
     SentenceEmbeddingCache,
     candidate_quotes,
     score_quotes,
@@ -25,11 +26,14 @@ from assistant.evidence import (
 )
 from assistant.generators import ExtractiveGenerator, GenerationError, Generator
 from assistant.models import Answer, ArticleRef, Citation
-from assistant.retrieval import HybridRetriever
-from assistant.rewrite import Message, standalone_question
+from assistant.question import QuestionTerms
+from assistant.retrieval import HybridRetriever, RetrievedChunk
+from assistant.rewrite import Message, Standalone, standalone_question
 from assistant.text import STOPWORDS, content_terms, normalise
 from assistant.verify import verify_answer
 from index.store import IndexStore, SearchFilter
+
+PER_OUTLET_K = 3
 
 
 class QuestionError(ValueError):
@@ -97,13 +101,10 @@ class Engine:
             yield self._timed(answer, started)
             return
         vector = self.store.embedder.embed_batch([standalone.question])[0]
-        chunks = self.retriever.retrieve(
-            standalone.question, request.search_filter, request.top_k, query_vector=vector
-        )
+        named = named_outlets(standalone.question, self.store.outlets())
+        chunks = self._retrieve(standalone.question, vector, request, named)
         retrieved = _article_refs(chunks)
         candidates = candidate_quotes(chunks)
-        outlets = self.store.outlets()
-        named = named_outlets(standalone.question, outlets)
         terms = QuestionTerms.of(
             standalone.question,
             standalone.focus,
@@ -112,7 +113,7 @@ class Engine:
         )
         keys = [(q.article_id, q.start, q.end) for q in candidates]
         vectors = self.sentences.vectors(keys, [q.text for q in candidates])
-        score_quotes(candidates, terms, vector, vectors)
+        score_quotes(candidates, terms, self._scoring_vector(vector, standalone), vectors)
         quotes = select_quotes(candidates, self.settings.max_quotes, named_outlets=tuple(named))
         if not quotes or not is_answerable(quotes[0], self._threshold()):
             closest = closest_articles(candidates)
@@ -129,6 +130,30 @@ class Engine:
         yield from self._answer(request, standalone.question, quotes, retrieved, base, started)
 
     # -- steps -------------------------------------------------------------------------------
+    def _scoring_vector(self, vector: np.ndarray, standalone: Standalone) -> np.ndarray:
+        """For a follow-up, weigh its own words as much as the context it was rewritten with."""
+        if not standalone.rewritten:
+            return vector
+        mixed = vector + self.store.embedder.embed_batch([standalone.focus])[0]
+        return mixed / (np.linalg.norm(mixed) or 1.0)
+
+    def _retrieve(
+        self, question: str, vector: object, request: Request, named: list[str]
+    ) -> list[RetrievedChunk]:
+        """Hybrid retrieval, plus the best passages of each outlet the question names."""
+        chunks = self.retriever.retrieve(question, request.search_filter, request.top_k, query_vector=vector)
+        seen = {item.chunk.id for item in chunks}
+        wanted = request.search_filter
+        for outlet in named:
+            if wanted.outlets and outlet not in wanted.outlets:
+                continue
+            own = SearchFilter((outlet,), wanted.since, wanted.until)
+            for item in self.retriever.retrieve(question, own, PER_OUTLET_K, query_vector=vector):
+                if item.chunk.id not in seen:
+                    seen.add(item.chunk.id)
+                    chunks.append(item)
+        return chunks
+
     def _request(
         self,
         question: str,
@@ -195,11 +220,11 @@ class Engine:
                 raw += piece
                 done = closed_prefix(raw)
                 if len(done) > len(emitted):
-                    partial = verify_answer(done, quotes, articles).text
+                    partial = verify_answer(done, quotes, articles, attach=True).text
                     if partial.startswith(emitted) and len(partial) > len(emitted):
                         yield partial[len(emitted) :]
                         emitted = partial
-            verified = verify_answer(raw, quotes, articles)
+            verified = verify_answer(raw, quotes, articles, attach=True)
             removed = verified.removed
             if not verified.used:
                 verified = None
@@ -209,10 +234,8 @@ class Engine:
         if verified is None:
             fallback = request.llm != "extractive"
             verified = verify_answer("".join(self.extractive.stream(question, quotes)), quotes, articles)
-        if verified.text.startswith(emitted):
-            rest = verified.text[len(emitted) :]
-        else:
-            rest = "\n\n" + verified.text
+        fresh = verified.text.startswith(emitted)
+        rest = verified.text[len(emitted) :] if fresh else "\n\n" + verified.text
         if rest:
             yield rest
         text = verified.text
@@ -261,10 +284,13 @@ class Engine:
         return answer
 
 
+_CLOSED = re.compile(r"(?:\s*\[\d+\])+[.!?]?(?=\s*[^\s\[])|[.!?][\"”’)]?(?=\s+[A-Z\"“])")
+
+
 def closed_prefix(text: str) -> str:
-    """The part of streamed text up to its last run of [n] markers that is followed by more text."""
+    """Streamed text up to its last finished claim: a closed run of [n] markers or a sentence end."""
     last = 0
-    for match in re.finditer(r"(?:\s*\[\d+\])+[.!?]?(?=\s*[^\s\[])", text):
+    for match in _CLOSED.finditer(text):
         last = match.end()
     return text[:last]
 

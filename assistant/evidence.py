@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 import numpy as np
 
+from assistant.question import SPEECH, TIME_WORDS, QuestionTerms, answers_kind, prefers
 from assistant.retrieval import RetrievedChunk
 from assistant.text import content_terms, numbers, words
 from index.embedding import Embedder
 from index.sentences import split_sentences
 
 MIN_SENTENCE_CHARS = 30
+MAX_PAIR_CHARS = 480
 DENSE_WEIGHT = 0.55
 COVERAGE_WEIGHT = 0.45
-_SPEECH = re.compile(r"\b(said|says|told|stated|stressed|noted|added|announced|pointed out)\b", re.I)
-_NUMBER_WORDS = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
-    r"thousands?|millions?|billions?|half|several|first|second|third)\b",
-    re.I,
-)
-_PERSON_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+(?![\w-])")
-_TIME = re.compile(
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|midnight|\d{4}|week|month|year)\b",
-    re.I,
-)
+PAIR_PENALTY = 0.02
+CONTEXT_CREDIT = 0.5
+PREFERRED_FLOOR = 0.65
 
 
 @dataclass
@@ -44,105 +37,14 @@ class Quote:
     published: date | None
     source: str
     url: str | None
+    context: str = ""
+    sentences: int = 1
     score: float = 0.0
     dense: float = 0.0
     coverage: float = 0.0
     missing: list[str] = field(default_factory=list)
     answers_kind: bool = True
-
-
-@dataclass
-class QuestionTerms:
-    """The terms of a question: its own focus terms and, for follow-ups, terms from context."""
-
-    focus: list[str]
-    context: list[str]
-    names: list[str]
-    kind: str
-    question: str = ""
-
-    @classmethod
-    def of(
-        cls,
-        question: str,
-        focus_text: str | None = None,
-        vocabulary: frozenset[str] | None = None,
-        outlet_terms: frozenset[str] = frozenset(),
-    ) -> QuestionTerms:
-        """Analyse a (standalone) question; focus_text is the follow-up's own words, if any.
-
-        With the corpus vocabulary, misspelt terms are corrected to a known term one or two edits
-        away; outlet names in the question are attribution, not content to match.
-        """
-        focus_source = focus_text or question
-
-        def fix(terms: list[str]) -> list[str]:
-            fixed = [_correct(t, vocabulary) if vocabulary else t for t in terms]
-            return [t for t in dict.fromkeys(fixed) if t and t not in outlet_terms]
-
-        focus = fix(content_terms(focus_source))
-        context = [t for t in fix(content_terms(question)) if t not in focus]
-        names = [t for t in fix(_names(focus_source)) if t in focus]
-        return cls(focus, context, names, _kind(focus_source), question)
-
-
-def _correct(term: str, vocabulary: frozenset[str]) -> str:
-    """Return term if the corpus knows it, else a known term within 1 (or 2, if long) edits."""
-    if term in vocabulary or term.isdigit():
-        return term
-    if len(term) <= 3:
-        return ""
-    limit = 1 if len(term) < 7 else 2
-    best, best_distance = term, limit + 1
-    for known in vocabulary:
-        if abs(len(known) - len(term)) > limit or known[0] != term[0]:
-            continue
-        distance = _edit_distance(term, known, limit)
-        if distance < best_distance:
-            best, best_distance = known, distance
-    return best
-
-
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, giving up (limit + 1) once it exceeds limit."""
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
-def _names(text: str) -> list[str]:
-    """Capitalised words past the first, and numbers: things an answer must mention."""
-    tokens = re.findall(r"[A-Za-z][\w'’\-]*|\d[\d,.]*", text)
-    found = []
-    for index, token in enumerate(tokens):
-        if token[0].isdigit() or (index > 0 and token[0].isupper() and token.lower() not in _CAPS_OK):
-            found.extend(content_terms(token))
-    return list(dict.fromkeys(found))
-
-
-_CAPS_OK = {"i", "what", "who", "when", "where", "why", "how", "which", "did", "does", "according"}
-
-
-def _kind(question: str) -> str:
-    """A coarse question type: who-said, when, number or other."""
-    lowered = question.lower()
-    if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bhow long\b|\bwhat year\b", lowered):
-        return "number"
-    if re.search(r"\b(what|which) (is|was) the name\b|\bnamed?\b.*\bwho\b", lowered):
-        return "name"
-    if re.search(r"\bwhen\b|\b(what|which) (date|day|time|month)\b", lowered):
-        return "when"
-    if re.search(r"\bwho\b.*\b(said|say|says|told|called|stated)\b|\bwhat did .* (say|tell)\b", lowered):
-        return "who-said"
-    return "other"
+    preferred: bool = False
 
 
 class SentenceEmbeddingCache:
@@ -170,37 +72,33 @@ class SentenceEmbeddingCache:
 
 
 def candidate_quotes(chunks: list[RetrievedChunk]) -> list[Quote]:
-    """Split retrieved chunks into sentence-level quote candidates (short ones joined to the next)."""
+    """Quote candidates from retrieved chunks: each sentence, and each pair of neighbours."""
     quotes: list[Quote] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int, int]] = set()
     for item in chunks:
         chunk = item.chunk
-        spans = split_sentences(chunk.text)
-        index = 0
-        while index < len(spans):
-            start, end = spans[index]
-            if end - start < MIN_SENTENCE_CHARS and index + 1 < len(spans):
-                end = spans[index + 1][1]
-                index += 1
-            index += 1
-            text = chunk.text[start:end]
-            if end - start < MIN_SENTENCE_CHARS or "\n\n" in text:
-                continue
-            key = (chunk.article_id, chunk.start + start)
+        spans = [s for s in split_sentences(chunk.text) if s[1] - s[0] >= MIN_SENTENCE_CHARS]
+        windows = [(s, 1) for s in spans] + [
+            ((a[0], b[1]), 2) for a, b in pairwise(spans) if b[1] - a[0] <= MAX_PAIR_CHARS
+        ]
+        for (start, end), size in windows:
+            key = (chunk.article_id, chunk.start + start, chunk.start + end)
             if key in seen:
                 continue
             seen.add(key)
             quotes.append(
                 Quote(
-                    text=text,
+                    text=chunk.text[start:end],
                     article_id=chunk.article_id,
-                    start=chunk.start + start,
-                    end=chunk.start + end,
+                    start=key[1],
+                    end=key[2],
                     outlet=chunk.outlet,
                     title=chunk.title,
                     published=chunk.published,
                     source=chunk.source,
                     url=chunk.url,
+                    context=chunk.text,
+                    sentences=size,
                 )
             )
     return quotes
@@ -213,45 +111,61 @@ def score_quotes(
     if not quotes:
         return
     similarities = vectors @ np.asarray(question_vector, dtype=np.float32)
+    context_terms: dict[str, set[str]] = {}
     for quote, similarity in zip(quotes, similarities, strict=True):
-        present = set(content_terms(quote.text)) | set(content_terms(quote.title or ""))
+        present = set(content_terms(quote.text)) | _date_terms(quote.published)
+        if quote.context not in context_terms:
+            context_terms[quote.context] = set(content_terms(quote.context)) | set(
+                content_terms(quote.title or "")
+            )
+        nearby = context_terms[quote.context] | present
         quote.dense = float(similarity)
-        quote.coverage, quote.missing = _coverage(terms, present, quote.text)
+        quote.coverage, quote.missing = _coverage(terms, present, nearby, quote.text)
         quote.score = DENSE_WEIGHT * quote.dense + COVERAGE_WEIGHT * quote.coverage
         quote.score += _kind_bonus(terms.kind, quote.text)
-        quote.answers_kind = answers_kind(terms.kind, quote.text, terms.question)
+        quote.score -= PAIR_PENALTY * (quote.sentences - 1)
+        quote.answers_kind = answers_kind(terms, quote.text)
+        quote.preferred = prefers(terms, quote.text)
 
 
-def _coverage(terms: QuestionTerms, present: set[str], text: str) -> tuple[float, list[str]]:
-    """Weighted share of question terms found in a quote (focus terms count double)."""
+def _date_terms(published: date | None) -> set[str]:
+    """Terms of a publication date (day, month name, year): part of every quote's credit."""
+    if published is None:
+        return set()
+    return set(content_terms(published.strftime("%-d %B %Y")))
+
+
+def _coverage(
+    terms: QuestionTerms, present: set[str], nearby: set[str], text: str
+) -> tuple[float, list[str]]:
+    """Weighted share of question terms a quote covers.
+
+    Focus terms weigh 2 and names 3; found only in the surrounding passage they earn half. Terms
+    carried over from earlier turns weigh 1 and may be found anywhere in the passage.
+    """
     weights = {t: 2.0 for t in terms.focus} | {t: 1.0 for t in terms.context}
     for name in terms.names:
         weights[name] = 3.0
     if not weights:
         return 0.0, []
     text_numbers = numbers(text)
-    found = {t for t in weights if t in present or (t.isdigit() and t in text_numbers)}
-    missing = [t for t in weights if t not in found]
-    return sum(weights[t] for t in found) / sum(weights.values()), missing
-
-
-def answers_kind(kind: str, text: str, question: str) -> bool:
-    """True when a quote holds the kind of thing asked for: a number, a time, or a name."""
-    if kind == "number":
-        return bool(numbers(text)) or bool(_NUMBER_WORDS.search(text))
-    if kind == "when":
-        return bool(_TIME.search(text)) or bool(numbers(text))
-    if kind == "name":
-        asked = question.lower()
-        return any(name.lower() not in asked for name in _PERSON_NAME.findall(text))
-    return True
+    earned = 0.0
+    missing = []
+    for term, weight in weights.items():
+        if term in present or (term.isdigit() and term in text_numbers):
+            earned += weight
+        elif term in nearby:
+            earned += weight if term in terms.context else weight * CONTEXT_CREDIT
+        else:
+            missing.append(term)
+    return earned / sum(weights.values()), missing
 
 
 def _kind_bonus(kind: str, text: str) -> float:
     """A small nudge towards sentences of the kind the question asks for."""
-    if kind == "who-said" and _SPEECH.search(text):
+    if kind == "who-said" and SPEECH.search(text):
         return 0.04
-    if kind == "when" and _TIME.search(text):
+    if kind == "when" and TIME_WORDS.search(text):
         return 0.04
     if kind == "number" and any(w.isdigit() for w in words(text)):
         return 0.04
@@ -265,17 +179,29 @@ def select_quotes(
     named_outlets: tuple[str, ...] = (),
 ) -> list[Quote]:
     """Pick the best quotes: the top one, the best of each outlet the question names, then
-    near-best ones, preferring outlets not yet quoted."""
+    near-best ones, preferring outlets not yet quoted and never overlapping text."""
     ranked = sorted(quotes, key=lambda q: (-q.answers_kind, -q.score))
     if not ranked:
         return []
     best = ranked[0].score
+    favoured = [
+        q
+        for q in ranked
+        if q.preferred and q.answers_kind == ranked[0].answers_kind and q.score >= best * PREFERRED_FLOOR
+    ]
+    if favoured:
+        ranked.remove(favoured[0])
+        ranked.insert(0, favoured[0])
     chosen: list[Quote] = [ranked[0]]
     for outlet in named_outlets:
         if len(chosen) >= limit or any(q.outlet == outlet for q in chosen):
             continue
-        own = [q for q in ranked if q.outlet == outlet and q.score >= best * 0.6]
-        if own and not any(_overlaps(own[0], q) for q in chosen):
+        own = [
+            q
+            for q in ranked
+            if q.outlet == outlet and q.score >= best * 0.6 and not any(_overlaps(q, c) for c in chosen)
+        ]
+        if own:
             chosen.append(own[0])
     pool = [
         q
@@ -292,7 +218,7 @@ def select_quotes(
 
 
 def _overlaps(a: Quote, b: Quote) -> bool:
-    """True when two quotes share text: the same span or near-identical wording."""
+    """True when two quotes share text: overlapping spans or near-identical wording."""
     if a.article_id == b.article_id and a.start < b.end and b.start < a.end:
         return True
     terms_a, terms_b = set(content_terms(a.text)), set(content_terms(b.text))

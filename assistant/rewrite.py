@@ -52,7 +52,7 @@ def is_follow_up(question: str) -> bool:
     if _LEADING_LINK.match(question):
         return True
     terms = content_terms(question)
-    return bool(_REFERRING.search(question)) and len(terms) <= 4 or len(terms) <= 1
+    return (bool(_REFERRING.search(question)) and len(terms) <= 4) or len(terms) <= 1
 
 
 def _previous_standalone(history: Sequence[Message]) -> str | None:

@@ -7,18 +7,216 @@ import unicodedata
 from functools import lru_cache
 
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them themselves
-    then there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours yourself yourselves according article
-    articles say says said tell told report reported reports news did does do according whether
-    please thing things any anything something ever still much many get got make made way also yet
-    kind sort mention mentioned mentions regarding concerning per via within without onto upon
-    """.split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "according",
+        "article",
+        "articles",
+        "say",
+        "says",
+        "said",
+        "tell",
+        "told",
+        "report",
+        "reported",
+        "reports",
+        "news",
+        "did",
+        "does",
+        "do",
+        "according",
+        "whether",
+        "please",
+        "thing",
+        "things",
+        "any",
+        "anything",
+        "something",
+        "ever",
+        "still",
+        "much",
+        "many",
+        "get",
+        "got",
+        "make",
+        "made",
+        "way",
+        "also",
+        "yet",
+        "kind",
+        "sort",
+        "mention",
+        "mentioned",
+        "mentions",
+        "regarding",
+        "concerning",
+        "per",
+        "via",
+        "within",
+        "without",
+        "onto",
+        "upon",
+        "happen",
+        "happened",
+        "happens",
+        "meant",
+        "mean",
+        "means",
+        "suppose",
+        "supposed",
+        "describe",
+        "described",
+        "explain",
+        "al",
+    ]
 )
+
+# Irregular forms the stemmer cannot join to their lemma, and demonyms joined to their country,
+# so that "shot" matches "shoot" and "Turkish" matches "Turkey".
+LEMMAS = {
+    "shot": "shoot", "said": "say", "told": "tell", "met": "meet", "held": "hold", "began": "begin",
+    "begun": "begin", "led": "lead", "won": "win", "fought": "fight", "brought": "bring",
+    "sought": "seek", "took": "take", "taken": "take", "went": "go", "gone": "go", "gave": "give",
+    "given": "give", "saw": "see", "seen": "see", "ran": "run", "rose": "rise", "risen": "rise",
+    "fell": "fall", "fallen": "fall", "struck": "strike", "spoke": "speak", "spoken": "speak",
+    "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose", "left": "leave",
+    "sent": "send", "built": "build", "paid": "pay", "sold": "sell", "bought": "buy",
+    "thought": "think", "knew": "know", "known": "know", "drew": "draw", "drawn": "draw",
+    "flew": "fly", "flown": "fly", "hit": "hit", "kept": "keep", "lost": "lose", "meant": "mean",
+    "russian": "russia", "russians": "russia", "turkish": "turkey", "turks": "turkey",
+    "syrian": "syria", "syrians": "syria", "iranian": "iran", "iranians": "iran",
+    "american": "america", "americans": "america", "ukrainian": "ukraine", "chinese": "china",
+    "british": "britain", "israeli": "israel", "israelis": "israel", "iraqi": "iraq",
+    "afghan": "afghanistan", "kazakh": "kazakhstan", "european": "europe", "french": "france",
+    "german": "germany", "georgian": "georgia", "indian": "india", "japanese": "japan",
+    "korean": "korea", "mexican": "mexico", "canadian": "canada", "saudi": "saudi",
+}  # fmt: skip
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'",
@@ -32,6 +230,11 @@ def _stemmer():  # type: ignore[no-untyped-def]
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+def lemma_stems() -> frozenset[str]:
+    """The stems that LEMMAS maps words onto (terms the corpus vocabulary may spell otherwise)."""
+    return frozenset(stem(lemma) for lemma in LEMMAS.values())
 
 
 def normalise(text: str) -> str:
@@ -58,12 +261,14 @@ def stem(word: str) -> str:
 
 
 def content_terms(text: str) -> list[str]:
-    """Stemmed, non-stopword terms of a text, in order, without repeats."""
+    """Stemmed, non-stopword terms of a text (hyphenated words split), in order, no repeats."""
     seen: dict[str, None] = {}
-    for word in words(text):
-        if word in STOPWORDS or len(word) < 2 and not word.isdigit():
-            continue
-        seen.setdefault(stem(word), None)
+    for compound in words(text):
+        for word in compound.split("-") if "-" in compound else (compound,):
+            word = LEMMAS.get(word, word)
+            if not word or word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
+                continue
+            seen.setdefault(stem(word), None)
     return list(seen)
 
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from assistant.evidence import Quote
-from assistant.text import content_terms, contains_verbatim, normalise, numbers
+from assistant.text import contains_verbatim, content_terms, normalise, numbers
 from index.sentences import split_sentences
 
-MIN_SUPPORT = 0.6
+MAX_UNSUPPORTED_SHARE = 0.15
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+[.!?]?")
 _MARKER = re.compile(r"\[(\d+)\]")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -48,13 +48,17 @@ def quote_is_verbatim(quote: Quote, article_text: str | None) -> bool:
     """True when the quote stands in its article, at its offsets or anywhere after normalising."""
     if not article_text:
         return False
-    return article_text[quote.start : quote.end] == quote.text or contains_verbatim(
-        article_text, quote.text
-    )
+    return article_text[quote.start : quote.end] == quote.text or contains_verbatim(article_text, quote.text)
 
 
-def verify_answer(text: str, quotes: list[Quote], articles: Mapping[str, str]) -> Verified:
-    """Keep only cited, supported sentences whose quotes are verbatim; renumber their markers."""
+def verify_answer(
+    text: str, quotes: list[Quote], articles: Mapping[str, str], attach: bool = False
+) -> Verified:
+    """Keep only cited, supported sentences whose quotes are verbatim; renumber their markers.
+
+    With attach, a sentence that cites nothing gets the marker of the one quote that supports it
+    (small models often forget to cite); it is still checked like any other sentence.
+    """
     good = {
         number
         for number, quote in enumerate(quotes, start=1)
@@ -67,6 +71,8 @@ def verify_answer(text: str, quotes: list[Quote], articles: Mapping[str, str]) -
         body = _MARKER.sub("", segment).strip()
         if not body:
             continue
+        if not valid and attach:
+            valid = _supporting_quote(body, quotes, good)
         if not valid:
             removed.append(body)
             continue
@@ -112,9 +118,11 @@ def _supported(sentence: str, cited: list[Quote], all_quotes: list[Quote]) -> bo
     cited_outlets = {q.outlet for q in cited}
     for quote in all_quotes:
         outlet = quote.outlet
-        if outlet and outlet not in cited_outlets and normalise(outlet).casefold() in normalise(
-            sentence
-        ).casefold():
+        if (
+            outlet
+            and outlet not in cited_outlets
+            and normalise(outlet).casefold() in normalise(sentence).casefold()
+        ):
             return False
     attribution = set(_ATTRIBUTION)
     for quote in cited:
@@ -123,7 +131,18 @@ def _supported(sentence: str, cited: list[Quote], all_quotes: list[Quote]) -> bo
     if not terms:
         return False
     present = set(content_terms(evidence)) | attribution
-    return sum(t in present for t in terms) / len(terms) >= MIN_SUPPORT
+    unsupported = sum(t not in present for t in terms)
+    allowed = max(1 if len(terms) >= 5 else 0, int(MAX_UNSUPPORTED_SHARE * len(terms)))
+    return unsupported <= allowed
+
+
+def _supporting_quote(body: str, quotes: list[Quote], good: set[int]) -> list[int]:
+    """The number of the one verbatim quote that supports every sentence of body, if any."""
+    for number in sorted(good):
+        quote = quotes[number - 1]
+        if all(_supported(s, [quote], quotes) for s in _sentences(body)):
+            return [number]
+    return []
 
 
 def _join(sentences: list[str], markers: str) -> str:

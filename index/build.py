@@ -91,9 +91,7 @@ def build_index(
         to_add = [a for a in loaded.articles if a.id not in known]
         wanted = {a.id for a in loaded.articles}
         scopes = [_scope(p, root) for p in paths]
-        to_remove = [
-            aid for aid, src in known.items() if aid not in wanted and _in_scope(src, scopes)
-        ]
+        to_remove = [aid for aid, src in known.items() if aid not in wanted and _in_scope(src, scopes)]
         report.unchanged = len(loaded.articles) - len(to_add)
         _embed_and_store(store, to_add, target, report, progress, on_progress)
         store.catalog.mark_removed(to_remove, target)
@@ -119,9 +117,7 @@ def _embed_and_store(
     from tqdm import tqdm
 
     show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(
-        total=len(articles), unit="article", desc="Indexing", disable=not show or not articles
-    )
+    bar = tqdm(total=len(articles), unit="article", desc="Indexing", disable=not show or not articles)
     try:
         for offset in range(0, len(articles), ARTICLES_PER_BATCH):
             batch = articles[offset : offset + ARTICLES_PER_BATCH]

@@ -32,9 +32,7 @@ CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
 """
 
 _VISIBLE = "added_gen <= :gen AND (removed_gen IS NULL OR removed_gen > :gen)"
-_ARTICLE_COLUMNS = (
-    "id, source, outlet, title, published, dateline, byline, url, text, captions, n_chunks"
-)
+_ARTICLE_COLUMNS = "id, source, outlet, title, published, dateline, byline, url, text, captions, n_chunks"
 
 
 class Catalog:
@@ -77,9 +75,7 @@ class Catalog:
     def commit_generation(self, generation: int, **meta: str) -> None:
         """Make a generation (and the metadata that goes with it) visible to readers, atomically."""
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation),)
-            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation),))
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
 
     # -- writing -----------------------------------------------------------------------------
@@ -99,8 +95,7 @@ class Catalog:
                 )  # fmt: skip
                 db.execute("DELETE FROM chunks WHERE article_id=?", (article.id,))
                 db.executemany(
-                    'INSERT OR REPLACE INTO chunks (id, article_id, idx, start, "end")'
-                    " VALUES (?,?,?,?,?)",
+                    'INSERT OR REPLACE INTO chunks (id, article_id, idx, start, "end") VALUES (?,?,?,?,?)',
                     [(c.id, article.id, i, c.start, c.end) for i, c in enumerate(chunks)],
                 )
 
@@ -134,17 +129,19 @@ class Catalog:
     # -- reading -----------------------------------------------------------------------------
     def known_ids(self) -> dict[str, str]:
         """Return {article id: source} for every stored article not marked removed."""
-        rows = self._connection().execute(
-            "SELECT id, source FROM articles WHERE removed_gen IS NULL"
-        )
+        rows = self._connection().execute("SELECT id, source FROM articles WHERE removed_gen IS NULL")
         return {row[0]: row[1] for row in rows}
 
     def pending(self, generation: int) -> int:
         """Count rows written after the given committed generation (a build that did not end)."""
-        row = self._connection().execute(
-            "SELECT COUNT(*) FROM articles WHERE added_gen > ? OR removed_gen > ?",
-            (generation, generation),
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "SELECT COUNT(*) FROM articles WHERE added_gen > ? OR removed_gen > ?",
+                (generation, generation),
+            )
+            .fetchone()
+        )
         return int(row[0])
 
     def visible_ids(self, generation: int | None = None) -> set[str]:

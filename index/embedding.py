@@ -71,7 +71,7 @@ class MiniLMEmbedder:
                     self._model = SentenceTransformer(
                         str(self.model_dir), device="cpu", local_files_only=True
                     )
-                except Exception as exc:  # noqa: BLE001 - any load failure becomes one clear error
+                except Exception as exc:
                     raise EmbeddingError(
                         f"Could not load the embedding model from {self.model_dir}: {exc}"
                     ) from exc

@@ -110,13 +110,11 @@ class IndexStore:
                 )
                 client.heartbeat()
             else:
-                client = chromadb.PersistentClient(
-                    path=str(self.index_dir / "chroma"), settings=settings
-                )
+                client = chromadb.PersistentClient(path=str(self.index_dir / "chroma"), settings=settings)
             return client.get_or_create_collection(
                 COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
-        except Exception as exc:  # noqa: BLE001 - one clear message for any connection failure
+        except Exception as exc:
             where = (
                 f"the Chroma server at {self._chroma_host}:{self._chroma_port}"
                 if self._chroma_host
@@ -205,9 +203,7 @@ class IndexStore:
         return {a.id for a in self._articles.values() if search_filter.admits(a)}
 
     # -- search ------------------------------------------------------------------------------
-    def dense_search(
-        self, query_vector: np.ndarray, k: int, allowed: set[str] | None = None
-    ) -> list[Hit]:
+    def dense_search(self, query_vector: np.ndarray, k: int, allowed: set[str] | None = None) -> list[Hit]:
         """Return up to k chunks nearest to the query vector, from visible articles only."""
         self.refresh()
         if not self._visible or (allowed is not None and not allowed):

@@ -62,7 +62,7 @@ def fake_endpoint(handler: Callable[[BaseHTTPRequestHandler], None]) -> Iterator
     """A scripted HTTP server on loopback (slow or garbage answers); yield its /v1 URL."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        def do_POST(self) -> None:
             handler(self)
 
         def log_message(self, *args: object) -> None:

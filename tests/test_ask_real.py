@@ -54,7 +54,10 @@ def test_who_said_what_credits_speaker_and_outlet(seed_settings, llm) -> None:  
 @pytest.mark.parametrize("llm", ["extractive", "local"])
 def test_follow_up_answered_through_rewritten_question(seed_settings, llm) -> None:  # type: ignore[no-untyped-def]
     history = [
-        {"role": "user", "content": "What did John Kerry say about the Syrian army's 72-hour truce?"},
+        {
+            "role": "user",
+            "content": "What did John Kerry say about the Syrian army's 72-hour truce?",
+        },
         {"role": "assistant", "content": "Press TV reports Kerry welcomed it [1]."},
     ]
     answer = ask("Where did he say that?", history, llm=llm, settings=seed_settings)

@@ -9,7 +9,7 @@ from index.sentences import split_sentences
 TEXT = (
     "MOSCOW, December 28. /TASS/. Russia and Turkey are in constant contact, Peskov said. "
     "Mr. Peskov refused to comment on U.S. reports.\n\n"
-    "\"I cannot answer this question now,\" he stressed. The talks start on Feb. 8 in Geneva."
+    '"I cannot answer this question now," he stressed. The talks start on Feb. 8 in Geneva.'
 )
 
 
@@ -29,7 +29,7 @@ def test_chunks_cover_whole_sentences_with_offsets() -> None:
     for chunk in chunks:
         assert article.text[chunk.start : chunk.end] == chunk.text
         assert chunk.outlet == "TASS" and chunk.article_id == article.id
-        assert chunk.text[-1] in ".\"!?”" or chunk.text.endswith("Geneva.")
+        assert chunk.text[-1] in '."!?”' or chunk.text.endswith("Geneva.")
     assert len({c.id for c in chunks}) == len(chunks)
 
 

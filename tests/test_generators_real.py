@@ -39,9 +39,7 @@ def test_openai_generator_against_real_llama_cpp_server(seed_index) -> None:  # 
     model = bundled_gguf()
     assert model is not None, "the bundled GGUF package is not installed"
     with llama_cpp_server(model) as base_url:
-        settings = load_settings(
-            index_dir=seed_index, corpus=[SEEDS], llm="openai", openai_base_url=base_url
-        )
+        settings = load_settings(index_dir=seed_index, corpus=[SEEDS], llm="openai", openai_base_url=base_url)
         engine = get_engine(settings)
         answer = engine.ask(QUESTION)
         assert answer.generator == "openai"

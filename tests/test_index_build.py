@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -69,9 +70,12 @@ def test_search_filters_by_outlet_and_date(tmp_path: Path, fake_embedder) -> Non
 
 
 def test_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
-    with writer_lock(tmp_path), pytest.raises(IndexLockedError, match="Another indexing run"):
-        with writer_lock(tmp_path):
-            pass
+    with (
+        writer_lock(tmp_path),
+        pytest.raises(IndexLockedError, match="Another indexing run"),
+        writer_lock(tmp_path),
+    ):
+        pass
 
 
 _SLOW_BUILD = """
@@ -110,14 +114,20 @@ def test_killed_build_leaves_previous_index_and_next_run_completes(
     build_index(store, [corpus], root=tmp_path, progress=False)
     before = {a.id for a in store.articles()}
     extra = tmp_path / "corpus" / "extra.jsonl"
-    lines = [
-        '{"id": "x%d", "url": "https://example.com/%d", "outlet": "Example News", '
-        '"title": "Extra story %d", "published_at": "2021-05-0%d", "authors": [], '
-        '"body": "Story number %d says the harbour reopened after %d days of repairs. '
-        'Officials said traffic would return to normal within a week."}' % (i, i, i, 1 + i % 8, i, i)
+    records = [
+        {
+            "id": f"x{i}",
+            "url": f"https://example.com/{i}",
+            "outlet": "Example News",
+            "title": f"Extra story {i}",
+            "published_at": f"2021-05-0{1 + i % 8}",
+            "authors": [],
+            "body": f"Story number {i} says the harbour reopened after {i} days of repairs. "
+            "Officials said traffic would return to normal within a week.",
+        }
         for i in range(200)
     ]
-    extra.write_text("\n".join(lines) + "\n")
+    extra.write_text("".join(json.dumps(r) + "\n" for r in records))
     for delay in (0.05, 0.3, 0.9):
         process = _start_build(tmp_path, corpus, index, delay=0.15)
         time.sleep(1.5 + delay)

@@ -65,7 +65,10 @@ def test_uncited_sentence_is_removed() -> None:
 def test_wrong_number_and_wrong_outlet_are_removed() -> None:
     other = _quote()
     other.outlet = "Press TV"
-    text = "Russia and Turkey held 45 rounds of talks in Astana [1]. Press TV said they are in constant contact [1]."
+    text = (
+        "Russia and Turkey held 45 rounds of talks in Astana [1]. "
+        "Press TV said they are in constant contact [1]."
+    )
     result = verify_answer(text, [_quote(), other], {"a1": ARTICLE})
     assert result.text == ""
 
@@ -85,7 +88,9 @@ def test_markers_are_renumbered_in_order_of_use() -> None:
 
 
 def test_sanitise_strips_images_links_and_tags() -> None:
-    dirty = 'See ![x](http://canary.example/p.png) [here](http://evil.example) <img src=x onerror=alert(1)> ok'
+    dirty = (
+        "See ![x](http://canary.example/p.png) [here](http://evil.example) <img src=x onerror=alert(1)> ok"
+    )
     clean = sanitise(dirty)
     assert "canary" not in clean and "http" not in clean and "<img" not in clean
     assert "here" in clean and "ok" in clean

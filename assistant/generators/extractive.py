@@ -18,7 +18,9 @@ def reported(quote: Quote) -> str:
 def attribute(quote: Quote, number: int) -> str:
     """One answer sentence: the outlet and date, then the verbatim quote and its marker."""
     text = " ".join(quote.text.split())
-    return f"{reported(quote)}: “{text}” [{number}]"
+    if text[:1] not in "\"“‘'":
+        text = f"“{text}”"
+    return f"{reported(quote)}: {text} [{number}]"
 
 
 class ExtractiveGenerator:

@@ -43,7 +43,7 @@ class LocalGenerator:
                     n_batch=512,
                     verbose=False,
                 )
-            except Exception as exc:  # noqa: BLE001 - surfaced as one clear error
+            except Exception as exc:
                 raise GenerationError(f"Could not load {self.model_path}: {exc}") from exc
         return self._llm
 

@@ -57,9 +57,10 @@ class OpenAICompatibleGenerator:
         for attempt in range(self.retries + 1):
             produced = False
             try:
-                with httpx.Client(timeout=self.timeout) as client, client.stream(
-                    "POST", url, json=payload, headers=headers
-                ) as response:
+                with (
+                    httpx.Client(timeout=self.timeout) as client,
+                    client.stream("POST", url, json=payload, headers=headers) as response,
+                ):
                     if response.status_code >= 400:
                         response.read()
                         raise GenerationError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -13,7 +13,7 @@ from assistant.evidence import Quote
 MAX_QUOTE_CHARS = 400
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str) -> dict[str, Any]:
     """Load assistant/prompts/<name>.yaml."""
     text = resources.files("assistant.prompts").joinpath(f"{name}.yaml").read_text("utf-8")

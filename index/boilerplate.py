@@ -1,0 +1,269 @@
+"""Line rules for scraped news pages: page chrome, footers, photo captions, outlet signatures."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_INVISIBLE = re.compile(r"[\u200b\u2060\ufeff]")
+
+
+def normalise_line(line: str) -> str:
+    """Collapse runs of spaces (non-breaking ones included) and trim the line."""
+    if not line.isascii():
+        line = _INVISIBLE.sub("", line)
+    return " ".join(line.split())
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+class _LineRules:
+    """Whole-line patterns, run fast: '.*X' patterns search the line's tail or need a keyword."""
+
+    def __init__(self, *patterns: str, needles: tuple[str, ...] = ()) -> None:
+        anchored = [p for p in patterns if not p.startswith(".*")]
+        floating = [p[2:] for p in patterns if p.startswith(".*")]
+        anywhere = [p[:-2] for p in floating if p.endswith(".*")]
+        at_end = [p + r"\Z" for p in floating if not p.endswith(".*")]
+        self._anchored = _rx(*anchored) if anchored else None
+        self._anywhere = _rx(*anywhere) if anywhere else None
+        self._at_end = _rx(*at_end) if at_end else None
+        self._needles = needles
+
+    def matches(self, line: str) -> bool:
+        """Return True when the whole line matches one of the patterns."""
+        if self._anchored is not None and self._anchored.fullmatch(line):
+            return True
+        if self._at_end is not None and self._at_end.search(line[-_TAIL:]):
+            return True
+        if self._anywhere is None:
+            return False
+        folded = line.casefold()
+        if self._needles and not any(needle in folded for needle in self._needles):
+            return False
+        return self._anywhere.search(line) is not None
+
+
+_TAIL = 400
+
+
+# Whole lines that are page furniture: menus, widgets, prompts, contact details.
+_CHROME_WORDS = {
+    "0",
+    "ad",
+    "advertisement",
+    "back to top",
+    "chats",
+    "comments",
+    "connect",
+    "editions",
+    "email",
+    "follow us",
+    "give feedback",
+    "home",
+    "left menu",
+    "loader",
+    "log in",
+    "log in or register",
+    "menu",
+    "more",
+    "newsfeed",
+    "other links",
+    "other products",
+    "print",
+    "read more",
+    "register",
+    "related",
+    "sectors",
+    "share",
+    "share this",
+    "share this article",
+    "sign in",
+    "skip to content",
+    "subscribe",
+    "to participate in the discussion",
+    "tweet",
+    "whatsapp",
+}
+_CHROME = _LineRules(
+    r".*\bback to main page\b.*",
+    r"subscribe to (?:our|the) newsletter\b.*",
+    r"(?:download|get) (?:the |our )?[\w .'-]{0,40}\bapp\b.{0,60}",
+    r"never miss a story\b.*",
+    r".{0,80}\bsign up to our (?:telegram|newsletter|channel)\b.*",
+    r"get the latest news from around the world\b.*",
+    r"(?:©|\(c\)|copyright)\s*(?:copyright\s*)?(?:©\s*)?(?:\d{4}\b.*)?",
+    r".{0,100}\ball rights reserved\.?",
+    r".*\bcan also be accessed at the following alternate addresses\b.*",
+    r"[\w .'-]{0,40}\broku",
+    r"\(this (?:story|article) has not been edited by .{0,120}\)",
+    r"(?:e-?mail|phone|tel|fax)\s*:.*",
+    r"(?:https?://|www\.)\S+",
+    r"(?:topics|tags|persons|related topics)\s*:?",
+    r"(?:more|related|read more|see also|also read|read also)\s*:.{0,200}",
+    r"[\w&' -]{1,30}(?:\s+[/›»>]\s+[\w&' -]{1,30})+",
+    r"[^|]{0,30}(?:\s*\|\s*[^|]{0,30}){2,}",
+    r"(?:story|article) continues below\b.{0,40}",
+    r"continue reading\b.{0,60}",
+    r"click here\b.{0,80}",
+    r"additional reporting by .{0,150}",
+    r"(?:reporting|writing) by [^.]{0,150}(?:;|\bediting by\b).*",
+    r"editing by .{0,150}",
+    r"follow (?:us|[\w .@’'-]{1,40}) on (?:twitter|facebook|instagram|x|telegram)\b.*",
+    r"sign up (?:for|to) (?:our|the) .{0,40}newsletters?\b.*",
+    r"like this story\?.*",
+    r"our standards\s*:.*",
+    r"source\s*:.{0,80}",
+    needles=("main page", "alternate addresses"),
+)
+# Lines after which the rest of the page is footer: prompts, disclaimers, widgets, tag lists.
+_FOOTER = _LineRules(
+    r"\(this (?:story|article) has not been edited by .*",
+    r"download (?:the |our )?[\w .'-]{0,40}\bapp\b.*",
+    r"never miss a story\b.*",
+    r".*\bcan also be accessed at the following alternate addresses\b.*",
+    r"(?:topics|tags|persons|related topics)\s*:?",
+    r"(?:trending(?: now| news)?|latest news|videos|most read|most popular|recommended"
+    r"|opinion(?:\s*/\s*\w+)*|related (?:news|stories|articles)|you may also like"
+    r"|more from [\w .'-]{1,30}|newsfeed|give feedback)\s*:?",
+    r"to participate in the discussion\b.*",
+    r"subscribe to (?:our|the) newsletter\b.*",
+    r"(?:©|\(c\))\s*copyright\b.*",
+    r"copyright\s*(?:©\s*)?\d{4}\b.*",
+    r"like this story\?.*",
+    r"our standards\s*:.*",
+    needles=("alternate addresses",),
+)
+# Photo captions and credits.
+_AGENCY_CREDIT = (
+    r"afp|ap|ap photo|reuters|getty images|epa|xinhua|anadolu(?: agency)?|sputnik|tass"
+    r"|ria novosti|file photo|ians|pti|ani"
+)
+_CAPTION = _LineRules(
+    r"(?:©|\(c\))\s*(?!copyright\b)(?!\d{4}\b)\S.*",
+    r".*\((?:photos?|photograph|image|picture|file photo|photo credit)\b[^)]*\)\s*\.?",
+    r".*\((?:" + _AGENCY_CREDIT + r")\)",
+    r".*\[[^\]]{0,120}(?:/|\bvia\b|\bphoto\b|getty|reuters|afp|\bap\b|\bepa\b)[^\]]{0,120}\]\s*\.?",
+    r".*\b(?:image|photo) credits?\s*:.*",
+    r"(?:photo|image|picture|file photo|pictured)\s*:.*",
+    r"representative image\b.*",
+    r".*\b(?:ap|afp|reuters|epa|sputnik|ria novosti|tass) photo\s*/.*",
+    needles=("credit", "photo"),
+)
+_SENTENCE_END = ".!?…"
+_NOT_A_HEADLINE_END = ".!?…:;,"
+_CLOSERS = "\"'”’»)]"
+
+
+def unwrap_lines(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines: a line not ending a sentence, then one starting in lower case."""
+    result: list[str] = []
+    for line in lines:
+        if line and line[0].islower() and result and result[-1] and not ends_sentence(result[-1]):
+            result[-1] = f"{result[-1]} {line}"
+        else:
+            result.append(line)
+    return result
+
+
+def is_chrome(line: str) -> bool:
+    """Return True when a normalised line is page furniture (menus, prompts, widgets, footers)."""
+    if line.casefold().rstrip(" :.") in _CHROME_WORDS:
+        return True
+    return _CHROME.matches(line)
+
+
+def is_footer_marker(line: str) -> bool:
+    """Return True when a normalised line starts the page footer (everything after it is chrome)."""
+    return _FOOTER.matches(line)
+
+
+def is_caption(line: str, outlet: str | None = None) -> bool:
+    """Return True when a normalised line is a photo caption or credit, not article text."""
+    if _CAPTION.matches(line):
+        return True
+    if not outlet or not line.endswith(outlet):
+        return False
+    return re.search(rf"\s[-–—]\s*{re.escape(outlet)}$", line) is not None
+
+
+def ends_sentence(line: str) -> bool:
+    """Return True when a line ends with sentence punctuation (closing quotes ignored)."""
+    stripped = line.rstrip(_CLOSERS + " ")
+    return bool(stripped) and stripped[-1] in _SENTENCE_END
+
+
+def word_count(line: str) -> int:
+    """Return the number of words (tokens with a letter or digit) in a line."""
+    return sum(1 for token in line.split() if any(ch.isalnum() for ch in token))
+
+
+def is_headline_like(line: str, max_words: int = 16) -> bool:
+    """Return True for short title-like lines: no final punctuation, at most `max_words` words."""
+    stripped = line.rstrip(_CLOSERS + " ")
+    if not stripped or stripped[-1] in _NOT_A_HEADLINE_END or len(line) > 140:
+        return False
+    first = line.lstrip("\"'“‘«(")[:1]
+    return bool(first) and (first.isupper() or first.isdigit()) and word_count(line) <= max_words
+
+
+def mostly_foreign_script(line: str) -> bool:
+    """Return True when most letters of a line are outside the Latin script."""
+    if line.isascii():
+        return False
+    letters = [ch for ch in line if ch.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for ch in letters if ch < "\u0250" or "\u1e00" <= ch <= "\u1eff")
+    return latin < len(letters) / 2
+
+
+@dataclass(frozen=True)
+class OutletSignature:
+    """Text fingerprints that identify the outlet a scraped page comes from."""
+
+    name: str
+    patterns: tuple[str, ...]
+    dayfirst: bool = True
+
+
+# Strong fingerprints only: a plain "TASS" also appears in other outlets' photo credits.
+OUTLET_SIGNATURES: tuple[OutletSignature, ...] = (
+    OutletSignature(
+        "Sputnik International", (r"\bSputnik International\b", r"^[A-Z ]+ \(Sputnik\)")
+    ),
+    OutletSignature("TASS", (r"/TASS/\.", r"\btass\.com\b")),
+    OutletSignature("Devdiscourse", (r"\bDevdiscourse\b", r"^Development News Edition$")),
+    OutletSignature("Press TV", (r"\bPress TV[’']s website\b", r"\bPress TV News\b", r"presstv\.")),
+    OutletSignature("Reuters", (r"^[A-Z][A-Za-z ,.]+ \(Reuters\) [-–—]",)),
+    OutletSignature("Associated Press", (r"^[A-Z][A-Za-z ,.]+ \(AP\) [-–—]",), dayfirst=False),
+    OutletSignature("Agence France-Presse", (r"^[A-Z][A-Za-z ,.]+ \(AFP\) [-–—]",)),
+    OutletSignature("Al Jazeera", (r"\bAl Jazeera Media Network\b", r"^SOURCE: AL JAZEERA\b")),
+    OutletSignature("Anadolu Agency", (r"\bAnadolu Agency\b.{0,40}\ball rights reserved",)),
+    OutletSignature("RT", (r"\bRT\.com\b", r"^[A-Z ]+ \(RT\) [-–—]")),
+)
+_SIGNATURE_SPAN = 30_000
+# Wire services whose credit on another outlet's page marks syndicated copy.
+AGENCIES = {
+    "afp": "AFP",
+    "ani": "ANI",
+    "ap": "AP",
+    "dpa": "dpa",
+    "ians": "IANS",
+    "pti": "PTI",
+    "reuters": "Reuters",
+    "uni": "UNI",
+    "xinhua": "Xinhua",
+}
+
+
+def detect_outlet(text: str) -> OutletSignature | None:
+    """Return the first outlet whose fingerprint occurs in the page's head or tail."""
+    if len(text) > 2 * _SIGNATURE_SPAN:
+        text = f"{text[:_SIGNATURE_SPAN]}\n{text[-_SIGNATURE_SPAN:]}"
+    for signature in OUTLET_SIGNATURES:
+        if any(re.search(p, text, re.MULTILINE) for p in signature.patterns):
+            return signature
+    return None

@@ -1,0 +1,306 @@
+"""Turn a scraped news page (plain text) into an Article: body only, metadata from the page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from index.boilerplate import (
+    AGENCIES,
+    detect_outlet,
+    ends_sentence,
+    is_caption,
+    is_chrome,
+    is_footer_marker,
+    is_headline_like,
+    mostly_foreign_script,
+    normalise_line,
+    unwrap_lines,
+    word_count,
+)
+from index.dates import find_date, has_time, is_date_line
+from index.models import Article
+
+_BULLET = re.compile(r"^[•·▪◦|]\s*")
+_LABEL = re.compile(
+    r"^(?P<label>first published|published|last updated|updated|created|posted|modified|date)"
+    r"\b\s*(?:on|at)?\s*:?\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(
+    r"^By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|al|bin))*"
+    r"(?:\s*,\s*[A-Z][\w .'’-]*)?)$"
+)
+_URL = re.compile(r"^https?://\S+$")
+_BODY_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z.'’-]+(?:[ -][A-Z][A-Z.'’-]+){0,3})"
+    r"(?:\s*\((?P<credit>[A-Za-z][\w .-]{1,30})\))?"
+    r"(?:\s*[—–-]\s|,\s+[A-Z][a-z]{2,}\.?\s+\d{1,2}\b|,\s+[A-Z][\w.]*(?: [A-Z][\w.]*)?\s*[—–-]\s)"
+)
+_TIMEZONES = {"UTC", "GMT", "IST", "EST", "EDT", "CST", "CDT", "PST", "PDT", "CET", "CEST", "MSK"}
+_TIMEZONES |= {"BST", "ET", "PT", "AM", "PM", "GMT+3", "UTC+3"}
+_STOPWORD_TEXT = (
+    "a an and are as at be by for from has have in into is it its of on or that the their this to"
+    " was were will with after over says said say not no new"
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_WORD = re.compile(r"[^\W_][\w'’-]*")
+_MAX_HEADER_LINES = 25
+_STANDFIRST_PARAGRAPHS = 2  # metadata lines may follow a standfirst, so look this far in
+_UPDATE_LABELS = ("updated", "last updated", "modified")
+
+
+class NotAnArticleError(ValueError):
+    """Raised when a scraped page has no article text left after the page chrome is removed."""
+
+
+@dataclass
+class _Meta:
+    """Metadata gathered from the page header: dates, dateline, credit, byline, URL."""
+
+    dayfirst: bool = True
+    published: date | None = None
+    rank: int = 99
+    dateline: str | None = None
+    byline: str | None = None
+    url: str | None = None
+    bullets: list[str] = field(default_factory=list)
+
+    def absorb(self, line: str) -> None:
+        """Take whatever metadata a header line states."""
+        bulleted = _BULLET.match(line) is not None
+        item = _BULLET.sub("", line).strip()
+        if not item or item == "|":
+            return
+        if _URL.match(item) and self.url is None:
+            self.url = item
+            return
+        if (byline := _BYLINE.match(item)) and word_count(item) <= 8:
+            self.byline = self.byline or byline["name"].strip()
+            return
+        labelled = _LABEL.match(item)
+        found = None
+        if labelled or is_date_line(item):
+            found = find_date(labelled["rest"] if labelled else item, self.dayfirst)
+        if found:
+            rank = 1
+            if labelled:
+                rank = 2 if labelled["label"].lower() in _UPDATE_LABELS else 0
+            if rank < self.rank:
+                self.published, self.rank = found, rank
+        elif bulleted and word_count(item) <= 4 and not any(ch.isdigit() for ch in item):
+            self.bullets.append(item)
+        if has_time(item) and self.dateline is None:
+            self.dateline = _trailing_place(item)
+
+
+def _trailing_place(line: str) -> str | None:
+    """Return the upper-case place name that ends a timestamp line ("... UTC+3 MOSCOW")."""
+    words: list[str] = []
+    for token in reversed(line.split()):
+        bare = token.replace(".", "").replace("-", "").replace("'", "")
+        if not (bare.isalpha() and bare.isupper()) or token in _TIMEZONES:
+            break
+        words.insert(0, token)
+    place = " ".join(words)
+    return place if len(place) >= 3 else None
+
+
+def _is_meta_line(line: str) -> bool:
+    """Return True for header lines that carry metadata: bullets, bylines, timestamps."""
+    if len(line) > 200:
+        return False
+    if _BULLET.match(line) or _URL.match(line):
+        return True
+    if _BYLINE.match(line) and word_count(line) <= 8:
+        return True
+    if word_count(line) > 12:
+        return False
+    label = _LABEL.match(line)
+    if label and (has_time(label["rest"]) or find_date(label["rest"])):
+        return True
+    return is_date_line(line) and (has_time(line) or not ends_sentence(line))
+
+
+def _kind(line: str, title: str | None, outlet: str | None, latin_page: bool) -> str:
+    """Classify one normalised line of a page."""
+    if not line:
+        return "blank"
+    if is_footer_marker(line):
+        return "footer"
+    if is_caption(line, outlet):
+        return "caption"
+    if is_chrome(line) or (latin_page and mostly_foreign_script(line)):
+        return "chrome"
+    if title and line.casefold() == title.casefold():
+        return "title"
+    if _is_meta_line(line):
+        return "meta"
+    if is_headline_like(line):
+        return "headline"
+    return "body"
+
+
+def _find_title(lines: list[str], outlet: str | None) -> int | None:
+    """Return the index of the headline: a repeated title-like line, else the first one."""
+    candidates: list[int] = []
+    seen = 0
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        seen += 1
+        if seen > _MAX_HEADER_LINES or word_count(line) > 40:
+            break
+        if outlet and line.casefold() == outlet.casefold():
+            continue
+        kind = _kind(line, None, outlet, True)
+        titled = is_headline_like(line.rstrip("?!"), max_words=25) and word_count(line) >= 2
+        if titled and kind in ("headline", "body"):
+            candidates.append(index)
+    folded = [lines[i].casefold() for i in candidates]
+    for index in candidates:
+        if folded.count(lines[index].casefold()) > 1:
+            return index
+    for index in candidates:
+        if word_count(lines[index]) >= 4:
+            return index
+    return candidates[0] if candidates else None
+
+
+def _content_words(text: str) -> set[str]:
+    words = (w.casefold().strip("'’") for w in _WORD.findall(text))
+    return {w for w in words if len(w) > 2 and w not in _STOPWORDS}
+
+
+def _next_body(kinds: list[str]) -> list[int]:
+    """For each line, the index of the next body line before any footer marker, else -1."""
+    result = [-1] * len(kinds)
+    upcoming = -1
+    for index in range(len(kinds) - 1, -1, -1):
+        result[index] = upcoming
+        if kinds[index] == "body":
+            upcoming = index
+        elif kinds[index] == "footer":
+            upcoming = -1
+    return result
+
+
+def _introduces(headline: str, following: str) -> bool:
+    """Return True when a short line is a subheading of the paragraph that follows it."""
+    words = _content_words(headline)
+    return bool(words) and len(words & _content_words(following)) >= len(words) / 2
+
+
+def _latin_page(raw: str) -> bool:
+    return not mostly_foreign_script(raw[:20000])
+
+
+def clean_scraped_text(raw: str, source: str, url: str | None = None) -> Article:
+    """Clean a scraped plain-text news page into an Article (raises NotAnArticleError if empty)."""
+    lines = unwrap_lines([normalise_line(line) for line in raw.splitlines()])
+    signature = detect_outlet(raw)
+    outlet = signature.name if signature else None
+    meta = _Meta(dayfirst=signature.dayfirst if signature else True, url=url)
+    latin = _latin_page(raw)
+    title_index = _find_title(lines, outlet)
+    title = lines[title_index] if title_index is not None else None
+    start = title_index + 1 if title_index is not None else 0
+    for line in lines[: title_index or 0]:
+        if line and not is_caption(line, outlet):
+            meta.absorb(line)
+    kinds = [_kind(line, title, outlet, latin) for line in lines[start:]]
+    body = lines[start:]
+    paragraphs: list[str] = []
+    captions: list[str] = []
+    started = False
+    following = _next_body(kinds)
+    for index, (line, kind) in enumerate(zip(body, kinds, strict=True)):
+        if kind == "footer" and started:
+            break
+        if kind == "caption":
+            captions.append(line)
+        elif kind in ("meta", "chrome", "footer", "title") or (kind == "headline" and not started):
+            if not started or (kind == "meta" and len(paragraphs) < _STANDFIRST_PARAGRAPHS):
+                meta.absorb(line)
+        elif kind == "headline":
+            if following[index] >= 0 and _introduces(line, body[following[index]]):
+                paragraphs.append(line)
+        elif kind == "body":
+            paragraphs.append(line)
+            started = True
+    if not any(word_count(p) for p in paragraphs):
+        raise NotAnArticleError(
+            f"{source}: no article text left after removing page chrome (menus, captions, "
+            "related links); check that the file is a news article page"
+        )
+    return _build(paragraphs, captions, title, outlet, meta, source)
+
+
+def _build(
+    paragraphs: list[str],
+    captions: list[str],
+    title: str | None,
+    outlet: str | None,
+    meta: _Meta,
+    source: str,
+) -> Article:
+    """Assemble the Article, settling outlet, credit and dateline."""
+    agency: str | None = None
+    if meta.bullets:
+        first = meta.bullets[0]
+        if first.casefold() in AGENCIES:
+            agency = AGENCIES[first.casefold()]
+        else:
+            meta.byline = meta.byline or first
+        if len(meta.bullets) > 1 and meta.dateline is None:
+            meta.dateline = meta.bullets[1]
+    place, credit = body_dateline(paragraphs)
+    meta.dateline = meta.dateline or place
+    if credit and credit.casefold() in AGENCIES:
+        agency = agency or AGENCIES[credit.casefold()]
+    elif credit and outlet is None:
+        outlet = credit
+    if agency and outlet and agency.casefold() not in outlet.casefold():
+        outlet = f"{outlet} ({agency})"
+    outlet = outlet or agency
+    text = "\n\n".join(paragraphs)
+    return Article(
+        id=Article.make_id(text),
+        source=source,
+        outlet=outlet,
+        title=title,
+        published=meta.published,
+        dateline=meta.dateline,
+        byline=meta.byline,
+        url=meta.url,
+        text=text,
+        captions=captions,
+    )
+
+
+def body_dateline(paragraphs: list[str]) -> tuple[str | None, str | None]:
+    """Return the dateline place and bracketed credit opening the body ("MOSCOW (Sputnik) —")."""
+    for paragraph in paragraphs[:3]:
+        match = _BODY_DATELINE.match(paragraph)
+        if match and sum(ch.isalpha() for ch in match["place"]) >= 3:
+            credit = (match["credit"] or "").strip() or None
+            return match["place"], credit
+    return None, None
+
+
+def light_clean(
+    text: str, outlet: str | None = None, title: str | None = None
+) -> tuple[str, list[str]]:
+    """Normalise whitespace, drop chrome lines and title repeats, set captions apart."""
+    paragraphs: list[str] = []
+    captions: list[str] = []
+    repeat = " ".join(title.split()).casefold() if title else None
+    for line in unwrap_lines([normalise_line(line) for line in text.splitlines()]):
+        if not line or is_chrome(line) or line.casefold() == repeat:
+            continue
+        if is_caption(line, outlet):
+            captions.append(line)
+        else:
+            paragraphs.append(line)
+    return "\n\n".join(paragraphs), captions
