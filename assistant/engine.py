@@ -25,6 +25,7 @@ from assistant.evidence import (
     select_quotes,
 )
 from assistant.generators import ExtractiveGenerator, GenerationError, Generator
+from assistant.generators.extractive import attribute
 from assistant.models import Answer, ArticleRef, Citation
 from assistant.question import QuestionTerms
 from assistant.retrieval import HybridRetriever, RetrievedChunk
@@ -224,10 +225,13 @@ class Engine:
                     if partial.startswith(emitted) and len(partial) > len(emitted):
                         yield partial[len(emitted) :]
                         emitted = partial
-            verified = verify_answer(raw, quotes, articles, attach=True)
-            removed = verified.removed
-            if not verified.used:
-                verified = None
+            prose = verify_answer(raw, quotes, articles, attach=True)
+            removed = prose.removed
+            if prose.used:
+                verified = verify_answer(
+                    raw + "\n\n" + self._quote_lines(quotes, prose.used), quotes, articles, attach=True
+                )
+            else:
                 note = "The model's answer could not be verified against the quotes; showing the quotes."
         except GenerationError as exc:
             note = f"The {request.llm} generator failed ({exc}); showing the quotes instead."
@@ -251,6 +255,12 @@ class Engine:
             **base,  # type: ignore[arg-type]
         )
         yield self._timed(answer, started)
+
+    @staticmethod
+    def _quote_lines(quotes: list[Quote], used: list[int]) -> str:
+        """The evidence under generated prose: every quote, attributed, those it cited first."""
+        order = used + [n for n in range(1, len(quotes) + 1) if n not in used]
+        return "\n\n".join(attribute(quotes[n - 1], n) for n in order)
 
     def generator(self, name: str) -> Generator:
         """Return (creating once) the generator with this name."""
