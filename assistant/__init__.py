@@ -18,9 +18,20 @@ if TYPE_CHECKING:
     )
     from assistant.config import ConfigError, Settings, load_settings
     from assistant.engine import QuestionError
+    from assistant.errors import USER_ERRORS
+    from assistant.generators.base import GenerationError
+    from index.build import BuildReport, IndexLockedError
+    from index.embedding import EmbeddingError
+    from index.store import IndexError_ as IndexUnavailableError
 
 __all__ = [
+    "USER_ERRORS",
     "Answer",
+    "BuildReport",
+    "EmbeddingError",
+    "GenerationError",
+    "IndexLockedError",
+    "IndexUnavailableError",
     "ArticleRef",
     "Citation",
     "ConfigError",
@@ -48,6 +59,12 @@ _LAZY = {
     "Settings": "assistant.config",
     "load_settings": "assistant.config",
     "QuestionError": "assistant.engine",
+    "USER_ERRORS": "assistant.errors",
+    "GenerationError": "assistant.generators.base",
+    "BuildReport": "index.build",
+    "IndexLockedError": "index.build",
+    "EmbeddingError": "index.embedding",
+    "IndexUnavailableError": "assistant.errors",
 }
 
 

@@ -86,17 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _is_user_error(exc: Exception) -> bool:
     """Errors that are the user's to fix, shown as a message instead of a traceback."""
-    from assistant.engine import QuestionError
-    from assistant.generators.base import GenerationError
-    from index.build import IndexLockedError
-    from index.embedding import EmbeddingError
-    from index.store import IndexError_
+    from assistant.errors import USER_ERRORS
 
-    return isinstance(
-        exc,
-        ConfigError | QuestionError | GenerationError | IndexLockedError | IndexError_
-        | EmbeddingError | FileNotFoundError,
-    )  # fmt: skip
+    return isinstance(exc, USER_ERRORS)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

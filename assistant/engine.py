@@ -31,7 +31,7 @@ from assistant.question import QuestionTerms
 from assistant.retrieval import HybridRetriever, RetrievedChunk
 from assistant.rewrite import Message, Standalone, standalone_question
 from assistant.text import STOPWORDS, content_terms, normalise
-from assistant.verify import verify_answer
+from assistant.verify import sanitise, verify_answer
 from index.store import IndexStore, SearchFilter
 
 PER_OUTLET_K = 3
@@ -221,10 +221,11 @@ class Engine:
                 raw += piece
                 done = closed_prefix(raw)
                 if len(done) > len(emitted):
-                    partial = verify_answer(done, quotes, articles, attach=True).text
+                    partial = verify_answer(sanitise(done), quotes, articles, attach=True).text
                     if partial.startswith(emitted) and len(partial) > len(emitted):
                         yield partial[len(emitted) :]
                         emitted = partial
+            raw = sanitise(raw)
             prose = verify_answer(raw, quotes, articles, attach=True)
             removed = prose.removed
             if prose.used:
@@ -242,16 +243,22 @@ class Engine:
         rest = verified.text[len(emitted) :] if fresh else "\n\n" + verified.text
         if rest:
             yield rest
-        text = verified.text
         citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
+        if not citations:
+            closest = closest_articles(quotes)
+            text = decline_text(question, closest)
+            yield "\n\n" + text
+            answer = Answer(text=text, refused=True, closest=closest, retrieved=retrieved,
+                            note="No quote could be verified in its article.", **base)  # type: ignore[arg-type]  # fmt: skip
+            yield self._timed(answer, started)
+            return
         answer = Answer(
-            text=text,
+            text=verified.text,
             citations=citations,
             retrieved=retrieved,
             fallback=fallback,
             note=note,
             removed=removed,
-            refused=not citations,
             **base,  # type: ignore[arg-type]
         )
         yield self._timed(answer, started)

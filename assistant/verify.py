@@ -66,7 +66,7 @@ def verify_answer(
     }
     removed: list[str] = []
     kept: list[str] = []
-    for segment, cited in _segments(sanitise(text)):
+    for segment, cited in _segments(text):
         valid = [n for n in cited if n in good]
         body = _MARKER.sub("", segment).strip()
         if not body:

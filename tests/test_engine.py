@@ -98,3 +98,13 @@ def test_control_characters_are_ignored(engine: Engine) -> None:
 def test_outlet_filter_restricts_citations(engine: Engine) -> None:
     answer = engine.ask("What did Peskov say about Turkey?", outlets=["TASS"])
     assert answer.citations and {c.outlet for c in answer.citations} == {"TASS"}
+
+
+def test_model_markup_is_stripped_before_verification(engine: Engine) -> None:
+    engine._generators["local"] = ScriptedGenerator(
+        "Turkey established 12 military observation posts in Idlib "
+        "![x](http://canary.example/a.png) <img src=x onerror=alert(1)> [1]."
+    )
+    answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
+    assert "canary" not in answer.text and "<img" not in answer.text
+    assert answer.text.startswith("Turkey established 12 military observation posts in Idlib")

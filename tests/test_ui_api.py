@@ -1,0 +1,102 @@
+"""The /ask endpoint for programs, called with gradio_client over the real seed index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Answer, load_settings
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.filterwarnings("ignore::UserWarning"),
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+    pytest.mark.filterwarnings("ignore:The copy keyword"),
+]
+ROOT = Path(__file__).resolve().parents[1]
+IDLIB = "How many military observation posts did Turkey establish in Idlib?"
+
+
+@pytest.fixture(scope="module")
+def url(seed_index: Path) -> Iterator[str]:
+    """The app over the seed index, served on a free loopback port."""
+    from ui.app import build_app
+    from ui.testing import running
+
+    settings = load_settings(index_dir=seed_index, corpus=[ROOT / "seeds"], llm="extractive")
+    with running(build_app(settings)) as address:
+        yield address
+
+
+def test_ask_returns_the_answer_as_json(url: str) -> None:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    result = client.predict(IDLIB, api_name="/ask")
+    answer = Answer.model_validate(result)
+    assert not answer.refused and answer.generator == "extractive"
+    assert "12" in answer.text and "[1]" in answer.text
+    first = result["citations"][0]
+    assert first["outlet"] == "Devdiscourse (PTI)" and first["published"] == "2020-03-02"
+    assert first["quote"] and first["source"].endswith(".txt")
+    assert first["end"] > first["start"] >= 0
+
+
+def test_ask_with_filters_and_a_decline(url: str) -> None:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    filtered = client.predict(IDLIB, "extractive", ["TASS"], "", "", 5, api_name="/ask")
+    assert all(c["outlet"] == "TASS" for c in filtered["citations"])
+    declined = client.predict("What is the capital of Australia?", api_name="/ask")
+    assert declined["refused"] is True and declined["citations"] == []
+    assert declined["closest"]
+
+
+def test_ask_errors_come_back_as_messages(url: str) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(url, verbose=False)
+    with pytest.raises(AppError, match="question is empty"):
+        client.predict("   ", api_name="/ask")
+    with pytest.raises(AppError, match="is not a date"):
+        client.predict(IDLIB, "", None, "March 2020", "", 0, api_name="/ask")
+
+
+def test_queue_limits_come_from_the_settings(seed_index: Path) -> None:
+    from ui.app import build_app
+
+    settings = load_settings(index_dir=seed_index, llm="extractive", ui_concurrency=3, ui_max_queue=7)
+    queue = build_app(settings)._queue
+    assert queue.max_size == 7 and queue.default_concurrency_limit == 3
+
+
+def test_login_needs_both_username_and_password(tmp_path: Path) -> None:
+    from assistant import ConfigError
+    from ui.app import login
+
+    assert login(load_settings(index_dir=tmp_path)) is None
+    both = load_settings(index_dir=tmp_path, ui_username="ana", ui_password="s3cret")
+    assert login(both) == ("ana", "s3cret")
+    with pytest.raises(ConfigError, match="ASSISTANT_UI_PASSWORD"):
+        login(load_settings(index_dir=tmp_path, ui_username="ana"))
+
+
+def test_login_is_enforced(seed_index: Path) -> None:
+    import httpx
+
+    from ui.app import build_app, login
+    from ui.testing import running
+
+    settings = load_settings(index_dir=seed_index, llm="extractive", ui_username="ana", ui_password="s3cret")
+    with running(build_app(settings), auth=login(settings)) as address:
+        assert httpx.get(f"{address}config").status_code == 401
+        bad = httpx.post(f"{address}login", data={"username": "ana", "password": "wrong"})
+        assert bad.status_code == 400
+        with httpx.Client() as client:
+            good = client.post(f"{address}login", data={"username": "ana", "password": "s3cret"})
+            assert good.status_code == 200
+            assert client.get(f"{address}config").status_code == 200

@@ -1,0 +1,1 @@
+"""The browser chat UI (Gradio) on top of the assistant's public API."""

@@ -1,0 +1,71 @@
+"""Export a conversation with its citations as Markdown or JSON (pure functions)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ui.render import Turn, format_date
+
+
+def _quote_block(text: str) -> str:
+    """Text as a Markdown blockquote, one '> ' per line."""
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+
+
+def export_markdown(turns: Sequence[Turn], exported: datetime | None = None) -> str:
+    """The conversation as Markdown: questions, answers, notes and numbered sources."""
+    when = (exported or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    lines = ["# News assistant conversation", "", f"Exported {when}.", ""]
+    for number, turn in enumerate(turns, start=1):
+        lines += [f"## {number}. {turn.question}", ""]
+        answer = turn.answer
+        if answer is None:
+            lines += [f"_Could not answer: {turn.error or 'no answer'}_", ""]
+            continue
+        if answer.rewritten:
+            lines += [f"_Searched for: {answer.question}_", ""]
+        if answer.refused:
+            lines += ["**Not in the articles.**", ""]
+        lines += [answer.text, ""]
+        if answer.note:
+            lines += [f"_Note: {answer.note}_", ""]
+        if answer.citations:
+            lines += ["**Sources**", ""]
+        for c in answer.citations:
+            credit = f"{c.outlet or 'Unknown outlet'}, {format_date(c.published)}"
+            lines += [f"[{c.number}] {credit}: {c.title or 'Untitled'} ({c.url or c.source})", ""]
+            lines += [_quote_block(" ".join(c.quote.split())), ""]
+        if answer.refused and answer.closest:
+            lines += ["**Closest articles**", ""]
+            for ref in answer.closest:
+                credit = f"{ref.outlet or 'Unknown outlet'}, {format_date(ref.published)}"
+                lines.append(f"- {credit}: {ref.title or 'Untitled'} ({ref.url or ref.source})")
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def export_json(turns: Sequence[Turn], exported: datetime | None = None) -> str:
+    """The conversation as JSON: each question with its full Answer (or its error)."""
+    when = (exported or datetime.now(UTC)).isoformat(timespec="seconds")
+    items = [
+        {
+            "question": t.question,
+            "answer": t.answer.model_dump(mode="json") if t.answer else None,
+            "error": t.error,
+        }
+        for t in turns
+    ]
+    return json.dumps({"exported": when, "turns": items}, ensure_ascii=False, indent=2)
+
+
+def write_exports(turns: Sequence[Turn], directory: Path, stem: str) -> tuple[Path, Path]:
+    """Write the Markdown and JSON exports into a directory; return both paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    markdown = directory / f"{stem}.md"
+    data = directory / f"{stem}.json"
+    markdown.write_text(export_markdown(turns), encoding="utf-8")
+    data.write_text(export_json(turns), encoding="utf-8")
+    return markdown, data

@@ -1,0 +1,211 @@
+"""Event handlers for the chat: streaming answers, citations, new chat, export and /ask."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant import (
+    Answer,
+    Citation,
+    ConfigError,
+    QuestionError,
+    Settings,
+    ask,
+    ask_stream,
+    get_article,
+)
+from ui.export import write_exports
+from ui.render import Turn, render_article, render_conversation
+
+log = logging.getLogger(__name__)
+GENERATOR_LABELS = {"extractive": "extractive (quotes only, fastest)", "local": "local model"}
+
+
+class FilterError(ValueError):
+    """A filter in the side panel is not usable; the message says how to fix it."""
+
+
+def friendly_error(exc: BaseException) -> str:
+    """A message for people, never a traceback: known errors as they are, others summarised."""
+    if isinstance(exc, QuestionError | ConfigError | FilterError):
+        return str(exc)
+    log.exception("error while handling a UI event", exc_info=exc)
+    detail = " ".join(str(exc).split())[:300]
+    name = type(exc).__name__
+    return f"Something went wrong ({name}{': ' + detail if detail else ''}). Please try again."
+
+
+def parse_date(value: str | None, name: str) -> date | None:
+    """An ISO date from a text box, None when blank; FilterError with the fix otherwise."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        message = f"{name} {text!r} is not a date: use YYYY-MM-DD, e.g. 2020-03-02."
+        raise FilterError(message) from None
+
+
+def generator_choices(settings: Settings) -> list[tuple[str, str]]:
+    """The generators offered: extractive and local, plus openai when an endpoint is set."""
+    choices = [(label, name) for name, label in GENERATOR_LABELS.items()]
+    if settings.openai_base_url:
+        choices.append((f"OpenAI-compatible ({settings.openai_model})", "openai"))
+    return choices
+
+
+def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """The chat history ask() expects: user questions and the answers' plain text."""
+    history: list[dict[str, str]] = []
+    for turn in turns:
+        if turn.answer is not None:
+            history.append({"role": "user", "content": turn.question})
+            history.append({"role": "assistant", "content": turn.answer.text})
+    return history
+
+
+def find_citation(turns: Sequence[Turn], ref: str) -> Citation | None:
+    """The citation named 'turn:number' by a click, or None."""
+    try:
+        turn_text, number_text = ref.split(":", 1)
+        turn, number = int(turn_text), int(number_text)
+    except (AttributeError, ValueError):
+        return None
+    if not 0 <= turn < len(turns) or turns[turn].answer is None:
+        return None
+    answer = turns[turn].answer
+    assert answer is not None
+    return next((c for c in answer.citations if c.number == number), None)
+
+
+class ChatHandlers:
+    """The chat's event handlers over one Settings (and so one index)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.export_dir = Path(tempfile.mkdtemp(prefix="news-assistant-export-"))
+
+    def options(
+        self,
+        outlets: Sequence[str] | None,
+        since: str | None,
+        until: str | None,
+        llm: str | None,
+        top_k: float | None,
+    ) -> dict[str, Any]:
+        """ask()'s keyword options from the side panel's controls."""
+        start, end = parse_date(since, "Since"), parse_date(until, "Until")
+        if start and end and start > end:
+            raise FilterError(f"The date range is empty: since {start} is after until {end}.")
+        name = (llm or self.settings.llm).strip().lower()
+        if name == "openai" and not self.settings.openai_base_url:
+            raise FilterError("The openai generator needs ASSISTANT_OPENAI_BASE_URL to be set.")
+        return {
+            "llm": name,
+            "outlets": [o for o in outlets or [] if o] or None,
+            "since": start,
+            "until": end,
+            "top_k": int(top_k) if top_k else None,
+        }
+
+    def respond(
+        self,
+        question: str,
+        turns: list[Turn] | None,
+        outlets: list[str] | None,
+        since: str,
+        until: str,
+        llm: str,
+        top_k: float,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream an answer into the conversation, then show the verified Answer and exports."""
+        turns = list(turns or [])
+        question = (question or "").strip()
+        if not question:
+            gr.Warning("Type a question about the articles first.")
+            yield render_conversation(turns), turns, "", gr.skip(), gr.skip()
+            return
+        turn = Turn(question=question)
+        history = history_of(turns)
+        turns.append(turn)
+        yield render_conversation(turns), turns, "", gr.skip(), gr.skip()
+        try:
+            options = self.options(outlets, since, until, llm, top_k)
+            stream = ask_stream(question, history, settings=self.settings, **options)
+            for item in stream:
+                if isinstance(item, Answer):
+                    turn.answer = item
+                elif item:
+                    turn.partial += item
+                    yield render_conversation(turns), turns, "", gr.skip(), gr.skip()
+            if turn.answer is None:
+                turn.error = "No answer came back. Please try again."
+        except Exception as exc:  # the UI edge: errors become messages
+            turn.error = friendly_error(exc)
+            gr.Warning(turn.error)
+        markdown, data = self.export(turns)
+        yield render_conversation(turns), turns, "", markdown, data
+
+    def export(self, turns: Sequence[Turn]) -> tuple[str | None, str | None]:
+        """Write the conversation's Markdown and JSON exports; return their paths."""
+        if not turns:
+            return None, None
+        try:
+            stem = f"conversation-{uuid.uuid4().hex[:8]}"
+            markdown, data = write_exports(turns, self.export_dir, stem)
+        except OSError as exc:
+            gr.Warning(f"Could not write the export files: {exc.strerror or exc}")
+            return None, None
+        return str(markdown), str(data)
+
+    def show_source(self, turns: list[Turn] | None, evt: gr.EventData) -> str:
+        """Open the clicked citation's article with its quote highlighted (or a closest article)."""
+        data = getattr(evt, "_data", None) or {}
+        try:
+            if data.get("cite"):
+                citation = find_citation(turns or [], str(data["cite"]))
+                if citation is None:
+                    return render_article(None, missing="That citation is no longer in this chat.")
+                article = get_article(citation.article_id, settings=self.settings)
+                return render_article(article, citation)
+            if data.get("article"):
+                return render_article(get_article(str(data["article"]), settings=self.settings))
+        except Exception as exc:  # the UI edge: errors become messages
+            return render_article(None, missing=friendly_error(exc))
+        return gr.skip()
+
+    def new_chat(self) -> tuple[Any, ...]:
+        """Clear the conversation, the article panel and the exports."""
+        return render_conversation([]), [], EMPTY_ARTICLE, None, None, ""
+
+    def ask_api(
+        self,
+        question: str,
+        generator: str = "",
+        outlets: list[str] | None = None,
+        since: str = "",
+        until: str = "",
+        top_k: int = 0,
+    ) -> dict[str, Any]:
+        """Answer a question for programs: the Answer as JSON (answer.model_dump(mode='json'))."""
+        try:
+            options = self.options(outlets, since, until, generator or None, top_k)
+            answer = ask(question, settings=self.settings, **options)
+        except Exception as exc:  # the API edge: a message, never a traceback
+            raise gr.Error(friendly_error(exc)) from None
+        return answer.model_dump(mode="json")
+
+
+EMPTY_ARTICLE = (
+    '<div class="na-article na-article-empty">Click a source or an [n] marker in an answer to '
+    "read its article here, with the quote highlighted.</div>"
+)

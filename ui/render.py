@@ -1,0 +1,212 @@
+"""HTML for the conversation, citations and articles: pure functions, every text escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from assistant import Answer, ArticleRef, Citation
+
+NO_DATE = "date not stated"
+NO_TEXT = "The articles give no answer that could be checked against its quotes."
+_MARKER = re.compile(r"\[(\d+)\]")
+# Characters that HTML escaping leaves alone but a template or Markdown renderer could act on.
+_EXTRA = str.maketrans({"$": "&#36;", "`": "&#96;", "{": "&#123;", "}": "&#125;"})
+
+
+class ArticleLike(Protocol):
+    """What the UI needs of an indexed article (list_articles / get_article return these)."""
+
+    id: str
+    outlet: str | None
+    title: str | None
+    published: date | None
+    source: str
+    text: str
+
+
+@dataclass
+class Turn:
+    """One exchange: the question, then the streamed text, the final Answer or an error."""
+
+    question: str
+    partial: str = ""
+    answer: Answer | None = None
+    error: str | None = None
+
+
+def esc(text: object) -> str:
+    """Escape any text for HTML (quotes, template and Markdown syntax included)."""
+    return html.escape("" if text is None else str(text), quote=True).translate(_EXTRA)
+
+
+def format_date(value: date | None) -> str:
+    """'2 Mar 2020', or 'date not stated' when the article gives no date."""
+    return f"{value.day} {value.strftime('%b %Y')}" if value else NO_DATE
+
+
+def credit_html(outlet: str | None, published: date | None, title: str | None) -> str:
+    """'Outlet · date · Headline' as escaped HTML spans."""
+    when = format_date(published)
+    date_class = "na-date na-nodate" if published is None else "na-date"
+    return (
+        f'<span class="na-outlet">{esc(outlet or "Unknown outlet")}</span> · '
+        f'<span class="{date_class}">{esc(when)}</span> · '
+        f'<span class="na-headline">{esc(title or "Untitled")}</span>'
+    )
+
+
+def _paragraphs(text: str) -> str:
+    """Escaped text as paragraphs (blank lines) with line breaks."""
+    parts = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join(f"<p>{esc(p).replace(chr(10), '<br>')}</p>" for p in parts)
+
+
+def _with_markers(text: str, turn: int, citations: Sequence[Citation]) -> str:
+    """Escaped answer text whose [n] markers open their citations when clicked."""
+    known = {c.number: c for c in citations}
+
+    def marker(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        cite = known.get(number)
+        if cite is None:
+            return match.group(0)
+        title = esc(f"{cite.outlet or 'Unknown outlet'}, {format_date(cite.published)}")
+        return (
+            f'<button type="button" class="na-marker" data-cite="{turn}:{number}" '
+            f'title="{title}">[{number}]</button>'
+        )
+
+    return _MARKER.sub(marker, _paragraphs(text))
+
+
+def render_citation(turn: int, citation: Citation) -> str:
+    """One source under an answer: a clickable credit line and the verbatim quote."""
+    quote = " ".join(citation.quote.split())
+    return (
+        f'<li class="na-source"><button type="button" class="na-cite" '
+        f'data-cite="{turn}:{citation.number}"><span class="na-num">[{citation.number}]</span> '
+        f"{credit_html(citation.outlet, citation.published, citation.title)}</button>"
+        f'<blockquote class="na-quote">“{esc(quote)}”</blockquote></li>'
+    )
+
+
+def render_closest(refs: Sequence[ArticleRef]) -> str:
+    """The closest articles named by a decline, each opening the article when clicked."""
+    if not refs:
+        return ""
+    items = "".join(
+        f'<li><button type="button" class="na-article-link" data-article="{esc(r.article_id)}">'
+        f"{credit_html(r.outlet, r.published, r.title)}</button></li>"
+        for r in refs
+    )
+    label = '<div class="na-label">Closest articles</div>'
+    return f'<div class="na-closest">{label}<ul>{items}</ul></div>'
+
+
+def render_answer(turn: int, answer: Answer) -> str:
+    """An answer bubble: searched-for line, text with markers, note, sources or closest articles."""
+    kind = "na-decline" if answer.refused else "na-answer-ok"
+    parts = [f'<div class="na-bubble na-answer {kind}" data-turn="{turn}">']
+    if answer.refused:
+        parts.append('<div class="na-badge">Not in the articles</div>')
+    if answer.rewritten:
+        parts.append(f'<div class="na-searched">Searched for: <q>{esc(answer.question)}</q></div>')
+    text = answer.text.strip() or NO_TEXT
+    parts.append(f'<div class="na-text">{_with_markers(text, turn, answer.citations)}</div>')
+    if answer.note:
+        parts.append(f'<div class="na-note" role="note">Note: {esc(answer.note)}</div>')
+    if answer.citations:
+        sources = "".join(render_citation(turn, c) for c in answer.citations)
+        parts.append(f'<div class="na-label">Sources</div><ol class="na-sources">{sources}</ol>')
+    if answer.refused:
+        parts.append(render_closest(answer.closest))
+    meta = [answer.generator]
+    if answer.fallback:
+        meta.append("fell back to the quotes")
+    if answer.latency_ms:
+        meta.append(f"{answer.latency_ms / 1000:.1f} s")
+    parts.append(f'<div class="na-meta">{esc(" · ".join(meta))}</div></div>')
+    return "".join(parts)
+
+
+def render_turn(index: int, turn: Turn) -> str:
+    """A question and whatever has come back for it so far."""
+    out = [f'<div class="na-turn" id="na-turn-{index}">']
+    out.append(f'<div class="na-bubble na-user">{_paragraphs(turn.question)}</div>')
+    if turn.answer is not None:
+        out.append(render_answer(index, turn.answer))
+    elif turn.error is not None:
+        out.append(
+            f'<div class="na-bubble na-error" role="alert"><strong>Could not answer.</strong> '
+            f"{esc(turn.error)}</div>"
+        )
+    else:
+        text = _paragraphs(turn.partial) or "<p>Searching the articles…</p>"
+        out.append(
+            f'<div class="na-bubble na-answer na-streaming" aria-busy="true">'
+            f'<div class="na-text">{text}</div>'
+            f'<div class="na-meta">checking every quote against its article…</div></div>'
+        )
+    out.append("</div>")
+    return "".join(out)
+
+
+def render_conversation(turns: Sequence[Turn]) -> str:
+    """The whole chat as HTML (an empty-state hint when there is none yet)."""
+    if not turns:
+        return (
+            '<div class="na-chat na-empty"><p>Ask a question about the articles. Every answer '
+            "quotes its sources verbatim, credited to the outlet and date; click a source to "
+            "read it in its article.</p></div>"
+        )
+    body = "".join(render_turn(i, t) for i, t in enumerate(turns))
+    return f'<div class="na-chat">{body}</div>'
+
+
+def find_quote(text: str, start: int, end: int, quote: str) -> tuple[int, int] | None:
+    """The offsets of a quote in an article: the given ones when they fit, else a search."""
+    squash = " ".join
+    if 0 <= start < end <= len(text) and squash(text[start:end].split()) == squash(quote.split()):
+        return start, end
+    found = text.find(quote)
+    if found >= 0:
+        return found, found + len(quote)
+    if 0 <= start < end <= len(text):
+        return start, end
+    return None
+
+
+def render_article(article: ArticleLike | None, citation: Citation | None = None, missing: str = "") -> str:
+    """The cleaned article, its quote (if any) highlighted with <mark>."""
+    if article is None:
+        message = missing or "That article is no longer in the index."
+        return f'<div class="na-article na-article-missing">{esc(message)}</div>'
+    text = article.text
+    span = find_quote(text, citation.start, citation.end, citation.quote) if citation else None
+    if span is None:
+        body = esc(text)
+    else:
+        start, end = span
+        body = f'{esc(text[:start])}<mark id="na-quote">{esc(text[start:end])}</mark>{esc(text[end:])}'
+    heading = f"[{citation.number}] " if citation else ""
+    notice = ""
+    if citation and span is None:
+        notice = '<div class="na-note">The quote could not be located in this article.</div>'
+    return (
+        f'<div class="na-article" data-article="{esc(article.id)}">'
+        f'<div class="na-article-top"><div class="na-article-head">{esc(heading)}'
+        f"{credit_html(article.outlet, article.published, article.title)}</div>"
+        f'<div class="na-article-source">{esc(article.source)}</div></div>{notice}'
+        f'<div class="na-article-body">{body}</div></div>'
+    )
+
+
+def render_status(lines: Sequence[str], kind: str = "info") -> str:
+    """A short status box (upload results, problems) with every line escaped."""
+    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+    return f'<div class="na-status na-status-{esc(kind)}"><ul>{items}</ul></div>'
