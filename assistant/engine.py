@@ -228,7 +228,9 @@ class Engine:
             raw = sanitise(raw)
             prose = verify_answer(raw, quotes, articles, attach=True)
             removed = prose.removed
-            if prose.used:
+            if prose.used and generator is self.extractive:
+                verified = prose
+            elif prose.used:
                 verified = verify_answer(
                     raw + "\n\n" + self._quote_lines(quotes, prose.used), quotes, articles, attach=True
                 )

@@ -108,3 +108,9 @@ def test_model_markup_is_stripped_before_verification(engine: Engine) -> None:
     answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
     assert "canary" not in answer.text and "<img" not in answer.text
     assert answer.text.startswith("Turkey established 12 military observation posts in Idlib")
+
+
+def test_extractive_answer_states_each_quote_once(engine: Engine) -> None:
+    answer = engine.ask("How many military observation posts did Turkey establish in Idlib?")
+    for citation in answer.citations:
+        assert answer.text.count(" ".join(citation.quote.split())) == 1

@@ -11,7 +11,8 @@ from assistant.evidence import Quote
 from assistant.generators.base import GenerationError
 from assistant.prompts import render_answer_prompt
 
-STOP = ["\n\n", "\nQuestion:", "Quotes:", "\n["]
+STOP = ["\n", "Question:", "Quotes:"]
+PROMPT_QUOTES = 2
 
 
 class LocalGenerator:
@@ -49,7 +50,7 @@ class LocalGenerator:
 
     def stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
         """Yield completion text, one token at a time (one request at a time per model)."""
-        _, prompt = render_answer_prompt(question, quotes)
+        _, prompt = render_answer_prompt(question, quotes[:PROMPT_QUOTES])
         with self._lock:
             llm = self._model()
             for part in llm.create_completion(
