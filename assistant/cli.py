@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from assistant.config import ConfigError, Settings, load_settings
+from assistant.config import Settings, load_settings
 
 
 def _date(value: str) -> date:

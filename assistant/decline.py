@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from assistant.evidence import Quote
 from assistant.models import ArticleRef
 
@@ -11,27 +9,6 @@ from assistant.models import ArticleRef
 # --calibrate`. A question is answered only when its best quote clears both bars.
 MIN_SCORE = 0.45
 MIN_COVERAGE = 0.57
-
-_INSTRUCTIONS = re.compile(
-    r"""(
-      \b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|prompt|rule|guideline|
-        polic|previous|above|earlier|system)
-    | \b(system|developer|hidden|initial)\s+(prompt|message|instruction)
-    | \byou\s+are\s+(now|no\s+longer)\b | \bpretend\s+(to\s+be|you)\b
-    | \b(act|behave)\s+as\s+(if|though|my|an?\s+(ai|assistant|chatbot|model|unrestricted|evil))\b
-    | \b(jailbreak|DAN\b|do\s+anything\s+now)
-    | \b(reply|respond|answer|say|output|print|write)\s+(only\s+)?(with\s+)?["'“]?[A-Z]{4,}["'”]?\s*$
-    | \b(reply|respond|answer)\s+only\s+with\b
-    | \bfrom\s+now\s+on\b | \bnew\s+instructions?\b | \breveal\b.{0,30}\b(prompt|instruction)
-    | <\s*/?\s*(system|script|im_start|im_end)\b | \[/?(INST|SYS)\]
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-
-
-def is_instruction(question: str) -> bool:
-    """True when a question tries to instruct the assistant rather than ask about the articles."""
-    return bool(_INSTRUCTIONS.search(question))
 
 
 def is_answerable(best: Quote | None, min_score: float = MIN_SCORE) -> bool:

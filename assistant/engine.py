@@ -15,7 +15,6 @@ from assistant.decline import (
     closest_articles,
     decline_text,
     is_answerable,
-    is_instruction,
 )
 from assistant.evidence import (
     Quote,
@@ -27,6 +26,7 @@ from assistant.evidence import (
 from assistant.generators import ExtractiveGenerator, GenerationError, Generator
 from assistant.generators.extractive import attribute
 from assistant.models import Answer, ArticleRef, Citation
+from assistant.quarantine import is_instruction
 from assistant.question import QuestionTerms
 from assistant.retrieval import HybridRetriever, RetrievedChunk
 from assistant.rewrite import Message, Standalone, standalone_question
@@ -105,7 +105,11 @@ class Engine:
         named = named_outlets(standalone.question, self.store.outlets())
         chunks = self._retrieve(standalone.question, vector, request, named)
         retrieved = _article_refs(chunks)
-        candidates = candidate_quotes(chunks)
+        articles = {
+            aid: a.text
+            for aid, a in self.store.catalog.get_articles({c.chunk.article_id for c in chunks}).items()
+        }
+        candidates = candidate_quotes(chunks, articles)
         terms = QuestionTerms.of(
             standalone.question,
             standalone.focus,
@@ -128,7 +132,7 @@ class Engine:
             yield answer.text
             yield self._timed(answer, started)
             return
-        yield from self._answer(request, standalone.question, quotes, retrieved, base, started)
+        yield from self._answer(request, standalone.question, quotes, retrieved, articles, base, started)
 
     # -- steps -------------------------------------------------------------------------------
     def _scoring_vector(self, vector: np.ndarray, standalone: Standalone) -> np.ndarray:
@@ -203,12 +207,11 @@ class Engine:
         question: str,
         quotes: list[Quote],
         retrieved: list[ArticleRef],
+        articles: dict[str, str],
         base: dict[str, object],
         started: float,
     ) -> Iterator[str | Answer]:
         """Generate over the quotes, verify, and fall back to the extractive answer if needed."""
-        articles = {aid: a.text for aid, a in self.store.catalog.get_articles(
-            {q.article_id for q in quotes}).items()}  # fmt: skip
         note = None
         fallback = False
         removed: list[str] = []

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
 import numpy as np
 
+from assistant.quarantine import is_hostile, is_tainted
 from assistant.question import SPEECH, TIME_WORDS, QuestionTerms, answers_kind, prefers
 from assistant.retrieval import RetrievedChunk
 from assistant.text import content_terms, numbers, words
@@ -21,6 +24,11 @@ DENSE_WEIGHT = 0.55
 COVERAGE_WEIGHT = 0.45
 PAIR_PENALTY = 0.02
 CONTEXT_CREDIT = 0.5
+TAINT_PENALTY = 0.2
+COVERAGE_FLOOR = 0.9
+NAMED_FLOOR = 0.6
+LEAD_IN_CHARS = 400
+DIVERSITY_BONUS = 0.03
 PREFERRED_FLOOR = 0.65
 
 
@@ -38,7 +46,9 @@ class Quote:
     source: str
     url: str | None
     context: str = ""
+    lead_in: str = ""
     sentences: int = 1
+    suspect: bool = False
     score: float = 0.0
     dense: float = 0.0
     coverage: float = 0.0
@@ -71,19 +81,31 @@ class SentenceEmbeddingCache:
         return np.stack([self._cache[key] for key in keys])
 
 
-def candidate_quotes(chunks: list[RetrievedChunk]) -> list[Quote]:
-    """Quote candidates from retrieved chunks: each sentence, and each pair of neighbours."""
+def candidate_quotes(chunks: list[RetrievedChunk], articles: Mapping[str, str] | None = None) -> list[Quote]:
+    """Quote candidates from retrieved chunks: each clean sentence, and each pair of neighbours.
+
+    Sentences in quarantine (instructions, markup, payloads) are never candidates, and the other
+    sentences of their article are marked suspect. With the articles' texts, each quote keeps the
+    passage that leads up to it (where 'he said' finds its 'he').
+    """
     quotes: list[Quote] = []
     seen: set[tuple[str, int, int]] = set()
+    suspects: set[str] = set()
     for item in chunks:
         chunk = item.chunk
-        spans = [s for s in split_sentences(chunk.text) if s[1] - s[0] >= MIN_SENTENCE_CHARS]
+        spans = []
+        for span in split_sentences(chunk.text):
+            sentence = chunk.text[span[0] : span[1]]
+            if is_hostile(sentence):
+                suspects.add(chunk.article_id)
+            elif span[1] - span[0] >= MIN_SENTENCE_CHARS and not is_tainted(sentence):
+                spans.append(span)
         windows = [(s, 1) for s in spans] + [
             ((a[0], b[1]), 2) for a, b in pairwise(spans) if b[1] - a[0] <= MAX_PAIR_CHARS
         ]
         for (start, end), size in windows:
             key = (chunk.article_id, chunk.start + start, chunk.start + end)
-            if key in seen:
+            if key in seen or is_tainted(chunk.text[start:end]):
                 continue
             seen.add(key)
             quotes.append(
@@ -101,6 +123,10 @@ def candidate_quotes(chunks: list[RetrievedChunk]) -> list[Quote]:
                     sentences=size,
                 )
             )
+    for quote in quotes:
+        quote.suspect = quote.article_id in suspects
+        text = (articles or {}).get(quote.article_id)
+        quote.lead_in = text[max(0, quote.start - LEAD_IN_CHARS) : quote.start] if text else ""
     return quotes
 
 
@@ -118,14 +144,16 @@ def score_quotes(
             context_terms[quote.context] = set(content_terms(quote.context)) | set(
                 content_terms(quote.title or "")
             )
+        quote.preferred = prefers(terms, quote.text, quote.lead_in)
+        if quote.preferred and terms.speaker:
+            present.add(terms.speaker)  # 'he said', resolved to the speaker named just before
         nearby = context_terms[quote.context] | present
         quote.dense = float(similarity)
         quote.coverage, quote.missing = _coverage(terms, present, nearby, quote.text)
         quote.score = DENSE_WEIGHT * quote.dense + COVERAGE_WEIGHT * quote.coverage
         quote.score += _kind_bonus(terms.kind, quote.text)
-        quote.score -= PAIR_PENALTY * (quote.sentences - 1)
+        quote.score -= PAIR_PENALTY * (quote.sentences - 1) + TAINT_PENALTY * quote.suspect
         quote.answers_kind = answers_kind(terms, quote.text)
-        quote.preferred = prefers(terms, quote.text)
 
 
 def _date_terms(published: date | None) -> set[str]:
@@ -175,7 +203,7 @@ def _kind_bonus(kind: str, text: str) -> float:
 def select_quotes(
     quotes: list[Quote],
     limit: int,
-    relative_floor: float = 0.82,
+    relative_floor: float = 0.9,
     named_outlets: tuple[str, ...] = (),
 ) -> list[Quote]:
     """Pick the best quotes: the top one, the best of each outlet the question names, then
@@ -184,6 +212,9 @@ def select_quotes(
     if not ranked:
         return []
     best = ranked[0].score
+    if named_outlets:
+        own = [q for q in ranked if q.outlet in named_outlets and q.score >= best * NAMED_FLOOR]
+        ranked = own + [q for q in ranked if q not in own]
     favoured = [
         q
         for q in ranked
@@ -199,22 +230,67 @@ def select_quotes(
         own = [
             q
             for q in ranked
-            if q.outlet == outlet and q.score >= best * 0.6 and not any(_overlaps(q, c) for c in chosen)
+            if q.outlet == outlet
+            and q.score >= best * NAMED_FLOOR
+            and not any(_overlaps(q, c) for c in chosen)
         ]
         if own:
             chosen.append(own[0])
+    first = chosen[0]
     pool = [
         q
         for q in ranked[1:]
-        if q not in chosen and q.score >= best * relative_floor and q.score > 0 and q.answers_kind
+        if q not in chosen
+        and q.answers_kind
+        and q.score >= first.score * relative_floor
+        and q.coverage >= first.coverage * COVERAGE_FLOOR
+        and (not named_outlets or q.outlet in named_outlets)
+        and (q.preferred or not first.preferred)
     ]
     while pool and len(chosen) < limit:
         outlets = {q.outlet for q in chosen}
-        pool.sort(key=lambda q: -(q.score + (0.05 if q.outlet not in outlets else 0.0)))
+        pool.sort(key=lambda q: -(q.score + (DIVERSITY_BONUS if q.outlet not in outlets else 0.0)))
         candidate = pool.pop(0)
         if not any(_overlaps(candidate, q) for q in chosen):
             chosen.append(candidate)
-    return chosen
+    return _with_competing_versions(chosen, ranked, limit + 1)
+
+
+_QUOTED_WORDS = re.compile(r"[\"“]([^\"”]{15,})[\"”]")
+
+
+def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
+    """Runs of `size` consecutive words, lower-cased."""
+    tokens = words(text)
+    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def _spoken(text: str) -> set[tuple[str, ...]]:
+    """Six-word runs of the words a text puts in quotation marks."""
+    return set().union(*(_shingles(m) for m in _QUOTED_WORDS.findall(text)))
+
+
+def _with_competing_versions(chosen: list[Quote], ranked: list[Quote], limit: int) -> list[Quote]:
+    """When a chosen quote quotes someone, add the best other article quoting the same words.
+
+    Two outlets may put different words around the same quotation (or one may fabricate it);
+    showing both versions side by side lets the reader compare the sources.
+    """
+    result = list(chosen)
+    for quote in chosen:
+        spoken = _spoken(quote.text)
+        if not spoken or len(result) >= limit:
+            continue
+        for other in ranked:
+            if (
+                other.article_id != quote.article_id
+                and other.outlet != quote.outlet
+                and not any(_overlaps(other, q) for q in result)
+                and spoken & _spoken(other.text)
+            ):
+                result.append(other)
+                break
+    return result
 
 
 def _overlaps(a: Quote, b: Quote) -> bool:

@@ -144,6 +144,8 @@ def question_kind(question: str) -> str:
         return "when"
     if _CAUSE.search(question):
         return "cause"
+    if re.search(r"\bwhere\b", lowered):
+        return "where"
     if re.search(r"\bwho\b.*\b(said|say|says|told|called|stated)\b|\bwhat did .* (say|tell)\b", lowered):
         return "who-said"
     return "other"
@@ -164,29 +166,56 @@ def answers_kind(terms: QuestionTerms, text: str) -> bool:
     return True
 
 
-def prefers(terms: QuestionTerms, text: str) -> bool:
-    """True when a quote has the shape the question favours: the speaker speaking, or a cause."""
+def prefers(terms: QuestionTerms, text: str, lead_in: str = "") -> bool:
+    """True when a quote has the shape the question favours: the speaker speaking, a cause, or a
+    place. `lead_in` is the passage leading up to the quote, where 'he said' finds its 'he'."""
     if terms.speaker:
-        return speaks(terms.speaker, text)
+        return speaks(terms.speaker, text, lead_in)
     if terms.kind == "cause":
         return bool(_CAUSE_CUES.search(text))
+    if terms.kind == "where":
+        asked = terms.question.lower()
+        return any(place.lower() not in asked for place in _PLACE.findall(text))
     return False
 
 
+_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)")
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
 
 
-def speaks(speaker: str, text: str) -> bool:
-    """True when the speaker term is the subject of a speech verb ('Peskov said', 'said Peskov')."""
+def speaks(speaker: str, text: str, lead_in: str = "") -> bool:
+    """True when the speaker is the subject of a speech verb ('Peskov said', 'said Peskov'), or
+    'he said' follows a passage whose last named speaker is them."""
     tokens = re.findall(r"[\w'’-]+", text)
-    stems = [content_terms(token)[:1] for token in tokens]
     for index, token in enumerate(tokens):
         if not SPEECH.fullmatch(token):
             continue
-        if index > 0 and tokens[index - 1].lower() in _PRONOUNS:
+        previous = tokens[index - 1].lower() if index > 0 else ""
+        if previous in _PRONOUNS:
+            if previous in ("he", "she") and _named_speakers(lead_in)[-1:] == [speaker]:
+                return True
             continue
-        before = range(max(0, index - 8), index)
-        after = range(index + 1, min(len(tokens), index + 4))
-        if any(speaker in stems[i] for i in (*before, *after)):
+        if speaker in _names_near(tokens, index):
             return True
     return False
+
+
+def _names_near(tokens: list[str], index: int) -> list[str]:
+    """Stems of the words within eight before or three after a speech verb."""
+    window = tokens[max(0, index - 8) : index] + tokens[index + 1 : index + 4]
+    return [term for token in window for term in content_terms(token)[:1]]
+
+
+def _named_speakers(text: str) -> list[str]:
+    """Stems of capitalised names attached to speech verbs in a passage, in order."""
+    tokens = re.findall(r"[\w'’-]+", text)
+    speakers = []
+    for index, token in enumerate(tokens):
+        if not SPEECH.fullmatch(token):
+            continue
+        near = [t for t in tokens[max(0, index - 3) : index] if t[:1].isupper()]
+        after = [t for t in tokens[index + 1 : index + 3] if t[:1].isupper()]
+        name = near[-1] if near else (after[-1] if after else None)
+        if name:
+            speakers.extend(content_terms(name)[:1])
+    return speakers

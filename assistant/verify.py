@@ -17,7 +17,17 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(\s*[^)\s]+[^)]*\)")
 _URL = re.compile(r"\b(?:https?|ftp|data|javascript):[^\s)\]]+", re.I)
 _TAG = re.compile(r"<[^>]{0,500}>")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_ATTRIBUTED = re.compile(r"^(?P<lead>[^“\"\n]{0,160}?):\s+(?P<quote>.+?)\s*$", re.DOTALL)
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
+# News organisations a sentence might credit; naming one the cited quotes don't come from (or
+# mention) is misattribution.
+_WELL_KNOWN_OUTLETS = (
+    "Reuters", "Associated Press", "AP", "AFP", "Agence France-Presse", "TASS", "RIA Novosti",
+    "Sputnik", "Interfax", "Xinhua", "Anadolu", "BBC", "CNN", "Al Jazeera", "Press TV", "RT",
+    "Bloomberg", "New York Times", "Washington Post", "Guardian", "USA Today", "Fox News", "NBC",
+    "CBS", "ABC News", "PTI", "ANI", "dpa", "Devdiscourse", "Kommersant", "Izvestia", "IRNA",
+)  # fmt: skip
 _ATTRIBUTION = set(
     content_terms(
         "according reported report reports says said stated states added noted told quoted "
@@ -37,11 +47,12 @@ class Verified:
 
 
 def sanitise(text: str) -> str:
-    """Remove markup a model might emit: images, links, URLs and HTML tags (kept as plain text)."""
+    """Remove markup a model might emit: tags, images, links, URLs and invisible characters."""
+    text = _TAG.sub("", text)
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _URL.sub("", text)
-    return _TAG.sub("", text)
+    return _INVISIBLE.sub("", text)
 
 
 def quote_is_verbatim(quote: Quote, article_text: str | None) -> bool:
@@ -76,13 +87,36 @@ def verify_answer(
         if not valid:
             removed.append(body)
             continue
-        supported = [s for s in _sentences(body) if _supported(s, [quotes[n - 1] for n in valid], quotes)]
+        cited_quotes = [quotes[n - 1] for n in valid]
+        if _attributed_verbatim(body, cited_quotes, quotes):
+            kept.append(_join([body], "".join(f"[{n}]" for n in dict.fromkeys(valid))))
+            continue
+        supported = [s for s in _sentences(body) if _supported(s, cited_quotes, quotes)]
         dropped = [s for s in _sentences(body) if s not in supported]
         removed.extend(dropped)
         if supported:
             markers = "".join(f"[{n}]" for n in dict.fromkeys(valid))
             kept.append(_join(supported, markers))
     return _renumber(kept, removed)
+
+
+def _attributed_verbatim(body: str, cited: list[Quote], all_quotes: list[Quote]) -> bool:
+    """True for 'Outlet reported ...: “<the whole quote>”' where the quote is one cited verbatim
+    and the lead names its outlet and no other: checked as a unit, never cut in half."""
+    match = _ATTRIBUTED.match(body.strip())
+    if not match:
+        return False
+    inner = match["quote"]
+    if inner.startswith("“") and inner.endswith("”"):
+        inner = inner[1:-1]
+    source = next((q for q in cited if contains_verbatim(q.text, inner)), None)
+    if source is None:
+        return False
+    lead = normalise(match["lead"]).casefold()
+    if source.outlet and normalise(source.outlet).casefold() not in lead:
+        return False
+    others = {q.outlet for q in all_quotes if q.outlet and q.outlet != source.outlet}
+    return not any(normalise(o).casefold() in lead for o in others)
 
 
 def _segments(text: str) -> list[tuple[str, list[int]]]:
@@ -115,18 +149,13 @@ def _supported(sentence: str, cited: list[Quote], all_quotes: list[Quote]) -> bo
     }
     if not numbers(sentence) <= allowed_numbers:
         return False
-    cited_outlets = {q.outlet for q in cited}
-    for quote in all_quotes:
-        outlet = quote.outlet
-        if (
-            outlet
-            and outlet not in cited_outlets
-            and normalise(outlet).casefold() in normalise(sentence).casefold()
-        ):
-            return False
+    if _credits_another_outlet(sentence, cited, all_quotes):
+        return False
     attribution = set(_ATTRIBUTION)
     for quote in cited:
         attribution |= set(content_terms(f"{quote.outlet or ''} {quote.title or ''}"))
+        if quote.published:
+            attribution |= set(content_terms(quote.published.strftime("%-d %B %Y")))
     terms = [t for t in content_terms(sentence) if t not in _ATTRIBUTION]
     if not terms:
         return False
@@ -143,6 +172,18 @@ def _supporting_quote(body: str, quotes: list[Quote], good: set[int]) -> list[in
         if all(_supported(s, [quote], quotes) for s in _sentences(body)):
             return [number]
     return []
+
+
+def _credits_another_outlet(sentence: str, cited: list[Quote], all_quotes: list[Quote]) -> bool:
+    """True when a sentence names an outlet that neither published nor is mentioned in its quotes."""
+    allowed = " ".join(f"{q.outlet or ''} {q.text}" for q in cited)
+    names = {q.outlet for q in all_quotes if q.outlet} | set(_WELL_KNOWN_OUTLETS)
+    for name in names:
+        pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
+        flags = 0 if len(name) <= 3 else re.IGNORECASE
+        if re.search(pattern, sentence, flags) and not re.search(pattern, allowed, flags):
+            return True
+    return False
 
 
 def _join(sentences: list[str], markers: str) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_INVISIBLE = re.compile(r"[\u200b\u2060\ufeff]")
+# Format characters (zero-width, bidi controls, soft hyphen): invisible text that can hide
+# instructions or break verbatim matching; never part of what a reader sees.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def normalise_line(line: str) -> str:
@@ -231,12 +233,18 @@ class OutletSignature:
 
 # Strong fingerprints only: a plain "TASS" also appears in other outlets' photo credits.
 OUTLET_SIGNATURES: tuple[OutletSignature, ...] = (
+    # Fingerprints are anchored to page chrome or to the start of a line (the outlet's own header,
+    # dateline or footer): an article that merely mentions another outlet must not become it.
     OutletSignature(
-        "Sputnik International", (r"\bSputnik International\b", r"^[A-Z ]+ \(Sputnik\)")
+        "Sputnik International",
+        (r"^\s*-?\s*Sputnik International\s*$", r"^[A-Z ]+ \(Sputnik\)", r" - Sputnik International$"),
     ),
-    OutletSignature("TASS", (r"/TASS/\.", r"\btass\.com\b")),
-    OutletSignature("Devdiscourse", (r"\bDevdiscourse\b", r"^Development News Edition$")),
-    OutletSignature("Press TV", (r"\bPress TV[’']s website\b", r"\bPress TV News\b", r"presstv\.")),
+    OutletSignature("TASS", (r"^[A-Z][A-Z ]+, [A-Z][a-z]+ \d{1,2}\. /TASS/\.", r"\btass\.com\b")),
+    OutletSignature(
+        "Devdiscourse",
+        (r"^Development News Edition$", r"\bedited by Devdiscourse staff\b", r"^Download The Devdiscourse"),
+    ),
+    OutletSignature("Press TV", (r"^Press TV[’']s website\b", r"^Press TV News\b", r"^\s*(www\.)?presstv\.")),
     OutletSignature("Reuters", (r"^[A-Z][A-Za-z ,.]+ \(Reuters\) [-–—]",)),
     OutletSignature("Associated Press", (r"^[A-Z][A-Za-z ,.]+ \(AP\) [-–—]",), dayfirst=False),
     OutletSignature("Agence France-Presse", (r"^[A-Z][A-Za-z ,.]+ \(AFP\) [-–—]",)),

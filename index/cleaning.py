@@ -259,8 +259,8 @@ def _build(
     meta.dateline = meta.dateline or place
     if credit and credit.casefold() in AGENCIES:
         agency = agency or AGENCIES[credit.casefold()]
-    elif credit and outlet is None:
-        outlet = credit
+    elif credit and (outlet is None or credit.casefold() not in outlet.casefold()):
+        outlet = credit  # the page's own dateline credit beats a fingerprint found elsewhere
     if agency and outlet and agency.casefold() not in outlet.casefold():
         outlet = f"{outlet} ({agency})"
     outlet = outlet or agency
@@ -289,9 +289,7 @@ def body_dateline(paragraphs: list[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def light_clean(
-    text: str, outlet: str | None = None, title: str | None = None
-) -> tuple[str, list[str]]:
+def light_clean(text: str, outlet: str | None = None, title: str | None = None) -> tuple[str, list[str]]:
     """Normalise whitespace, drop chrome lines and title repeats, set captions apart."""
     paragraphs: list[str] = []
     captions: list[str] = []

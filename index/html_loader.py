@@ -155,8 +155,37 @@ def _htmldate(html: str) -> date | None:
     return parse_day(found)
 
 
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt|em|rem)?\s*(;|$)|"
+    r"opacity\s*:\s*0(\.0*)?\s*(;|$)|color\s*:\s*(#fff(fff)?|white)\b",
+    re.I,
+)
+
+
+def drop_hidden(html: str) -> str:
+    """Remove elements a reader never sees (hidden by style or attribute): no hidden text is kept."""
+    try:
+        from lxml import etree
+        from lxml import html as lxml_html
+
+        tree = lxml_html.fromstring(html)
+    except (ImportError, ValueError, etree.ParserError):
+        return html
+    hidden = tree.xpath(
+        "//*[@hidden or @aria-hidden='true' or contains(translate(@class, 'HIDEN', 'hiden'), 'hidden')]"
+    )
+    hidden += [el for el in tree.xpath("//*[@style]") if _HIDDEN_STYLE.search(el.get("style", ""))]
+    if not hidden:
+        return html
+    for element in hidden:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return lxml_html.tostring(tree, encoding="unicode")
+
+
 def load_html(html: str, source: str, url: str | None = None) -> Article:
     """Extract the article of an HTML page into an Article (NotAnArticleError when none)."""
+    html = drop_hidden(html)
     page = _PageParser()
     page.feed(html)
     page.close()

@@ -48,11 +48,7 @@ def _expand(paths: Sequence[Path | str], report: LoadReport, root: Path | None) 
                 (p for p in given.rglob("*") if p.is_file()),
                 key=lambda p: p.relative_to(given).as_posix(),
             )
-            found = [
-                p
-                for p in found
-                if not any(part.startswith(".") for part in p.relative_to(given).parts)
-            ]
+            found = [p for p in found if not any(part.startswith(".") for part in p.relative_to(given).parts)]
         elif given.is_file():
             found = [given]
         else:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.decline import decline_text, is_instruction
+from assistant.decline import decline_text
 from assistant.models import ArticleRef
+from assistant.quarantine import is_instruction
 
 
 @pytest.mark.parametrize(

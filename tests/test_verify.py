@@ -94,3 +94,17 @@ def test_sanitise_strips_images_links_and_tags() -> None:
     clean = sanitise(dirty)
     assert "canary" not in clean and "http" not in clean and "<img" not in clean
     assert "here" in clean and "ok" in clean
+
+
+def test_attributed_quote_line_is_kept_whole_even_when_it_names_other_outlets() -> None:
+    other = _quote()
+    other.outlet = "Press TV"
+    line = f"TASS reported on 28 December 2016: “{SENTENCE}” [1]"
+    result = verify_answer(line, [_quote(), other], {"a1": ARTICLE})
+    assert result.text == line and result.used == [1]
+
+
+def test_attributed_line_with_the_wrong_outlet_is_not_taken_as_a_unit() -> None:
+    line = f"Reuters reported: “{SENTENCE}” [1]"
+    result = verify_answer(line, [_quote()], {"a1": ARTICLE})
+    assert "Reuters" not in result.text
