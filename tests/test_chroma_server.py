@@ -54,8 +54,6 @@ def test_index_and_answer_through_chroma_server(tmp_path: Path) -> None:
 
 
 def test_unreachable_chroma_server_is_a_clear_error(tmp_path: Path) -> None:
-    settings = load_settings(
-        index_dir=tmp_path / "catalog", chroma_host="127.0.0.1", chroma_port=free_port()
-    )
+    settings = load_settings(index_dir=tmp_path / "catalog", chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(IndexError_, match="Could not open the Chroma server"):
         index_paths([SEEDS], settings=settings, progress=False)

@@ -330,8 +330,7 @@ def test_generic_page_is_cleaned_by_rules() -> None:
         "Trucks queue at the crossing on Monday. (Photo by John Smith/Example Agency)"
     ]
     assert article.text.split("\n\n") == [
-        "AMMAN (Reuters) - Ministers from both countries agreed on Tuesday to reopen the border "
-        "crossing.",
+        "AMMAN (Reuters) - Ministers from both countries agreed on Tuesday to reopen the border crossing.",
         "Officials said the first trucks would pass next week once customs checks were in place.",
         "Traders welcomed the decision, saying months of delays had cost them dearly.",
         "Customs checks next",
@@ -396,8 +395,7 @@ def test_standfirst_before_the_date_line_and_bracketed_photo_credit() -> None:
     assert paragraphs[0].startswith("Erdogan and Putin hold talks in Moscow as fighting")
     assert paragraphs[1].startswith("Russia and Turkey have agreed a ceasefire in Syria's")
     assert paragraphs[2] == (
-        "Erdogan said Turkey reserved the right to respond to any attack by Syrian government "
-        "forces."
+        "Erdogan said Turkey reserved the right to respond to any attack by Syrian government forces."
     )
 
 
@@ -427,7 +425,5 @@ def test_light_clean_keeps_sentences_and_drops_chrome() -> None:
         "The vote was close. (Photo by Example)\n"
     )
     text, captions = light_clean(body)
-    assert text == (
-        "WASHINGTON — The bill passed.\n\nIt now goes to the Senate, which votes next week."
-    )
+    assert text == ("WASHINGTON — The bill passed.\n\nIt now goes to the Senate, which votes next week.")
     assert captions == ["The vote was close. (Photo by Example)"]

@@ -103,9 +103,7 @@ def _seed_copy(tmp_path: Path, name: str = "000_85f44ecf95467035.txt") -> Path:
 def test_seed_folder_loads_five_articles_with_relative_sources() -> None:
     report = load_paths([Path("seeds")])
     assert report.problems == [] and report.duplicates == []
-    assert [a.source for a in report.articles] == sorted(
-        f"seeds/{p.name}" for p in SEEDS.glob("*.txt")
-    )
+    assert [a.source for a in report.articles] == sorted(f"seeds/{p.name}" for p in SEEDS.glob("*.txt"))
     assert [a.outlet for a in report.articles] == [
         "Sputnik International",
         "TASS",
@@ -199,9 +197,7 @@ def test_html_page_uses_metadata_and_drops_chrome(tmp_path: Path) -> None:
     assert article.byline == "Maria Costa"
     assert article.url == "https://harbour.example/port-reopens"
     assert article.text.startswith("The city port reopened on Friday after a two-week strike")
-    assert "about ten days to clear, according to the statement from the port authority." in (
-        article.text
-    )
+    assert "about ten days to clear, according to the statement from the port authority." in (article.text)
     for chrome in ("Home", "Sport", "Copyright", "A ship waits outside the port"):
         assert chrome not in article.text
 
@@ -213,9 +209,7 @@ def test_html_fallback_metadata_from_json_ld(tmp_path: Path) -> None:
     assert article.title == "Mayor resigns"
     assert article.published == date(2018, 11, 20)
     assert article.outlet == "Valley Post"
-    assert "Her deputy will lead the council until an election is held, officials said." in (
-        article.text
-    )
+    assert "Her deputy will lead the council until an election is held, officials said." in (article.text)
 
 
 def test_html_own_fallbacks_when_trafilatura_and_htmldate_find_nothing(
