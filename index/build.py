@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 
 from index.chunking import chunk_article
 from index.lexical import LexicalIndex
-from index.loaders import load_paths
+from index.loaders import load_paths, source_name
 from index.models import Article, Problem
 from index.store import IndexStore
 
@@ -161,13 +161,8 @@ def _fsync_tree(directory: Path) -> None:
 
 
 def _scope(path: Path, root: Path | None) -> str:
-    """The source prefix covered by a path given to a build."""
-    base = root or Path.cwd()
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """The source prefix covered by a path given to a build (named as the loaders name sources)."""
+    return source_name(path, root)
 
 
 def _in_scope(source: str, scopes: list[str]) -> bool:

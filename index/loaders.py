@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -20,12 +22,16 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSON_LINES_SUFFIXES + JSON_
 
 
 def source_name(path: Path, root: Path | None = None) -> str:
-    """Return the path relative to root (default: the working directory), else as given."""
-    base = root or Path.cwd()
+    """Return the path relative to root (default: the working directory): '../shared/x.jsonl' for a
+    sibling folder, the absolute path only when the two share nothing but the filesystem root."""
+    base = (root or Path.cwd()).resolve()
+    resolved = path.resolve()
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return resolved.relative_to(base).as_posix()
     except ValueError:
-        return str(path)
+        if os.path.commonpath([resolved, base]) == resolved.anchor:
+            return str(path)
+        return Path(os.path.relpath(resolved, base)).as_posix()
 
 
 def _suffix(path: Path) -> str:

@@ -459,3 +459,13 @@ def test_html_title_tag_fallback_drops_the_site_suffix(
     (article,) = load_paths([tmp_path], root=tmp_path).articles
     assert article.title == "Port reopens after strike"
     assert article.outlet == "Harbour Herald"
+
+
+def test_source_of_a_sibling_folder_is_relative(tmp_path: Path) -> None:
+    from index.loaders import source_name
+
+    (tmp_path / "project").mkdir()
+    (tmp_path / "shared").mkdir()
+    target = tmp_path / "shared" / "news.jsonl"
+    assert source_name(target, tmp_path / "project") == "../shared/news.jsonl"
+    assert source_name(tmp_path / "project" / "seeds" / "a.txt", tmp_path / "project") == "seeds/a.txt"
