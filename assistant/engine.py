@@ -31,7 +31,7 @@ from assistant.question import QuestionTerms
 from assistant.retrieval import HybridRetriever, RetrievedChunk
 from assistant.rewrite import Message, Standalone, standalone_question
 from assistant.text import STOPWORDS, content_terms, normalise
-from assistant.verify import sanitise, verify_answer
+from assistant.verify import Verified, sanitise, verify_answer
 from index.store import IndexStore, SearchFilter
 
 PER_OUTLET_K = 3
@@ -234,9 +234,7 @@ class Engine:
             if prose.used and generator is self.extractive:
                 verified = prose
             elif prose.used:
-                verified = verify_answer(
-                    raw + "\n\n" + self._quote_lines(quotes, prose.used), quotes, articles, attach=True
-                )
+                verified = self._with_evidence(prose, quotes, articles)
             else:
                 note = "The model's answer could not be verified against the quotes; showing the quotes."
         except GenerationError as exc:
@@ -269,10 +267,21 @@ class Engine:
         yield self._timed(answer, started)
 
     @staticmethod
-    def _quote_lines(quotes: list[Quote], used: list[int]) -> str:
-        """The evidence under generated prose: every quote, attributed, those it cited first."""
-        order = used + [n for n in range(1, len(quotes) + 1) if n not in used]
-        return "\n\n".join(attribute(quotes[n - 1], n) for n in order)
+    def _with_evidence(prose: Verified, quotes: list[Quote], articles: dict[str, str]) -> Verified:
+        """Verified prose followed by every quote, attributed and checked: those it cites first,
+        numbered as the prose numbers them."""
+        order = prose.used + [n for n in range(1, len(quotes) + 1) if n not in prose.used]
+        ordered = [quotes[n - 1] for n in order]
+        lines = "\n\n".join(attribute(quote, i) for i, quote in enumerate(ordered, start=1))
+        checked = verify_answer(lines, ordered, articles)
+        if checked.used != list(range(1, len(ordered) + 1)):
+            checked = Verified(text="", used=[])
+            order = prose.used
+        return Verified(
+            text=f"{prose.text}\n\n{checked.text}".strip(),
+            used=order,
+            removed=prose.removed + checked.removed,
+        )
 
     def generator(self, name: str) -> Generator:
         """Return (creating once) the generator with this name."""

@@ -114,3 +114,14 @@ def test_extractive_answer_states_each_quote_once(engine: Engine) -> None:
     answer = engine.ask("How many military observation posts did Turkey establish in Idlib?")
     for citation in answer.citations:
         assert answer.text.count(" ".join(citation.quote.split())) == 1
+
+
+def test_generated_prose_keeps_its_marker_and_is_followed_by_numbered_quotes(engine: Engine) -> None:
+    engine._generators["local"] = ScriptedGenerator(
+        "Turkey established 12 military observation posts in Idlib after the Sochi deal."
+    )
+    answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
+    prose, _, evidence = answer.text.partition("\n\n")
+    assert prose.endswith("[1].") and not answer.fallback
+    assert evidence.startswith("Devdiscourse (PTI) reported on 2 March 2020:") and "[1]" in evidence
+    assert len(answer.citations) == answer.text.count("reported")
