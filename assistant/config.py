@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     llm: Literal["extractive", "local", "openai"] = "local"
     llm_model_path: Path | None = None
     llm_threads: int = Field(default=2, ge=1, le=64)
-    llm_max_tokens: int = Field(default=60, ge=8, le=2048)
+    llm_max_tokens: int = Field(default=40, ge=8, le=2048)
     openai_base_url: str | None = None
     openai_model: str = "default"
     openai_api_key: str | None = None

@@ -11,8 +11,8 @@ from assistant.evidence import Quote
 from assistant.generators.base import GenerationError
 from assistant.prompts import render_answer_prompt
 
-STOP = ["\n", "Question:", "Quotes:"]
-PROMPT_QUOTES = 2
+STOP = ["\n", ". ", "Question:", "Quotes:"]
+PROMPT_QUOTES = 1
 
 
 class LocalGenerator:
@@ -39,7 +39,7 @@ class LocalGenerator:
             try:
                 self._llm = Llama(
                     model_path=str(self.model_path),
-                    n_ctx=2048,
+                    n_ctx=1024,
                     n_threads=self.threads,
                     n_batch=512,
                     verbose=False,

@@ -10,7 +10,7 @@ import yaml
 
 from assistant.evidence import Quote
 
-MAX_QUOTE_CHARS = 400
+MAX_QUOTE_CHARS = 280
 
 
 @cache

@@ -1,0 +1,1 @@
+"""Benchmarks: speed, memory and scale of the assistant, beside a plain LlamaIndex pipeline."""

@@ -1,0 +1,140 @@
+"""Where the time of a warm ask() goes: wall time per pipeline stage, measured by wrapping.
+
+The wrappers are installed on one Engine's objects in a benchmark process only; the assistant's
+code is not changed. Times are exclusive: a stage nested in another is not counted twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+
+class StageTimer:
+    """Accumulates exclusive wall time per stage name across nested, timed calls."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._stack: list[list[float]] = []  # [start, time spent in nested stages]
+
+    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Return fn timed under `name`."""
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._enter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._exit(name)
+
+        return timed
+
+    def wrap_iterator(self, name: str, fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+        """Return fn (a generator function) with the time spent producing each item timed."""
+
+        def timed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            iterator = iter(fn(*args, **kwargs))
+            while True:
+                self._enter()
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    return
+                finally:
+                    self._exit(name)
+                yield item
+
+        return timed
+
+    def _enter(self) -> None:
+        self._stack.append([time.perf_counter(), 0.0])
+
+    def _exit(self, name: str) -> None:
+        start, nested = self._stack.pop()
+        elapsed = time.perf_counter() - start
+        self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - nested
+        self.calls[name] = self.calls.get(name, 0) + 1
+        if self._stack:
+            self._stack[-1][1] += elapsed
+
+    def reset(self) -> None:
+        """Forget what was measured so far."""
+        self.seconds.clear()
+        self.calls.clear()
+
+    def totals(self, total_s: float, other: str = "other") -> list[dict[str, Any]]:
+        """Seconds and share of the total per stage, largest first, plus the unaccounted rest."""
+        rows = [{"stage": name, "seconds": s} for name, s in self.seconds.items()]
+        rows.append({"stage": other, "seconds": max(0.0, total_s - sum(self.seconds.values()))})
+        rows.sort(key=lambda row: -row["seconds"])
+        return [
+            {
+                "stage": r["stage"],
+                "seconds": round(r["seconds"], 2),
+                "share": round(r["seconds"] / total_s, 3) if total_s else 0.0,
+            }
+            for r in rows
+        ]
+
+    def breakdown(
+        self, total_s: float, asks: int, other: str = "other (rewrite, scoring, selection)"
+    ) -> list[dict[str, Any]]:
+        """Per-stage mean milliseconds per ask and share of the total, largest first, plus 'other'."""
+        rows = [
+            {"stage": name, "ms_per_ask": s * 1000 / max(asks, 1), "share": s / total_s if total_s else 0.0}
+            for name, s in self.seconds.items()
+        ]
+        rest = total_s - sum(self.seconds.values())
+        rows.append(
+            {
+                "stage": other,
+                "ms_per_ask": rest * 1000 / max(asks, 1),
+                "share": rest / total_s if total_s else 0.0,
+            }
+        )
+        rows.sort(key=lambda row: -row["ms_per_ask"])
+        for row in rows:
+            row["ms_per_ask"] = round(row["ms_per_ask"], 1)
+            row["share"] = round(row["share"], 3)
+        return rows
+
+
+def instrument_build(store: Any, timer: StageTimer) -> None:
+    """Time the steps of index.build.build_index for one store: load, chunk, embed, store, commit."""
+    import index.build as build_module
+
+    if not getattr(build_module.load_paths, "_bench_timed", False):
+        for name, label in (
+            ("load_paths", "load + clean files"),
+            ("chunk_article", "chunk"),
+            ("_commit", "commit (BM25 build, fsync, purge)"),
+        ):
+            timed = timer.wrap(label, getattr(build_module, name))
+            timed._bench_timed = True  # type: ignore[attr-defined]
+            setattr(build_module, name, timed)
+    store.embedder.embed_batch = timer.wrap("embedding", store.embedder.embed_batch)
+    store.upsert_chunks = timer.wrap("Chroma upsert", store.upsert_chunks)
+    store.catalog.add = timer.wrap("catalog add (SQLite)", store.catalog.add)
+
+
+def instrument(engine: Any, timer: StageTimer, generators: tuple[str, ...] = ()) -> None:
+    """Time the stages of one Engine: embedding, dense and BM25 search, reads, generation, verify."""
+    import assistant.engine as engine_module
+
+    store = engine.store
+    embedder = store.embedder
+    embedder.embed_batch = timer.wrap("embedding (MiniLM)", embedder.embed_batch)
+    store.dense_search = timer.wrap("dense search (Chroma)", store.dense_search)
+    store.lexical_search = timer.wrap("BM25 search", store.lexical_search)
+    store.chunks = timer.wrap("chunk fetch (catalog)", store.chunks)
+    store.catalog.get_articles = timer.wrap("article fetch (catalog)", store.catalog.get_articles)
+    engine.sentences.vectors = timer.wrap("sentence vectors (cache)", engine.sentences.vectors)
+    if not getattr(engine_module.verify_answer, "_bench_timed", False):
+        timed_verify = timer.wrap("verify", engine_module.verify_answer)
+        timed_verify._bench_timed = True  # type: ignore[attr-defined]
+        engine_module.verify_answer = timed_verify
+    for name in generators:
+        generator = engine.generator(name)
+        generator.stream = timer.wrap_iterator(f"generation ({name})", generator.stream)
