@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 
 from index.chunking import chunk_article
 from index.lexical import LexicalIndex
-from index.loaders import load_paths, source_name
+from index.loaders import load_paths
 from index.models import Article, Problem
 from index.store import IndexStore
 
@@ -91,7 +91,7 @@ def build_index(
         to_add = [a for a in loaded.articles if a.id not in known]
         wanted = {a.id for a in loaded.articles}
         scopes = [_scope(p, root) for p in paths]
-        to_remove = [aid for aid, src in known.items() if aid not in wanted and _in_scope(src, scopes)]
+        to_remove = [aid for aid, src in known.items() if aid not in wanted and _in_scope(src, scopes, root)]
         report.unchanged = len(loaded.articles) - len(to_add)
         _embed_and_store(store, to_add, target, report, progress, on_progress)
         store.catalog.mark_removed(to_remove, target)
@@ -160,15 +160,15 @@ def _fsync_tree(directory: Path) -> None:
                 os.fsync(handle.fileno())
 
 
-def _scope(path: Path, root: Path | None) -> str:
-    """The source prefix covered by a path given to a build (named as the loaders name sources)."""
-    return source_name(path, root)
+def _scope(path: Path, root: Path | None) -> Path:
+    """The folder or file a build was given, resolved."""
+    return Path(path).resolve()
 
 
-def _in_scope(source: str, scopes: list[str]) -> bool:
-    """True when an article's source lies in one of the paths a build was given."""
-    file_part = source.split("#", 1)[0]
-    return any(
-        scope in (".", "") or file_part == scope or file_part.startswith(scope.rstrip("/") + "/")
-        for scope in scopes
-    )
+def _in_scope(source: str, scopes: list[Path], root: Path | None = None) -> bool:
+    """True when an article's source file lies in one of the paths a build was given."""
+    file_part = Path(source.split("#", 1)[0])
+    if not file_part.is_absolute():
+        file_part = (root or Path.cwd()) / file_part
+    resolved = file_part.resolve()
+    return any(resolved == scope or resolved.is_relative_to(scope) for scope in scopes)

@@ -145,3 +145,18 @@ def test_killed_build_leaves_previous_index_and_next_run_completes(
     assert len(ids) == len(set(ids))
     rerun = build_index(finished, [corpus], root=tmp_path, progress=False)
     assert rerun.chunks_embedded == 0
+
+
+def test_changed_article_replaced_even_when_paths_are_spelled_differently(
+    tmp_path: Path,
+    fake_embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    corpus = _copy_seeds(tmp_path)
+    store = _store(tmp_path / "index", fake_embedder)
+    build_index(store, [corpus], root=tmp_path, progress=False)
+    tass = corpus / "001_dc96f93586912206.txt"
+    tass.write_text(tass.read_text().replace("Wednesday", "Thursday"))
+    report = build_index(store, [corpus.resolve()], root=ROOT, progress=False)
+    assert report.added == 1 and report.removed == 1
+    texts = [a.text for a in store.articles(with_text=True)]
+    assert len(texts) == 5 and sum("Thursday" in t for t in texts) == 1
