@@ -156,7 +156,8 @@ def test_changed_article_replaced_even_when_paths_are_spelled_differently(
     build_index(store, [corpus], root=tmp_path, progress=False)
     tass = corpus / "001_dc96f93586912206.txt"
     tass.write_text(tass.read_text().replace("Wednesday", "Thursday"))
-    report = build_index(store, [corpus.resolve()], root=ROOT, progress=False)
+    respelled = tmp_path / "index" / ".." / "corpus"
+    report = build_index(store, [respelled], root=tmp_path, progress=False)
     assert report.added == 1 and report.removed == 1
     texts = [a.text for a in store.articles(with_text=True)]
     assert len(texts) == 5 and sum("Thursday" in t for t in texts) == 1
