@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -21,16 +20,15 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSON_LINES_SUFFIXES + JSON_
 
 
 def source_name(path: Path, root: Path | None = None) -> str:
-    """Return the path relative to root (default: the working directory): '../shared/x.jsonl' for a
-    sibling folder, the absolute path only when the two share nothing but the filesystem root."""
+    """Return the path relative to root (default: the working directory), '../shared/x.jsonl' for a
+    folder beside it, else the path as given."""
     base = (root or Path.cwd()).resolve()
     resolved = path.resolve()
-    try:
+    if resolved.is_relative_to(base):
         return resolved.relative_to(base).as_posix()
-    except ValueError:
-        if os.path.commonpath([resolved, base]) == resolved.anchor:
-            return str(path)
-        return Path(os.path.relpath(resolved, base)).as_posix()
+    if resolved.is_relative_to(base.parent) and base.parent != base:
+        return "../" + resolved.relative_to(base.parent).as_posix()
+    return str(path)
 
 
 def _suffix(path: Path) -> str:
