@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup chat test lint eval index browser-deps bench bench-full soak clean
+.PHONY: setup chat test lint eval index browser-deps bench bench-full soak audit clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,9 @@ test: setup browser-deps index lint
 
 soak: setup
 	$(BIN)/python -m pytest -m soak -o addopts=-ra
+
+audit: setup
+	bash scripts/audit.sh
 
 bench: setup
 	$(BIN)/python -m benchmarks.run --quick

@@ -124,6 +124,7 @@ class RunResult:
     killed: bool
     seconds: float
     stored_at_kill: int = 0
+    committed_before_kill: bool = False
     returncode: int | None = None
     summary: str = ""
     stderr_tail: str = ""
@@ -215,8 +216,8 @@ def _plan(rng: random.Random, short: bool) -> list[KillPoint]:
     ]
     points += [
         KillPoint("commit: BM25 build", "stored-all", delay=rng.uniform(0.0, 3.0)),
-        KillPoint("commit: BM25 save/commit", "bm25", delay=rng.uniform(0.0, 0.5)),
-        KillPoint("commit: commit/cleanup", "bm25", delay=rng.uniform(0.5, 4.0)),
+        KillPoint("commit: BM25 save/commit", "bm25", delay=rng.uniform(0.0, 0.1)),
+        KillPoint("commit: commit/clean-up", "bm25", delay=rng.uniform(0.1, 1.0)),
     ]
     return points
 
@@ -303,6 +304,7 @@ class Builder:
                         os.kill(process.pid, signal.SIGKILL)
                         process.wait()
                         result = RunResult(number, point, True, now - started, stored)
+                        result.committed_before_kill = self.catalog.generation() > generation0
                         self.runs.append(result)
                         return result
                     time.sleep(0.05 if point is not None and point.trigger != "stored" else 0.2)
@@ -343,13 +345,15 @@ class Builder:
             return lambda elapsed, stored, wall: 0.0 if elapsed >= point.value else None
         if point.trigger == "stored" and stored0 < to_add:
             target = max(int(point.value * to_add), stored0 + 1)
-            return lambda elapsed, stored, wall: point.delay * interval() if stored >= target else None
-        if point.trigger == "stored":  # nothing left to store: this run goes straight to the commit
-            return lambda elapsed, stored, wall: point.delay * 0.5 if _written(bm25, wall) else None
-        if point.trigger == "stored-all":
             return lambda elapsed, stored, wall: (
-                point.delay if (stored >= to_add and stored > stored0) or _written(bm25, wall) else None
+                None if stored < target else point.delay * (interval() if stored < to_add else 1.0)
             )
+        if point.trigger == "stored":  # nothing left to store: this run goes straight to the commit
+            return lambda elapsed, stored, wall: point.delay * 0.1 if _written(bm25, wall) else None
+        if point.trigger == "stored-all":
+            if stored0 >= to_add:  # all stored by an earlier run: this one only commits
+                return lambda elapsed, stored, wall: point.delay * 0.1 if _written(bm25, wall) else None
+            return lambda elapsed, stored, wall: point.delay if stored >= to_add else None
         return lambda elapsed, stored, wall: point.delay if _written(bm25, wall) else None
 
 
@@ -386,12 +390,24 @@ def poller_app(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
         yield start
 
 
+def _save_progress(survived: list[RunResult], to_add: int) -> None:
+    """Write the kills so far (the final figures replace this file when the test ends)."""
+    ARTIFACT.parent.mkdir(exist_ok=True)
+    kills = [
+        {"phase": r.point.phase if r.point else "", "run": r.number, "landed": _landed(r, to_add)}
+        for r in survived
+    ]
+    ARTIFACT.write_text(json.dumps({"in_progress": True, "kills": kills}, indent=2))
+
+
 def _landed(run: RunResult, to_add: int) -> str:
     """Where a kill landed: start-up, inside batch n, or the commit phase."""
     from index.build import ARTICLES_PER_BATCH
 
     if run.point is not None and run.point.trigger == "time":
         return f"{run.seconds:.1f}s after start"
+    if run.committed_before_kill:
+        return "after the commit (clean-up)"
     if run.stored_at_kill >= to_add:
         return "commit phase"
     return f"batch {run.stored_at_kill // ARTICLES_PER_BATCH + 1} of {-(-to_add // ARTICLES_PER_BATCH)}"
@@ -447,6 +463,7 @@ def test_killed_builds_never_lose_or_duplicate_anything(
             assert check["bm25_matches_catalog"], f"{where}: the BM25 index does not match the catalog"
             assert not check["refused"] and SEED_OUTLET in check["outlets"], f"{where}: {check}"
             survived.append(run)
+            _save_progress(survived, to_add)
 
         # 3. The next run completes the build; a further one embeds nothing.
         final = builder.run(None, to_add)
@@ -470,7 +487,8 @@ def test_killed_builds_never_lose_or_duplicate_anything(
     assert not done["refused"] and SEED_OUTLET in done["outlets"]
     assert not poller.errors, f"the UI failed during a rebuild: {poller.errors[:5]}"
     assert len(poller.latencies) >= 3, "the UI was hardly asked during the builds"
-    assert len(survived) >= (10 if FULL_PLAN else 3), f"only {len(survived)} kills landed"
+    # a 300-article slice has 10 batches and a commit of a second: some of 13 points find nothing to kill
+    assert len(survived) >= (10 if FULL_PLAN and not SHORT else 3), f"only {len(survived)} kills landed"
 
     # 4. The figures.
     minutes = (time.monotonic() - began) / 60
