@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from index.boilerplate import FORMAT_CHARS
+
 _INSTRUCTIONS = re.compile(
     r"""(
       \b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|prompt|rule|guideline|
@@ -55,7 +57,6 @@ _ACTIVE_MARKUP = re.compile(
 )
 _URL = re.compile(r"\b(?:https?|ftp)://", re.IGNORECASE)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{32,}={0,2}")
-_FORMAT_CHARS = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def is_hostile(text: str) -> bool:
@@ -66,7 +67,7 @@ def is_hostile(text: str) -> bool:
         or _SHOUTED_REPLY.search(text)
         or _ACTIVE_MARKUP.search(text)
         or _BASE64.search(text)
-        or _FORMAT_CHARS.search(text)
+        or FORMAT_CHARS.search(text)
     )
 
 

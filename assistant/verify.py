@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from assistant.evidence import Quote
 from assistant.text import contains_verbatim, content_terms, normalise, numbers
+from index.boilerplate import FORMAT_CHARS
 from index.sentences import split_sentences
 
 MAX_UNSUPPORTED_SHARE = 0.15
@@ -17,7 +18,6 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(\s*[^)\s]+[^)]*\)")
 _URL = re.compile(r"\b(?:https?|ftp|data|javascript):[^\s)\]]+", re.I)
 _TAG = re.compile(r"<[^>]{0,500}>")
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _ATTRIBUTED = re.compile(r"^(?P<lead>[^“\"\n]{0,160}?):\s+(?P<quote>.+?)\s*$", re.DOTALL)
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 # News organisations a sentence might credit; naming one the cited quotes don't come from (or
@@ -52,7 +52,7 @@ def sanitise(text: str) -> str:
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _URL.sub("", text)
-    return _INVISIBLE.sub("", text)
+    return FORMAT_CHARS.sub("", text)
 
 
 def quote_is_verbatim(quote: Quote, article_text: str | None) -> bool:

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 # Format characters (zero-width, bidi controls, soft hyphen): invisible text that can hide
 # instructions or break verbatim matching; never part of what a reader sees.
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+FORMAT_CHARS = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def normalise_line(line: str) -> str:
     """Collapse runs of spaces (non-breaking ones included) and trim the line."""
     if not line.isascii():
-        line = _INVISIBLE.sub("", line)
+        line = FORMAT_CHARS.sub("", line)
     return " ".join(line.split())
 
 

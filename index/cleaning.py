@@ -289,6 +289,38 @@ def body_dateline(paragraphs: list[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
+def article_from_body(
+    body: str,
+    source: str,
+    *,
+    outlet: str | None,
+    title: str | None,
+    published: date | None,
+    byline: str | None,
+    url: str | None,
+    empty_message: str,
+) -> Article:
+    """Clean a body taken from structured data (JSON, HTML extraction) into an Article.
+
+    Raises NotAnArticleError(empty_message) when no article text is left.
+    """
+    text, captions = light_clean(body, outlet, title)
+    if not text:
+        raise NotAnArticleError(empty_message)
+    return Article(
+        id=Article.make_id(text),
+        source=source,
+        outlet=outlet,
+        title=title,
+        published=published,
+        dateline=body_dateline(text.split("\n\n"))[0],
+        byline=byline,
+        url=url,
+        text=text,
+        captions=captions,
+    )
+
+
 def light_clean(text: str, outlet: str | None = None, title: str | None = None) -> tuple[str, list[str]]:
     """Normalise whitespace, drop chrome lines and title repeats, set captions apart."""
     paragraphs: list[str] = []

@@ -10,7 +10,7 @@ from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 
-from index.cleaning import NotAnArticleError, body_dateline, light_clean
+from index.cleaning import article_from_body
 from index.jsonl_loader import parse_day
 from index.models import Article
 
@@ -205,20 +205,13 @@ def load_html(html: str, source: str, url: str | None = None) -> Article:
     published = published or parse_day(page.time)
     byline = fields.get("author") or meta.get("author") or _ld_value(items, "author")
     body = fields.get("text") or "\n".join(page.paragraphs)
-    text, captions = light_clean(body or "", outlet, title)
-    if not text:
-        raise NotAnArticleError(
-            f"{source}: no article text found in the HTML page; check that it is a news article"
-        )
-    return Article(
-        id=Article.make_id(text),
-        source=source,
+    return article_from_body(
+        body or "",
+        source,
         outlet=outlet,
         title=title,
         published=published,
-        dateline=body_dateline(text.split("\n\n"))[0],
         byline=byline,
         url=fields.get("url") or url,
-        text=text,
-        captions=captions,
+        empty_message=f"{source}: no article text found in the HTML page; check that it is a news article",
     )

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from index.cleaning import body_dateline, light_clean
+from index.cleaning import article_from_body
 from index.models import Article, Problem
 from index.textio import DecodeError, decode_text, looks_binary
 
@@ -69,22 +69,17 @@ def record_to_article(record: object, source: str) -> Article:
         raise ValueError("no article text: the 'body' field is missing or empty")
     outlet = _first_str(record, _OUTLET_KEYS)
     title = _first_str(record, _TITLE_KEYS)
-    text, captions = light_clean(body, outlet, title)
-    if not text:
-        raise ValueError("no article text left after cleaning the 'body' field")
     published = next((parse_day(record.get(k)) for k in _DATE_KEYS if record.get(k)), None)
     byline = next((byline_from_authors(record[k]) for k in _AUTHOR_KEYS if record.get(k)), None)
-    return Article(
-        id=Article.make_id(text),
-        source=source,
+    return article_from_body(
+        body,
+        source,
         outlet=outlet,
         title=title,
         published=published,
-        dateline=body_dateline(text.split("\n\n"))[0],
         byline=byline,
         url=_first_str(record, _URL_KEYS),
-        text=text,
-        captions=captions,
+        empty_message="no article text left after cleaning the 'body' field",
     )
 
 
