@@ -26,7 +26,7 @@ def open_store(settings: Settings | None = None) -> IndexStore:
     settings = settings or default_settings()
     return IndexStore(
         settings.index_dir,
-        MiniLMEmbedder(),
+        MiniLMEmbedder(backend=settings.embedding_backend),
         chroma_host=settings.chroma_host,
         chroma_port=settings.chroma_port,
     )

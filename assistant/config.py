@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     corpus: list[Path] = Field(default_factory=lambda: [_default_corpus()])
     llm: Literal["extractive", "local", "openai"] = "local"
     llm_model_path: Path | None = None
+    embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
     llm_threads: int = Field(default=2, ge=1, le=64)
     llm_max_tokens: int = Field(default=40, ge=8, le=2048)
     openai_base_url: str | None = None

@@ -25,7 +25,7 @@ from llama_index.core.query_engine import CitationQueryEngine
 from pydantic import PrivateAttr
 
 from assistant.models import Answer, ArticleRef, Citation
-from index.embedding import MiniLMEmbedder
+from index.embedding import SentenceTransformersEmbedder
 from index.models import Article
 
 N_CTX = 2048
@@ -36,13 +36,14 @@ _SOURCE_LABEL = re.compile(r"^Source \d+:\n")
 
 
 class MiniLMEmbedding(BaseEmbedding):
-    """LlamaIndex embedding model over the project's bundled MiniLM (same vectors as ours)."""
+    """LlamaIndex embedding model over the bundled MiniLM through sentence-transformers, as a user
+    assembling LlamaIndex would run it (HuggingFaceEmbedding does the same); same vectors as ours."""
 
-    _embedder: MiniLMEmbedder = PrivateAttr()
+    _embedder: SentenceTransformersEmbedder = PrivateAttr()
 
-    def __init__(self, embedder: MiniLMEmbedder | None = None, **kwargs: Any) -> None:
+    def __init__(self, embedder: SentenceTransformersEmbedder | None = None, **kwargs: Any) -> None:
         super().__init__(model_name="all-MiniLM-L6-v2", embed_batch_size=64, **kwargs)
-        self._embedder = embedder or MiniLMEmbedder()
+        self._embedder = embedder or SentenceTransformersEmbedder()
 
     def _get_query_embedding(self, query: str) -> list[float]:
         """Embed one query."""
@@ -161,7 +162,7 @@ def build_baseline(
     articles: Sequence[Article],
     model_path: Path,
     similarity_top_k: int = SIMILARITY_TOP_K,
-    embedder: MiniLMEmbedder | None = None,
+    embedder: SentenceTransformersEmbedder | None = None,
 ) -> Baseline:
     """Index the articles with VectorStoreIndex and wrap it in CitationQueryEngine."""
     embed_model = MiniLMEmbedding(embedder)

