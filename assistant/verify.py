@@ -191,7 +191,7 @@ def _join(sentences: list[str], markers: str) -> str:
     text = " ".join(s.strip() for s in sentences)
     stop = ""
     if text and text[-1] in ".!?" and not text.endswith(("”", '"')):
-        text, stop = text[:-1], text[-1]
+        text, stop = text[:-1].rstrip(), text[-1]
     return f"{text} {markers}{stop}"
 
 

@@ -279,7 +279,7 @@ def _cold_section(results: dict[str, Any]) -> list[str]:
     if breakdown:
         lines += [
             "",
-            "Where a cold extractive ask spends its time (one new process):",
+            "Where a cold ask spends its time (one new process: extractive first, then the local generator):",
             "",
             "| step | seconds |",
             "|---|---:|",

@@ -69,6 +69,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="where results.md/json/png go")
     parser.add_argument("--workdir", type=Path, help="scratch folder for corpora and indexes (kept)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--redo",
+        choices=["cold-breakdown", "ours"],
+        help="measure one part again into the existing results (needs the --workdir of that run)",
+    )
     args = parser.parse_args(argv)
     args.mode = "full" if args.full else "quick"
     quick = args.mode == "quick"
@@ -377,10 +382,49 @@ def _commit() -> str | None:
     return f"{head}{' +uncommitted changes' if dirty else ''}" if head else None
 
 
+def redo(args: argparse.Namespace) -> int:
+    """Measure one part again over the kept seeds index of a run and rewrite its reports."""
+    import json
+
+    index_dir = (args.workdir or Path("missing")) / "index-seeds"
+    if not (index_dir / "catalog.sqlite3").exists():
+        raise SystemExit(f"--redo needs --workdir of a run that kept its seeds index ({index_dir} not found)")
+    results = json.loads((args.out / "results.json").read_text())
+    if args.redo == "cold-breakdown":
+        params = {"index_dir": str(index_dir), "question": COLD_QUESTION}
+        breakdown = run_child("cold_breakdown", params, timeout=600)
+        breakdown["measured"] = now_iso()
+        results.setdefault("cold_start", {})["breakdown"] = breakdown
+    else:
+        params = {
+            "index_dir": str(index_dir),
+            "question_ids": results["comparison"]["question_ids"],
+            "generators": ["extractive", "local"],
+            "budget_s": 0,
+            "cprofile": True,
+        }
+        out = run_child("ours", params, timeout=4 * HOUR)
+        for name, data in out["generators"].items():
+            data["peak_rss_mb"] = out["peak_rss_mb"]
+            data["measured"] = now_iso()
+            results["comparison"]["ours"][name] = data
+        results["comparison"]["cprofile_extractive"] = out.get("cprofile_extractive")
+    results["meta"].setdefault("notes", []).append(
+        f"`{args.redo}` was measured again at {now_iso()} (commit {_commit()}) with "
+        f"`.venv/bin/python -m benchmarks.run --redo {args.redo} --workdir {args.workdir}`; "
+        "the rest of the run is unchanged."
+    )
+    write_reports(results, args.out)
+    print(f"Results: {args.out / 'results.md'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and print where the results are."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.redo:
+        return redo(args)
     bench = Bench(args, shlex.join([".venv/bin/python", "-m", "benchmarks.run", *argv]))
     print(f"[bench] {args.mode} mode; scratch folder {bench.workdir}", file=sys.stderr)
     try:

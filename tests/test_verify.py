@@ -108,3 +108,9 @@ def test_attributed_line_with_the_wrong_outlet_is_not_taken_as_a_unit() -> None:
     line = f"Reuters reported: “{SENTENCE}” [1]"
     result = verify_answer(line, [_quote()], {"a1": ARTICLE})
     assert "Reuters" not in result.text
+
+
+def test_marker_is_reattached_with_one_space() -> None:
+    text = "Russia and Turkey are in constant contact [1]."
+    result = verify_answer(text, [_quote()], {"a1": ARTICLE}, attach=True)
+    assert result.text == "Russia and Turkey are in constant contact [1]."

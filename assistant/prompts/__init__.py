@@ -36,11 +36,14 @@ def render_answer_prompt(question: str, quotes: list[Quote]) -> tuple[str, str]:
     """Return (instructions, few-shot prompt ending in 'Answer:') for numbered quotes."""
     spec = load_prompt("answer")
     line = spec["quote_line"]
-    example = spec["example"]
-    example_block = spec["block"].format(
-        quotes="\n".join(line.format(**q) for q in example["quotes"]),
-        question=example["question"],
-    )
+    shots = [
+        spec["block"].format(
+            quotes="\n".join(line.format(**q) for q in example["quotes"]),
+            question=example["question"],
+        )
+        + f" {example['answer']}"
+        for example in spec["examples"]
+    ]
     block = spec["block"].format(
         quotes="\n".join(
             line.format(number=i, credit=credit(q), text=_quote_text(q.text))
@@ -48,5 +51,4 @@ def render_answer_prompt(question: str, quotes: list[Quote]) -> tuple[str, str]:
         ),
         question=" ".join(question.split()),
     )
-    prompt = f"{example_block} {example['answer']}\n\n{block}"
-    return str(spec["instructions"]), prompt
+    return str(spec["instructions"]), "\n\n".join([*shots, block])
