@@ -13,6 +13,23 @@ from assistant.prompts import render_answer_prompt
 
 STOP = ["\n", ". ", "Question:", "Quotes:"]
 PROMPT_QUOTES = 1
+_quiet_log: Any = None
+
+
+def silence_llama_cpp_log() -> None:
+    """Drop llama.cpp's own log lines (cache notes on stderr); failures still raise."""
+    global _quiet_log
+    if _quiet_log is None:
+        import ctypes
+
+        import llama_cpp
+
+        @llama_cpp.llama_log_callback  # type: ignore[misc]
+        def quiet(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+            return None
+
+        _quiet_log = quiet
+        llama_cpp.llama_log_set(quiet, ctypes.c_void_p(0))
 
 
 class LocalGenerator:
@@ -36,6 +53,7 @@ class LocalGenerator:
                 )
             from llama_cpp import Llama
 
+            silence_llama_cpp_log()
             try:
                 self._llm = Llama(
                     model_path=str(self.model_path),
