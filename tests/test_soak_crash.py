@@ -74,11 +74,14 @@ ids = [a.id for a in articles]
 sources = [a.source for a in articles]
 rows = catalog.chunk_rows(generation)
 visible_chunks = {r[0] for r in rows}
-stored = store.collection.get(include=["metadatas"])
-chroma_ids = stored["ids"]
-spans = collections.Counter(
-    (m["article_id"], m["start"], m["end"]) for m in stored["metadatas"]
-)
+chroma_ids, metadatas = [], []
+while True:  # page: one get() of every vector trips SQLite's variable limit past ~32k
+    page = store.collection.get(include=["metadatas"], limit=5000, offset=len(chroma_ids))
+    chroma_ids += page["ids"]
+    metadatas += page["metadatas"]
+    if len(page["ids"]) < 5000:
+        break
+spans = collections.Counter((m["article_id"], m["start"], m["end"]) for m in metadatas)
 all_chunks = {r[0] for r in catalog.chunk_spans(chroma_ids)}
 lexical_dir = catalog.meta("lexical_dir")
 lexical = LexicalIndex.load(store.index_dir / lexical_dir) if lexical_dir else None
