@@ -69,10 +69,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="where results.md/json/png go")
     parser.add_argument("--workdir", type=Path, help="scratch folder for corpora and indexes (kept)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--note", help="with --redo: a remark to add to the top of results.md")
     parser.add_argument(
         "--redo",
-        choices=["cold-breakdown", "ours"],
-        help="measure one part again into the existing results (needs the --workdir of that run)",
+        help="measure one part again into the existing results (needs the --workdir of that run): "
+        "cold-breakdown, ours, or query-N (the queries over the kept N-article index)",
     )
     args = parser.parse_args(argv)
     args.mode = "full" if args.full else "quick"
@@ -386,11 +387,26 @@ def redo(args: argparse.Namespace) -> int:
     """Measure one part again over the kept seeds index of a run and rewrite its reports."""
     import json
 
-    index_dir = (args.workdir or Path("missing")) / "index-seeds"
+    size = int(args.redo.split("-", 1)[1]) if args.redo.startswith("query-") else 0
+    if args.redo not in ("cold-breakdown", "ours") and not size:
+        raise SystemExit(f"--redo {args.redo!r}: use cold-breakdown, ours or query-N")
+    index_dir = (args.workdir or Path("missing")) / (f"index-{size}" if size else "index-seeds")
     if not (index_dir / "catalog.sqlite3").exists():
-        raise SystemExit(f"--redo needs --workdir of a run that kept its seeds index ({index_dir} not found)")
+        raise SystemExit(f"--redo needs --workdir of a run that kept this index ({index_dir} not found)")
     results = json.loads((args.out / "results.json").read_text())
-    if args.redo == "cold-breakdown":
+    if size:
+        from assistant.evaluation.questions import load_questions
+
+        row = next(r for r in results["scale"] if r["size"] == size)
+        count = 24 if results["meta"]["mode"] == "quick" else 0
+        params = {
+            "index_dir": str(index_dir),
+            "questions": [q.question for q in stratified(load_questions(QUESTIONS_FILE), count)],
+            "embedder": row["build"]["embedder"],
+            "rounds": 1 if results["meta"]["mode"] == "quick" else 2,
+        }
+        row["query"] = run_child("query", params, timeout=2 * HOUR)
+    elif args.redo == "cold-breakdown":
         params = {"index_dir": str(index_dir), "question": COLD_QUESTION}
         breakdown = run_child("cold_breakdown", params, timeout=600)
         breakdown["measured"] = now_iso()
@@ -409,7 +425,12 @@ def redo(args: argparse.Namespace) -> int:
             data["measured"] = now_iso()
             results["comparison"]["ours"][name] = data
         results["comparison"]["cprofile_extractive"] = out.get("cprofile_extractive")
-    results["meta"].setdefault("notes", []).append(
+    notes = results["meta"].setdefault("notes", [])
+    if results["meta"].get("finished") is None and not any("was stopped" in n for n in notes):
+        notes.append("This run was stopped before it finished: phases not listed under Phases were not run.")
+    if args.note:
+        notes.append(args.note)
+    notes.append(
         f"`{args.redo}` was measured again at {now_iso()} (commit {_commit()}) with "
         f"`.venv/bin/python -m benchmarks.run --redo {args.redo} --workdir {args.workdir}`; "
         "the rest of the run is unchanged."

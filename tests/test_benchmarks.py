@@ -177,3 +177,12 @@ def test_stage_timer_counts_nested_time_once() -> None:
     rows = timer.breakdown(0.05, 1, other="rest")
     assert {row["stage"] for row in rows} == {"inner", "outer", "rest"}
     assert "other" in {row["stage"] for row in timer.totals(0.05)}
+
+
+def test_redo_refuses_unknown_parts_and_missing_indexes(tmp_path: Path) -> None:
+    from benchmarks.run import main
+
+    with pytest.raises(SystemExit, match="cold-breakdown, ours or query-N"):
+        main(["--redo", "everything", "--workdir", str(tmp_path), "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="index-30000 not found"):
+        main(["--redo", "query-30000", "--workdir", str(tmp_path), "--out", str(tmp_path)])
