@@ -73,7 +73,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--redo",
         help="measure one part again into the existing results (needs the --workdir of that run): "
-        "cold-breakdown, ours, or query-N (the queries over the kept N-article index)",
+        "cold-breakdown, ours, thread-probe, or query-N (the queries over the kept N-article index)",
     )
     args = parser.parse_args(argv)
     args.mode = "full" if args.full else "quick"
@@ -388,8 +388,8 @@ def redo(args: argparse.Namespace) -> int:
     import json
 
     size = int(args.redo.split("-", 1)[1]) if args.redo.startswith("query-") else 0
-    if args.redo not in ("cold-breakdown", "ours") and not size:
-        raise SystemExit(f"--redo {args.redo!r}: use cold-breakdown, ours or query-N")
+    if args.redo not in ("cold-breakdown", "ours", "thread-probe") and not size:
+        raise SystemExit(f"--redo {args.redo!r}: use cold-breakdown, ours, thread-probe or query-N")
     index_dir = (args.workdir or Path("missing")) / (f"index-{size}" if size else "index-seeds")
     if not (index_dir / "catalog.sqlite3").exists():
         raise SystemExit(f"--redo needs --workdir of a run that kept this index ({index_dir} not found)")
@@ -406,6 +406,8 @@ def redo(args: argparse.Namespace) -> int:
             "rounds": 1 if results["meta"]["mode"] == "quick" else 2,
         }
         row["query"] = run_child("query", params, timeout=2 * HOUR)
+    elif args.redo == "thread-probe":
+        results["thread_probe"] = run_child("thread_probe", {"threads": [1, 2]}, timeout=900)
     elif args.redo == "cold-breakdown":
         params = {"index_dir": str(index_dir), "question": COLD_QUESTION}
         breakdown = run_child("cold_breakdown", params, timeout=600)

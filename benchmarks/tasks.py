@@ -277,7 +277,10 @@ def thread_probe(params: dict[str, Any]) -> dict[str, Any]:
     text = sorted((PROJECT_ROOT / "seeds").glob("*.txt"))[0].read_text()
     torch_embedder = SentenceTransformersEmbedder()
     torch_embedder.embed_batch(["load the model"])
-    batch = [text[i : i + 400] for i in range(0, 400 * 64, 400)]
+    corpus = " ".join(p.read_text() for p in sorted((PROJECT_ROOT / "seeds").glob("*.txt")))
+    corpus = " ".join(corpus.split())
+    corpus = corpus * (1 + 400 * 64 // len(corpus))  # 64 full 400-character passages
+    batch = [corpus[i : i + 400] for i in range(0, 400 * 64, 400)]
     rows = []
     for threads in params.get("threads", [1, 2]):
         llm = Llama(model_path=str(bundled_gguf()), n_ctx=2048, n_threads=threads, verbose=False)
