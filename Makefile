@@ -38,7 +38,7 @@ eval: index
 	$(BIN)/news-assistant eval --llm extractive --gate
 	$(BIN)/news-assistant eval --llm local --gate
 
-test: setup browser-deps index lint
+test: setup browser-deps index lint audit
 	$(BIN)/python -m pytest
 	$(MAKE) eval
 

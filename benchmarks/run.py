@@ -73,7 +73,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--redo",
         help="measure one part again into the existing results (needs the --workdir of that run): "
-        "cold-breakdown, ours, thread-probe, or query-N (the queries over the kept N-article index)",
+        "cold-start, cold-breakdown, ours, thread-probe, or query-N (queries over the kept N-article index)",
     )
     args = parser.parse_args(argv)
     args.mode = "full" if args.full else "quick"
@@ -388,8 +388,9 @@ def redo(args: argparse.Namespace) -> int:
     import json
 
     size = int(args.redo.split("-", 1)[1]) if args.redo.startswith("query-") else 0
-    if args.redo not in ("cold-breakdown", "ours", "thread-probe") and not size:
-        raise SystemExit(f"--redo {args.redo!r}: use cold-breakdown, ours, thread-probe or query-N")
+    parts = ("cold-start", "cold-breakdown", "ours", "thread-probe")
+    if args.redo not in parts and not size:
+        raise SystemExit(f"--redo {args.redo!r}: use {', '.join(parts)} or query-N")
     index_dir = (args.workdir or Path("missing")) / (f"index-{size}" if size else "index-seeds")
     if not (index_dir / "catalog.sqlite3").exists():
         raise SystemExit(f"--redo needs --workdir of a run that kept this index ({index_dir} not found)")
@@ -406,6 +407,10 @@ def redo(args: argparse.Namespace) -> int:
             "rounds": 1 if results["meta"]["mode"] == "quick" else 2,
         }
         row["query"] = run_child("query", params, timeout=2 * HOUR)
+    elif args.redo == "cold-start":
+        bench = Bench(parse_args(["--full", "--workdir", str(args.workdir), "--out", str(args.out)]), "")
+        bench.results = results
+        bench.cold_start(index_dir)
     elif args.redo == "thread-probe":
         results["thread_probe"] = run_child("thread_probe", {"threads": [1, 2]}, timeout=900)
     elif args.redo == "cold-breakdown":

@@ -182,7 +182,7 @@ def test_stage_timer_counts_nested_time_once() -> None:
 def test_redo_refuses_unknown_parts_and_missing_indexes(tmp_path: Path) -> None:
     from benchmarks.run import main
 
-    with pytest.raises(SystemExit, match="cold-breakdown, ours, thread-probe or query-N"):
+    with pytest.raises(SystemExit, match="cold-start, cold-breakdown, ours, thread-probe or query-N"):
         main(["--redo", "everything", "--workdir", str(tmp_path), "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="index-30000 not found"):
         main(["--redo", "query-30000", "--workdir", str(tmp_path), "--out", str(tmp_path)])
