@@ -169,7 +169,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"- **Command:** `{meta.get('command', '?')}` ({meta.get('mode', '?')} mode)",
-        f"- **Date:** {meta.get('started', '?')} to {meta.get('finished') or 'still running'}"
+        f"- **Date:** {meta.get('started', '?')} to "
+        f"{meta.get('finished') or ('stopped' if meta.get('stopped') else 'still running')}"
         f" ({fmt(meta.get('duration_s'), ' s', 0)})",
         f"- **Machine:** {machine.get('cores', '?')} cores, {fmt(machine.get('ram_gb'), ' GiB')} RAM, "
         f"{machine.get('cpu', '?')}; {machine.get('os', '')}, Python {machine.get('python', '?')}",
@@ -177,7 +178,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"at end {_load(meta.get('load_average_end'))}",
         f"- **Commit:** {meta.get('commit') or '?'}",
         "- **Reproduce:** `make bench` (quick) or `make bench-full`; sizes with "
-        "`.venv/bin/python -m benchmarks.run --full --sizes 3000,30000,100000 [--over-limit minilm]`",
+        "`.venv/bin/python -m benchmarks.run --full --sizes 3000,30000,100000 [--over-limit minilm]`"
+        + ("; SCRATCH is the folder given with `--workdir`" if "SCRATCH" in meta.get("command", "") else ""),
         "",
     ]
     for note in meta.get("notes", []):

@@ -216,7 +216,8 @@ class Bench:
             command = [*base, "--index-dir", str(index_dir), "ask", COLD_QUESTION, "--llm", name]
             repeats = self.args.cold_repeats if name == "extractive" else max(1, self.args.cold_repeats - 1)
             result = cold_runs(command, repeats)
-            result["command"] = shlex.join(["news-assistant", *command[len(base) :]])
+            shown = shlex.join(["news-assistant", *command[len(base) :]])
+            result["command"] = shown.replace(str(self.workdir), "SCRATCH")
             self.results["cold_start"][name] = result
         self.results["cold_start"]["breakdown"] = run_child(
             "cold_breakdown", {"index_dir": str(index_dir), "question": COLD_QUESTION}, timeout=600
@@ -433,13 +434,15 @@ def redo(args: argparse.Namespace) -> int:
             results["comparison"]["ours"][name] = data
         results["comparison"]["cprofile_extractive"] = out.get("cprofile_extractive")
     notes = results["meta"].setdefault("notes", [])
-    if results["meta"].get("finished") is None and not any("was stopped" in n for n in notes):
+    if results["meta"].get("finished") is None:
+        results["meta"]["stopped"] = True
+    if results["meta"].get("stopped") and not any("was stopped" in n for n in notes):
         notes.append("This run was stopped before it finished: phases not listed under Phases were not run.")
     if args.note:
         notes.append(args.note)
     notes.append(
         f"`{args.redo}` was measured again at {now_iso()} (commit {_commit()}) with "
-        f"`.venv/bin/python -m benchmarks.run --redo {args.redo} --workdir {args.workdir}`; "
+        f"`.venv/bin/python -m benchmarks.run --redo {args.redo} --workdir SCRATCH`; "
         "the rest of the run is unchanged."
     )
     write_reports(results, args.out)
@@ -453,7 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.redo:
         return redo(args)
-    bench = Bench(args, shlex.join([".venv/bin/python", "-m", "benchmarks.run", *argv]))
+    shown = [("SCRATCH" if args.workdir and a == str(args.workdir) else a) for a in argv]
+    bench = Bench(args, shlex.join([".venv/bin/python", "-m", "benchmarks.run", *shown]))
     print(f"[bench] {args.mode} mode; scratch folder {bench.workdir}", file=sys.stderr)
     try:
         bench.run()
