@@ -81,28 +81,13 @@ def open_citations(page: Any, turn: int) -> list[tuple[str, str]]:
 
 
 def test_poisoned_articles_are_shown_as_inert_text(url: str) -> None:
-    from ui.testing import CHROMIUM, CHROMIUM_ARGS
+    from ui.testing import CHROMIUM, watched_page
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    dialogs: list[str] = []
-    errors: list[str] = []
-    requests: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(30_000)
-
-        def on_dialog(dialog: Any) -> None:
-            dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(url)
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with watched_page(url) as watch:
+        page = watch.page
         page.wait_for_selector("#question textarea")
 
         opened: list[tuple[str, str]] = []
@@ -129,8 +114,7 @@ def test_poisoned_articles_are_shown_as_inert_text(url: str) -> None:
             )
         )
         assert live.count() == 0, "article markup was rendered as elements, not as text"
-        browser.close()
-    assert dialogs == [], f"an article opened a dialog: {dialogs}"
-    assert errors == [], f"console errors while showing poisoned articles: {errors}"
-    canary = [address for address in requests if "canary.invalid" in address]
+    assert watch.dialogs == [], f"an article opened a dialog: {watch.dialogs}"
+    assert watch.errors == [], f"console errors while showing poisoned articles: {watch.errors}"
+    canary = [address for address in watch.requests if "canary.invalid" in address]
     assert canary == [], f"the page fetched canary URLs from an article: {canary}"

@@ -6,7 +6,6 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -72,28 +71,13 @@ def url(settings: Settings) -> Iterator[str]:
 
 
 def test_hostile_article_is_cited_and_shown_as_text(url: str) -> None:
-    from ui.testing import CHROMIUM, CHROMIUM_ARGS
+    from ui.testing import CHROMIUM, watched_page
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    dialogs: list[str] = []
-    errors: list[str] = []
-    fetched: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(30_000)
-
-        def on_dialog(dialog: Any) -> None:
-            dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: fetched.append(r.url) if r.url.rstrip("/").endswith("/x") else None)
-        page.goto(url)
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with watched_page(url) as watch:
+        page = watch.page
         page.wait_for_selector("#question textarea")
 
         page.fill("#question textarea", "How many zebra crossings did the council of Fooville paint?")
@@ -126,7 +110,6 @@ def test_hostile_article_is_cited_and_shown_as_text(url: str) -> None:
 
         assert page.evaluate("typeof window.__pwned") == "undefined"
         assert page.locator("#conversation img, #article-view img, #conversation script").count() == 0
-        browser.close()
-    assert dialogs == []
-    assert errors == []
-    assert fetched == []
+    assert watch.dialogs == []
+    assert watch.errors == []
+    assert [r for r in watch.requests if r.rstrip("/").endswith("/x")] == []

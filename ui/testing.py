@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,39 @@ def running(app: gr.Blocks, **launch: Any) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/"
     finally:
         app.close()
+
+
+@dataclass
+class WatchedPage:
+    """A Chromium page and what it did: dialogs opened, console/page errors, URLs requested."""
+
+    page: Any
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def watched_page(url: str) -> Iterator[WatchedPage]:
+    """Open url in headless Debian Chromium, recording dialogs (dismissed), errors and requests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(30_000)
+        watch = WatchedPage(page)
+
+        def on_dialog(dialog: Any) -> None:
+            watch.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: watch.errors.append(str(e)))
+        page.on("request", lambda r: watch.requests.append(r.url))
+        try:
+            page.goto(url)
+            yield watch
+        finally:
+            browser.close()
