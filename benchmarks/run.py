@@ -182,7 +182,7 @@ class Bench:
     def run(self) -> None:
         """Every phase of the plan, in order."""
         with self.phase("thread probe (llama.cpp, MiniLM)"):
-            self.results["thread_probe"] = run_child("thread_probe", {"threads": [1, 2]}, timeout=900)
+            self.thread_probe()
         seeds_index = self.workdir / "index-seeds"
         self.scale_size(0, [SEEDS], seeds_index, "minilm", keep_index=True)
         if not (seeds_index / "catalog.sqlite3").exists():
@@ -207,6 +207,10 @@ class Bench:
         for size in self.args.size_list:
             self.sized_corpus(size)
 
+    def thread_probe(self) -> None:
+        """llama.cpp and MiniLM speed at 1 and 2 threads."""
+        self.results["thread_probe"] = run_child("thread_probe", {"threads": [1, 2]}, timeout=900)
+
     def cold_start(self, index_dir: Path) -> None:
         """`news-assistant ask` in new processes, per generator, and where the first one spends time."""
         script = Path(sys.executable).with_name("news-assistant")
@@ -219,7 +223,11 @@ class Bench:
             shown = shlex.join(["news-assistant", *command[len(base) :]])
             result["command"] = shown.replace(str(self.workdir), "SCRATCH")
             self.results["cold_start"][name] = result
-        self.results["cold_start"]["breakdown"] = run_child(
+        self.cold_breakdown(index_dir)
+
+    def cold_breakdown(self, index_dir: Path) -> None:
+        """Where one new process spends a cold ask's time, step by step."""
+        self.results.setdefault("cold_start", {})["breakdown"] = run_child(
             "cold_breakdown", {"index_dir": str(index_dir), "question": COLD_QUESTION}, timeout=600
         )
 
@@ -307,20 +315,21 @@ class Bench:
             row["articles"] = row["build"]["found"]
             self.learn_rate(row["build"], size)
         if row.get("build"):
-            questions = [q.question for q in stratified(self.gold, self.args.scale_questions)]
             with self.phase(f"query {label}"):
-                row["query"] = run_child(
-                    "query",
-                    {
-                        "index_dir": str(index_dir),
-                        "questions": questions,
-                        "embedder": embedder,
-                        "rounds": 1 if self.args.mode == "quick" else 2,
-                    },
-                    timeout=2 * HOUR,
-                )
+                row["query"] = self.query(index_dir, embedder)
         if not keep_index and not self.args.keep and not self.args.workdir:
             shutil.rmtree(index_dir, ignore_errors=True)
+
+    def query(self, index_dir: Path, embedder: str) -> dict[str, Any]:
+        """Retrieval and ask() latency and memory over a built index, in a new process."""
+        questions = [q.question for q in stratified(self.gold, self.args.scale_questions)]
+        params = {
+            "index_dir": str(index_dir),
+            "questions": questions,
+            "embedder": embedder,
+            "rounds": 1 if self.args.mode == "quick" else 2,
+        }
+        return run_child("query", params, timeout=2 * HOUR)
 
     def learn_rate(self, build: dict[str, Any], size: int) -> None:
         """Remember MiniLM's indexing throughput and chunks per article; update the predictions."""
@@ -396,43 +405,20 @@ def redo(args: argparse.Namespace) -> int:
     if not (index_dir / "catalog.sqlite3").exists():
         raise SystemExit(f"--redo needs --workdir of a run that kept this index ({index_dir} not found)")
     results = json.loads((args.out / "results.json").read_text())
+    mode = "--quick" if results["meta"]["mode"] == "quick" else "--full"
+    bench = Bench(parse_args([mode, "--workdir", str(args.workdir), "--out", str(args.out)]), "")
+    bench.results = results
     if size:
-        from assistant.evaluation.questions import load_questions
-
         row = next(r for r in results["scale"] if r["size"] == size)
-        count = 24 if results["meta"]["mode"] == "quick" else 0
-        params = {
-            "index_dir": str(index_dir),
-            "questions": [q.question for q in stratified(load_questions(QUESTIONS_FILE), count)],
-            "embedder": row["build"]["embedder"],
-            "rounds": 1 if results["meta"]["mode"] == "quick" else 2,
-        }
-        row["query"] = run_child("query", params, timeout=2 * HOUR)
+        row["query"] = bench.query(index_dir, row["build"]["embedder"])
     elif args.redo == "cold-start":
-        bench = Bench(parse_args(["--full", "--workdir", str(args.workdir), "--out", str(args.out)]), "")
-        bench.results = results
         bench.cold_start(index_dir)
     elif args.redo == "thread-probe":
-        results["thread_probe"] = run_child("thread_probe", {"threads": [1, 2]}, timeout=900)
+        bench.thread_probe()
     elif args.redo == "cold-breakdown":
-        params = {"index_dir": str(index_dir), "question": COLD_QUESTION}
-        breakdown = run_child("cold_breakdown", params, timeout=600)
-        breakdown["measured"] = now_iso()
-        results.setdefault("cold_start", {})["breakdown"] = breakdown
+        bench.cold_breakdown(index_dir)
     else:
-        params = {
-            "index_dir": str(index_dir),
-            "question_ids": results["comparison"]["question_ids"],
-            "generators": ["extractive", "local"],
-            "budget_s": 0,
-            "cprofile": True,
-        }
-        out = run_child("ours", params, timeout=4 * HOUR)
-        for name, data in out["generators"].items():
-            data["peak_rss_mb"] = out["peak_rss_mb"]
-            data["measured"] = now_iso()
-            results["comparison"]["ours"][name] = data
-        results["comparison"]["cprofile_extractive"] = out.get("cprofile_extractive")
+        bench.ours(index_dir)
     notes = results["meta"].setdefault("notes", [])
     if results["meta"].get("finished") is None:
         results["meta"]["stopped"] = True
