@@ -73,7 +73,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--redo",
         help="measure one part again into the existing results (needs the --workdir of that run): "
-        "cold-start, cold-breakdown, ours, thread-probe, or query-N (queries over the kept N-article index)",
+        "cold-start, cold-breakdown, ours, thread-probe, query-N (queries over the kept N-article index) "
+        "or size-N (write, index from scratch and query the N-article corpus, adding or replacing its row)",
     )
     args = parser.parse_args(argv)
     args.mode = "full" if args.full else "quick"
@@ -394,21 +395,30 @@ def _commit() -> str | None:
 
 
 def redo(args: argparse.Namespace) -> int:
-    """Measure one part again over the kept seeds index of a run and rewrite its reports."""
+    """Measure one part again over the kept indexes of a run and rewrite its reports."""
     import json
 
-    size = int(args.redo.split("-", 1)[1]) if args.redo.startswith("query-") else 0
+    kind, _, number = args.redo.partition("-")
+    size = int(number) if kind in ("query", "size") and number.isdigit() else 0
     parts = ("cold-start", "cold-breakdown", "ours", "thread-probe")
     if args.redo not in parts and not size:
-        raise SystemExit(f"--redo {args.redo!r}: use {', '.join(parts)} or query-N")
-    index_dir = (args.workdir or Path("missing")) / (f"index-{size}" if size else "index-seeds")
-    if not (index_dir / "catalog.sqlite3").exists():
+        raise SystemExit(f"--redo {args.redo!r}: use {', '.join(parts)}, query-N or size-N")
+    if not args.workdir:
+        raise SystemExit("--redo needs --workdir: the scratch folder of the run it adds to")
+    index_dir = args.workdir / (f"index-{size}" if kind == "query" else "index-seeds")
+    if kind != "size" and not (index_dir / "catalog.sqlite3").exists():
         raise SystemExit(f"--redo needs --workdir of a run that kept this index ({index_dir} not found)")
     results = json.loads((args.out / "results.json").read_text())
     mode = "--quick" if results["meta"]["mode"] == "quick" else "--full"
-    bench = Bench(parse_args([mode, "--workdir", str(args.workdir), "--out", str(args.out)]), "")
+    bench = Bench(
+        parse_args([mode, "--workdir", str(args.workdir), "--out", str(args.out), *_limits(args)]), ""
+    )
+    for key in ("phases", "errors", "scale"):
+        results.setdefault(key, [])
     bench.results = results
-    if size:
+    if kind == "size":
+        _redo_size(bench, size)
+    elif kind == "query":
         row = next(r for r in results["scale"] if r["size"] == size)
         row["query"] = bench.query(index_dir, row["build"]["embedder"])
     elif args.redo == "cold-start":
@@ -419,6 +429,33 @@ def redo(args: argparse.Namespace) -> int:
         bench.cold_breakdown(index_dir)
     else:
         bench.ours(index_dir)
+    _note_redo(results, args)
+    write_reports(results, args.out)
+    print(f"Results: {args.out / 'results.md'}")
+    return 1 if results["errors"] else 0
+
+
+def _limits(args: argparse.Namespace) -> list[str]:
+    """The embedder-choice options of a redo, passed on to the run it adds to."""
+    return ["--max-index-minutes", str(args.max_index_minutes), "--over-limit", args.over_limit]
+
+
+def _redo_size(bench: Bench, size: int) -> None:
+    """Index one corpus size from scratch and query it, replacing that size's row if there was one."""
+    scale = bench.results["scale"]
+    for row in scale:  # what MiniLM's real builds taught, to predict this size's embedding time
+        if row.get("build"):
+            bench.learn_rate(row["build"], row["size"])
+    bench.results["scale"] = [row for row in scale if row["size"] != size]
+    shutil.rmtree(bench.workdir / f"index-{size}", ignore_errors=True)
+    try:
+        bench.sized_corpus(size)
+    finally:
+        bench.results["scale"].sort(key=lambda row: row["size"])
+
+
+def _note_redo(results: dict[str, Any], args: argparse.Namespace) -> None:
+    """Say at the top of results.md what was measured again, when and with which command."""
     notes = results["meta"].setdefault("notes", [])
     if results["meta"].get("finished") is None:
         results["meta"]["stopped"] = True
@@ -426,14 +463,12 @@ def redo(args: argparse.Namespace) -> int:
         notes.append("This run was stopped before it finished: phases not listed under Phases were not run.")
     if args.note:
         notes.append(args.note)
+    extra = f" --max-index-minutes {args.max_index_minutes:g}" if args.redo.startswith("size-") else ""
     notes.append(
         f"`{args.redo}` was measured again at {now_iso()} (commit {_commit()}) with "
-        f"`.venv/bin/python -m benchmarks.run --redo {args.redo} --workdir SCRATCH`; "
+        f"`.venv/bin/python -m benchmarks.run --redo {args.redo} --workdir SCRATCH{extra}`; "
         "the rest of the run is unchanged."
     )
-    write_reports(results, args.out)
-    print(f"Results: {args.out / 'results.md'}")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

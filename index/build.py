@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,15 +14,17 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from index.chunking import chunk_article
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, LexicalIndexWriter
 from index.loaders import load_paths
 from index.models import Article, Problem
 from index.store import IndexStore
 
 LOCK_FILE = "build.lock"
 ARTICLES_PER_BATCH = 32
+COMMIT_ARTICLES_PER_BATCH = 256  # articles whose chunks are tokenized together for BM25
 
 ProgressCallback = Callable[[int, int], None]
+ChunkRow = tuple[str, str, int, int]  # chunk id, article id, start, end
 
 
 class IndexLockedError(RuntimeError):
@@ -96,7 +98,7 @@ def build_index(
         _embed_and_store(store, to_add, target, report, progress, on_progress)
         store.catalog.mark_removed(to_remove, target)
         report.removed = len(to_remove)
-        if store.catalog.pending(committed) or store.catalog.meta("lexical_dir") is None:
+        if store.catalog.pending(committed) or not _lexical_is_current(store):
             _commit(store, target)
             report.generation = target
         else:
@@ -138,18 +140,39 @@ def _embed_and_store(
 
 def _commit(store: IndexStore, generation: int) -> None:
     """Build the BM25 index for a generation, make it visible atomically, then clean up."""
-    rows = store.catalog.chunk_rows(generation)
-    texts_by_article = store.catalog.get_articles({row[1] for row in rows})
-    texts = [texts_by_article[aid].text[start:end] for _, aid, start, end in rows]
-    lexical = LexicalIndex.build(texts, [r[0] for r in rows], [r[1] for r in rows])
+    writer = LexicalIndexWriter()
+    for rows in _by_article_batches(store.catalog.iter_chunk_rows(generation), COMMIT_ARTICLES_PER_BATCH):
+        articles = store.catalog.get_articles({row[1] for row in rows})
+        texts = [articles[aid].text[start:end] for _, aid, start, end in rows]
+        writer.add(texts, [row[0] for row in rows], [row[1] for row in rows])
     lexical_dir = f"bm25/gen-{generation}"
-    lexical.save(store.index_dir / lexical_dir)
+    writer.save(store.index_dir / lexical_dir)
     _fsync_tree(store.index_dir / lexical_dir)
     store.catalog.commit_generation(generation, lexical_dir=lexical_dir)
     store.delete_chunks(store.catalog.purge_removed(generation))
     for old in (store.index_dir / "bm25").iterdir():
         if old.name != f"gen-{generation}":
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _by_article_batches(rows: Iterable[ChunkRow], articles_per_batch: int) -> Iterator[list[ChunkRow]]:
+    """Group chunk rows (ordered article by article) into batches of whole articles."""
+    batch: list[ChunkRow] = []
+    seen: set[str] = set()
+    for row in rows:
+        if row[1] not in seen and len(seen) == articles_per_batch:
+            yield batch
+            batch, seen = [], set()
+        seen.add(row[1])
+        batch.append(row)
+    if batch:
+        yield batch
+
+
+def _lexical_is_current(store: IndexStore) -> bool:
+    """True when the committed BM25 index exists in the format this version writes."""
+    lexical_dir = store.catalog.meta("lexical_dir")
+    return lexical_dir is not None and LexicalIndex.is_current(store.index_dir / lexical_dir)
 
 
 def _fsync_tree(directory: Path) -> None:

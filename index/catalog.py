@@ -180,6 +180,10 @@ class Catalog:
 
     def chunk_rows(self, generation: int | None = None) -> list[tuple[str, str, int, int]]:
         """Return (chunk id, article id, start, end) of every visible chunk, in a stable order."""
+        return list(self.iter_chunk_rows(generation))
+
+    def iter_chunk_rows(self, generation: int | None = None) -> Iterator[tuple[str, str, int, int]]:
+        """Yield (chunk id, article id, start, end) of every visible chunk, article after article."""
         gen = self.generation() if generation is None else generation
         rows = self._connection().execute(
             'SELECT c.id, c.article_id, c.start, c."end" FROM chunks c'
@@ -187,7 +191,22 @@ class Catalog:
             " ORDER BY a.source, c.idx",
             {"gen": gen},
         )
-        return [(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
+        for row in rows:
+            yield (row[0], row[1], int(row[2]), int(row[3]))
+
+    def chunks_of(self, article_ids: Iterable[str]) -> list[tuple[str, str]]:
+        """Return (chunk id, article id) of every chunk of the given articles."""
+        ids = list(dict.fromkeys(article_ids))
+        pairs: list[tuple[str, str]] = []
+        for offset in range(0, len(ids), 500):
+            batch = ids[offset : offset + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self._connection().execute(
+                f"SELECT id, article_id FROM chunks WHERE article_id IN ({marks}) ORDER BY article_id, idx",
+                batch,
+            )
+            pairs.extend((row[0], row[1]) for row in rows)
+        return pairs
 
     def chunk_spans(self, chunk_ids: Iterable[str]) -> list[tuple[str, str, int, int]]:
         """Return (chunk id, article id, start, end) for the given chunk ids."""

@@ -17,6 +17,8 @@ from index.models import Article, Chunk
 
 COLLECTION = "news_chunks"
 CATALOG_FILE = "catalog.sqlite3"
+EXACT_SEARCH_MAX_CHUNKS = 2000  # a filter admitting at most this many chunks is searched exactly
+OVERFETCH_MAX = 4000  # the most nearest neighbours fetched to filter a wider search afterwards
 
 
 class IndexError_(RuntimeError):
@@ -84,6 +86,7 @@ class IndexStore:
         self._snapshot_gen = -1
         self._visible: set[str] = set()
         self._articles: dict[str, Article] = {}
+        self._chunk_total = 0
         self._lexical: LexicalIndex | None = None
         self._lock = threading.RLock()
 
@@ -157,6 +160,8 @@ class IndexStore:
                         lexical = LexicalIndex.load(self.index_dir / lexical_dir)
                     self._articles = {a.id: a for a in articles}
                     self._visible = set(self._articles)
+                    counts = self.catalog.chunk_counts()
+                    self._chunk_total = sum(counts.get(a, 0) for a in self._visible)
                     self._lexical = lexical
                     self._snapshot_gen = generation
         return self._snapshot_gen
@@ -204,17 +209,60 @@ class IndexStore:
 
     # -- search ------------------------------------------------------------------------------
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: set[str] | None = None) -> list[Hit]:
-        """Return up to k chunks nearest to the query vector, from visible articles only."""
+        """Return up to k chunks nearest to the query vector, from visible (and allowed) articles only.
+
+        A filter admitting few chunks is searched exactly over their stored vectors; a wider one
+        over-fetches from the HNSW index and filters, and only falls back to Chroma's own (slow at
+        scale) metadata filter when too few of the nearest chunks pass it.
+        """
         self.refresh()
         if not self._visible or (allowed is not None and not allowed):
             return []
-        where = None
-        if allowed is not None:
-            where = {"article_id": {"$in": sorted(allowed)}}
+        vector = np.asarray(query_vector, dtype=np.float32)
+        if allowed is None:
+            return self._nearest(vector, k * 2 + 8, None)[:k]
+        pairs = self.catalog.chunks_of(allowed & self._visible)
+        if len(pairs) <= EXACT_SEARCH_MAX_CHUNKS:
+            return self._exact_nearest(vector, pairs, k)
+        total = max(self._chunk_total, 1)
+        wanted = min(OVERFETCH_MAX, total, -(-(k * 2 + 8) * total // len(pairs)))
+        hits = self._nearest(vector, wanted, allowed)
+        if len(hits) >= k or wanted >= total:
+            return hits[:k]
+        return self._filtered_nearest(vector, k, allowed)
+
+    def _nearest(self, vector: np.ndarray, n: int, allowed: set[str] | None) -> list[Hit]:
+        """The n nearest chunks in the HNSW index, kept when visible (and allowed), best first."""
+        result = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        ids, distances = result["ids"][0], result["distances"][0]
+        article_of = {span[0]: span[1] for span in self.catalog.chunk_spans(ids)}
+        hits = []
+        for chunk_id, distance in zip(ids, distances, strict=True):
+            article_id = article_of.get(chunk_id)
+            if article_id in self._visible and (allowed is None or article_id in allowed):
+                hits.append(Hit(chunk_id, article_id, 1.0 - float(distance)))
+        return hits
+
+    def _exact_nearest(self, vector: np.ndarray, pairs: list[tuple[str, str]], k: int) -> list[Hit]:
+        """The k chunks among `pairs` (chunk id, article id) most similar to the vector, by brute force."""
+        if not pairs:
+            return []
+        article_of = dict(pairs)
+        stored = self.collection.get(ids=[chunk_id for chunk_id, _ in pairs], include=["embeddings"])
+        if not len(stored["ids"]):
+            return []
+        matrix = np.asarray(stored["embeddings"], dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(vector)) or 1.0)
+        similarity = (matrix @ vector) / np.where(norms > 0, norms, 1.0)
+        best = np.argsort(-similarity, kind="stable")[:k]
+        return [Hit(stored["ids"][i], article_of[stored["ids"][i]], float(similarity[i])) for i in best]
+
+    def _filtered_nearest(self, vector: np.ndarray, k: int, allowed: set[str]) -> list[Hit]:
+        """The k nearest chunks of allowed articles, with Chroma's metadata filter."""
         result = self.collection.query(
-            query_embeddings=[np.asarray(query_vector, dtype=np.float32)],
+            query_embeddings=[vector],
             n_results=k * 2 + 8,
-            where=where,
+            where={"article_id": {"$in": sorted(allowed)}},
             include=["metadatas", "distances"],
         )
         hits = []

@@ -182,7 +182,26 @@ def test_stage_timer_counts_nested_time_once() -> None:
 def test_redo_refuses_unknown_parts_and_missing_indexes(tmp_path: Path) -> None:
     from benchmarks.run import main
 
-    with pytest.raises(SystemExit, match="cold-start, cold-breakdown, ours, thread-probe or query-N"):
+    with pytest.raises(SystemExit, match="cold-start, cold-breakdown, ours, thread-probe, query-N or size-N"):
         main(["--redo", "everything", "--workdir", str(tmp_path), "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="index-30000 not found"):
         main(["--redo", "query-30000", "--workdir", str(tmp_path), "--out", str(tmp_path)])
+
+
+def test_redo_size_indexes_and_queries_one_more_size_into_existing_results(tmp_path: Path) -> None:
+    from benchmarks.run import main
+
+    out, work = tmp_path / "out", tmp_path / "work"
+    out.mkdir()
+    results = _results()
+    results["scale"][0]["build"]["chunks_per_s"] = 50.0  # type: ignore[index]
+    (out / "results.json").write_text(json.dumps(results))
+    argv = ["--redo", "size-20", "--workdir", str(work), "--out", str(out), "--max-index-minutes", "0"]
+    assert main(argv) == 0
+    data = json.loads((out / "results.json").read_text())
+    assert [row["size"] for row in data["scale"]] == [20, 100_000]
+    row = data["scale"][0]
+    assert row["build"]["embedder"] == "proxy" and row["build"]["added"] == row["articles"] >= 20
+    assert row["build"]["reindex_added"] == 0 and row["query"]["retrieval"]["p95_ms"] > 0
+    assert any("`size-20` was measured again" in note for note in data["meta"]["notes"])
+    assert "| 20 |" in (out / "results.md").read_text() or "20 articles" in (out / "results.md").read_text()
