@@ -88,6 +88,25 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return round(kib * scale, 1)
 
 
+def rss_now_mb() -> dict[str, float] | None:
+    """This process's resident memory now in MiB: total, anonymous (heap) and file-backed (mapped)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+
+    def mib(key: str) -> float:
+        return round(int(fields.get(key, "0 kB").split()[0]) / 1024, 1)
+
+    return {
+        "rss_mb": mib("VmRSS"),
+        "anon_mb": mib("RssAnon"),
+        "file_mb": mib("RssFile"),
+        "peak_mb": mib("VmHWM"),
+    }
+
+
 def load_average() -> list[float] | None:
     """The 1, 5 and 15 minute load averages (what `uptime` prints), or None where unknown."""
     try:

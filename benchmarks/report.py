@@ -339,6 +339,7 @@ def _scale_section(results: dict[str, Any]) -> list[str]:
     for s in skipped:
         lines.append(f"- {fmt(s.get('articles'))} articles: {s['note']}")
     lines += _scale_stages(scale)
+    lines += _memory_steps(scale)
     plot = results.get("plot")
     if plot:
         lines += ["", f"![latency and memory against corpus size]({plot})"]
@@ -378,6 +379,42 @@ def _scale_stages(scale: list[dict[str, Any]]) -> list[str]:
         lines += [
             _cells([r["stage"], f"{r['ms_per_ask']:.1f}", pct(r["share"])]) for r in q["retrieval_stages"]
         ]
+    return lines
+
+
+def _memory_steps(scale: list[dict[str, Any]]) -> list[str]:
+    """Where the memory goes at the largest size measured: RSS after each step of a build and a query."""
+    lines: list[str] = []
+    for part, what in (("build", "building the index"), ("query", "serving queries")):
+        measured = [s for s in scale if ((s.get(part) or {}).get("memory"))]
+        if not measured:
+            continue
+        largest = max(measured, key=lambda s: s["size"])
+        lines += [
+            "",
+            f"Where the memory goes while {what} ({largest['articles']:,} articles, "
+            f"{largest[part].get('embedder', '')} vectors; resident memory after each step):",
+            "",
+            "| step | RSS | heap (anonymous) | file-backed (mapped) | change | peak so far |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        previous = None
+        for step in largest[part]["memory"]:
+            rss = step.get("rss_mb")
+            change = f"{rss - previous:+,.0f} MiB" if rss is not None and previous is not None else "—"
+            lines.append(
+                _cells(
+                    [
+                        step["step"],
+                        fmt(rss, " MiB", 0),
+                        fmt(step.get("anon_mb"), " MiB", 0),
+                        fmt(step.get("file_mb"), " MiB", 0),
+                        change,
+                        fmt(step.get("peak_mb"), " MiB", 0),
+                    ]
+                )
+            )
+            previous = rss
     return lines
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import PROJECT_ROOT
-from benchmarks.measure import latency_summary, load_average, peak_rss_mb, stopwatch, time_calls
+from benchmarks.measure import latency_summary, load_average, peak_rss_mb, rss_now_mb, stopwatch, time_calls
 
 MIN_TIMED = 3  # questions timed even when the budget runs out, so a median means something
 Task = Callable[[dict[str, Any]], dict[str, Any]]
@@ -85,6 +85,7 @@ def build(params: dict[str, Any]) -> dict[str, Any]:
     store = IndexStore(index_dir, timed)
     timer = StageTimer()
     instrument_build(store, timer)
+    memory = _watch_build_memory()
     report = build_index(store, [Path(p) for p in params["paths"]], root=PROJECT_ROOT, progress=False)
     stages = timer.totals(report.seconds)
     result: dict[str, Any] = {
@@ -101,6 +102,7 @@ def build(params: dict[str, Any]) -> dict[str, Any]:
         "chunks_per_s": round(report.chunks_embedded / report.seconds, 1) if report.seconds else None,
         "embed_chunks_per_s": round(timed.texts / timed.seconds, 1) if timed.seconds else None,
         "peak_rss_build_mb": peak_rss_mb(),
+        "memory": list(memory),  # the first build's; the re-index below adds its own steps
         "stages": stages,
     }
     if params.get("reindex", True):
@@ -117,16 +119,44 @@ def build(params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _watch_build_memory() -> list[dict[str, Any]]:
+    """Record this process's memory after loading the files and before and after the commit."""
+    import index.build as build_module
+
+    memory: list[dict[str, Any]] = []
+
+    def watch(name: str, after: str, before: str | None = None) -> None:
+        inner = getattr(build_module, name)
+
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            if before:
+                memory.append({"step": before, **(rss_now_mb() or {})})
+            result = inner(*args, **kwargs)
+            memory.append({"step": after, **(rss_now_mb() or {})})
+            return result
+
+        setattr(build_module, name, watched)
+
+    watch("load_paths", "files loaded and cleaned")
+    watch("_commit", "commit done (BM25 built and saved)", "chunks embedded and stored in Chroma")
+    return memory
+
+
 @task
 def query(params: dict[str, Any]) -> dict[str, Any]:
     """Open an index in a fresh process; time retrieval and extractive ask() over the questions."""
     from benchmarks.stages import StageTimer, instrument
 
+    memory = [{"step": "modules imported", **(rss_now_mb() or {})}]
     engine, _, open_s = _open_engine(params)
+    memory.append(
+        {"step": "index open: catalog, BM25 (memory-mapped), MiniLM loaded", **(rss_now_mb() or {})}
+    )
     questions: list[str] = params["questions"]
     rounds = int(params.get("rounds", 1))
     warm = questions[0]
     engine.retriever.retrieve(warm)
+    memory.append({"step": "first retrieval: Chroma opens its HNSW index", **(rss_now_mb() or {})})
     engine.ask(warm, llm="extractive")
     timer = StageTimer()
     instrument(engine, timer, ("extractive",))
@@ -135,7 +165,9 @@ def query(params: dict[str, Any]) -> dict[str, Any]:
     timer.reset()
     asks = time_calls(lambda q: engine.ask(q, llm="extractive"), questions, rounds)
     ask_stages = timer.breakdown(sum(asks) / 1000, len(asks))
+    memory.append({"step": "after every timed retrieval and ask", **(rss_now_mb() or {})})
     return {
+        "memory": memory,
         "retrieval_stages": retrieval_stages,
         "ask_stages": ask_stages,
         "embedder": params.get("embedder", "minilm"),
