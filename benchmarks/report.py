@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 GB = 1024.0  # MiB per GiB
+FINDINGS = Path(__file__).with_name("findings.md")  # written by hand: what each missed target needed
 TARGETS = {
     "local_speedup": 4.0,
     "extractive_speedup": 20.0,
@@ -186,6 +187,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines.append(f"> {note}")
         lines.append("")
     lines += _targets_section(results)
+    lines += _findings_section()
     lines += _comparison_section(results)
     lines += _cold_section(results)
     lines += _scale_section(results)
@@ -213,6 +215,13 @@ def _targets_section(results: dict[str, Any]) -> list[str]:
     for row in results.get("targets", []):
         lines.append(f"| {row['target']} | {row['goal']} | {row['measured']} | **{row['status']}** |")
     return [*lines, ""]
+
+
+def _findings_section() -> list[str]:
+    """The written record of the missed targets: profile, what was tried, the measured effect."""
+    if not FINDINGS.exists():
+        return []
+    return [FINDINGS.read_text(encoding="utf-8").strip(), ""]
 
 
 def _comparison_section(results: dict[str, Any]) -> list[str]:

@@ -130,11 +130,21 @@ def _results() -> dict[str, object]:
                     "reindex_s": 2.0,
                     "reindex_ratio": 0.02,
                     "peak_rss_mb": 1500.0,
+                    "memory": [
+                        {
+                            "step": "files loaded and cleaned",
+                            "rss_mb": 300.0,
+                            "anon_mb": 280.0,
+                            "file_mb": 20.0,
+                        },
+                        {"step": "commit done", "rss_mb": 1400.0, "anon_mb": 1350.0, "file_mb": 50.0},
+                    ],
                 },
                 "query": {
                     "retrieval": {"p50_ms": 40.0, "p95_ms": 80.0},
                     "ask_extractive": latency,
                     "peak_rss_mb": 2500.0,
+                    "memory": [{"step": "first retrieval: Chroma opens its HNSW index", "rss_mb": 2400.0}],
                 },
             },
         ],
@@ -159,6 +169,8 @@ def test_report_writer(tmp_path: Path) -> None:
     assert "python -m benchmarks.run --quick" in markdown and "2 cores" in markdown
     assert "| LlamaIndex baseline | ours, extractive | ours, local |" in markdown
     assert "**MISS**" in markdown and "**PASS**" in markdown
+    assert "| commit done | 1,400 MiB | 1,350 MiB | 50 MiB | +1,100 MiB |" in markdown
+    assert "Where the memory goes while serving queries (100,005 articles" in markdown
     assert paths["png"].stat().st_size > 1000
     assert "Targets" in render_markdown({"meta": {}})
 
