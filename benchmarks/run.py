@@ -377,7 +377,7 @@ class Bench:
 
 
 def _commit() -> str | None:
-    """The checked-out commit (read-only), plus '+changes' when the tree differs from it."""
+    """The checked-out commit (read-only), plus '+changes' when the tree (results aside) differs from it."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -387,7 +387,11 @@ def _commit() -> str | None:
             timeout=10,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10
+            ["git", "status", "--porcelain", "--", ".", ":!benchmarks/results.*"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
