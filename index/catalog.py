@@ -32,6 +32,7 @@ CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
 """
 
 _VISIBLE = "added_gen <= :gen AND (removed_gen IS NULL OR removed_gen > :gen)"
+_KEYS_PER_QUERY = 500  # ids bound into one IN (...) list, well below SQLite's variable limit
 _ARTICLE_COLUMNS = "id, source, outlet, title, published, dateline, byline, url, text, captions, n_chunks"
 
 
@@ -160,6 +161,16 @@ class Catalog:
         )
         return [_article(row) for row in rows]
 
+    def chunk_total(self, generation: int | None = None) -> int:
+        """Return how many chunks the articles visible at a generation have."""
+        gen = self.generation() if generation is None else generation
+        row = (
+            self._connection()
+            .execute(f"SELECT COALESCE(SUM(n_chunks), 0) FROM articles WHERE {_VISIBLE}", {"gen": gen})
+            .fetchone()
+        )
+        return int(row[0])
+
     def chunk_counts(self) -> dict[str, int]:
         """Return {article id: number of chunks}."""
         rows = self._connection().execute("SELECT id, n_chunks FROM articles")
@@ -167,16 +178,8 @@ class Catalog:
 
     def get_articles(self, article_ids: Iterable[str]) -> dict[str, Article]:
         """Return the stored articles with the given ids."""
-        ids = list(dict.fromkeys(article_ids))
-        found: dict[str, Article] = {}
-        for offset in range(0, len(ids), 500):
-            batch = ids[offset : offset + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._connection().execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", batch
-            )
-            found.update((row[0], _article(row)) for row in rows)
-        return found
+        rows = self._rows_in(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({{marks}})", article_ids)
+        return {row[0]: _article(row) for row in rows}
 
     def chunk_rows(self, generation: int | None = None) -> list[tuple[str, str, int, int]]:
         """Return (chunk id, article id, start, end) of every visible chunk, in a stable order."""
@@ -196,30 +199,22 @@ class Catalog:
 
     def chunks_of(self, article_ids: Iterable[str]) -> list[tuple[str, str]]:
         """Return (chunk id, article id) of every chunk of the given articles."""
-        ids = list(dict.fromkeys(article_ids))
-        pairs: list[tuple[str, str]] = []
-        for offset in range(0, len(ids), 500):
-            batch = ids[offset : offset + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._connection().execute(
-                f"SELECT id, article_id FROM chunks WHERE article_id IN ({marks}) ORDER BY article_id, idx",
-                batch,
-            )
-            pairs.extend((row[0], row[1]) for row in rows)
-        return pairs
+        query = "SELECT id, article_id FROM chunks WHERE article_id IN ({marks}) ORDER BY article_id, idx"
+        return [(row[0], row[1]) for row in self._rows_in(query, article_ids)]
 
     def chunk_spans(self, chunk_ids: Iterable[str]) -> list[tuple[str, str, int, int]]:
         """Return (chunk id, article id, start, end) for the given chunk ids."""
-        ids = list(dict.fromkeys(chunk_ids))
-        spans: list[tuple[str, str, int, int]] = []
-        for offset in range(0, len(ids), 500):
-            batch = ids[offset : offset + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._connection().execute(
-                f'SELECT id, article_id, start, "end" FROM chunks WHERE id IN ({marks})', batch
-            )
-            spans.extend((r[0], r[1], int(r[2]), int(r[3])) for r in rows)
-        return spans
+        rows = self._rows_in(
+            'SELECT id, article_id, start, "end" FROM chunks WHERE id IN ({marks})', chunk_ids
+        )
+        return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+    def _rows_in(self, query: str, keys: Iterable[str]) -> Iterator[tuple]:
+        """Rows of a query whose `{marks}` takes the distinct keys, 500 at a time (SQLite's limit)."""
+        unique = list(dict.fromkeys(keys))
+        for offset in range(0, len(unique), _KEYS_PER_QUERY):
+            batch = unique[offset : offset + _KEYS_PER_QUERY]
+            yield from self._connection().execute(query.format(marks=",".join("?" * len(batch))), batch)
 
     def close(self) -> None:
         """Close this thread's connection."""

@@ -74,11 +74,12 @@ class LexicalIndexWriter:
             int(lengths.sum()),
         )
         docs = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
-        keys, counts = np.unique(docs * (len(self.vocab) + 1) + ids, return_counts=True)
-        doc_of_key = keys // (len(self.vocab) + 1)
+        stride = len(self.vocab) + 1  # one key per (chunk, term): chunk * stride + term
+        keys, counts = np.unique(docs * stride + ids, return_counts=True)
+        doc_of_key = keys // stride
         self._batches.append(
             _Batch(
-                terms=(keys % (len(self.vocab) + 1)).astype(np.int32),
+                terms=(keys % stride).astype(np.int32),
                 counts=np.minimum(counts, np.iinfo(np.uint16).max).astype(np.uint16),
                 per_chunk=np.bincount(doc_of_key, minlength=len(tokens)).astype(np.int32),
                 lengths=lengths.astype(np.int32),

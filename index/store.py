@@ -160,8 +160,7 @@ class IndexStore:
                         lexical = LexicalIndex.load(self.index_dir / lexical_dir)
                     self._articles = {a.id: a for a in articles}
                     self._visible = set(self._articles)
-                    counts = self.catalog.chunk_counts()
-                    self._chunk_total = sum(counts.get(a, 0) for a in self._visible)
+                    self._chunk_total = self.catalog.chunk_total(generation)
                     self._lexical = lexical
                     self._snapshot_gen = generation
         return self._snapshot_gen
