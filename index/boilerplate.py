@@ -154,6 +154,8 @@ _CAPTION = _LineRules(
     r".*\b(?:ap|afp|reuters|epa|sputnik|ria novosti|tass) photo\s*/.*",
     needles=("credit", "photo"),
 )
+# A photo gallery's caption, with its widget's toggle and counter ("... Hide caption 3 of 12").
+_GALLERY = _LineRules(r".*\b(?:hide|show) caption\s*\d+\s*(?:of|/)\s*\d+\b.*", needles=("caption",))
 _SENTENCE_END = ".!?…"
 _NOT_A_HEADLINE_END = ".!?…:;,"
 _CLOSERS = "\"'”’»)]"
@@ -184,11 +186,16 @@ def is_footer_marker(line: str) -> bool:
 
 def is_caption(line: str, outlet: str | None = None) -> bool:
     """Return True when a normalised line is a photo caption or credit, not article text."""
-    if _CAPTION.matches(line):
+    if _CAPTION.matches(line) or is_gallery_caption(line):
         return True
     if not outlet or not line.endswith(outlet):
         return False
     return re.search(rf"\s[-–—]\s*{re.escape(outlet)}$", line) is not None
+
+
+def is_gallery_caption(line: str) -> bool:
+    """Return True when a normalised line is a caption of a photo gallery widget ("N of M")."""
+    return _GALLERY.matches(line)
 
 
 def ends_sentence(line: str) -> bool:

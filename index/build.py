@@ -91,6 +91,9 @@ def build_index(
         target = committed + 1
         known = store.catalog.known_ids()
         to_add = [a for a in loaded.articles if a.id not in known]
+        lacking = store.catalog.lacking_page_records() if known else set()
+        if lacking:  # an index built before cuts and page texts were kept: add them, no re-embedding
+            store.catalog.fill_page_records(a for a in loaded.articles if a.id in lacking)
         wanted = {a.id for a in loaded.articles}
         scopes = [_scope(p, root) for p in paths]
         to_remove = [aid for aid, src in known.items() if aid not in wanted and _in_scope(src, scopes, root)]

@@ -3,6 +3,10 @@
 Every article row carries the generation that added it and, once dropped, the generation that
 removed it. Readers see only the last committed generation, so a build killed at any point leaves
 the previous index intact, and the next build picks up the rows it already wrote.
+
+Each article also keeps its cuts (where cleaning removed page text, see index.cuts) and, in a table
+of its own read one article at a time, the page text before cleaning, zlib-compressed. Catalogs
+written before these existed still open: their articles have no cuts and no original text.
 """
 
 from __future__ import annotations
@@ -15,15 +19,16 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from index.models import Article, Chunk
+from index.models import Article, Chunk, unpack_text
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, outlet TEXT, title TEXT, published TEXT,
     dateline TEXT, byline TEXT, url TEXT, text TEXT NOT NULL, captions TEXT NOT NULL,
-    n_chunks INTEGER NOT NULL, added_gen INTEGER NOT NULL, removed_gen INTEGER
+    n_chunks INTEGER NOT NULL, added_gen INTEGER NOT NULL, removed_gen INTEGER, cuts TEXT
 );
+CREATE TABLE IF NOT EXISTS originals (id TEXT PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL
@@ -33,7 +38,9 @@ CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
 
 _VISIBLE = "added_gen <= :gen AND (removed_gen IS NULL OR removed_gen > :gen)"
 _KEYS_PER_QUERY = 500  # ids bound into one IN (...) list, well below SQLite's variable limit
-_ARTICLE_COLUMNS = "id, source, outlet, title, published, dateline, byline, url, text, captions, n_chunks"
+_ARTICLE_COLUMNS = (
+    "id, source, outlet, title, published, dateline, byline, url, text, captions, n_chunks, cuts"
+)
 
 
 class Catalog:
@@ -44,6 +51,7 @@ class Catalog:
         self._local = threading.local()
         with self._transaction() as db:
             db.executescript(_SCHEMA)
+            _add_missing_columns(db)
 
     def _connection(self) -> sqlite3.Connection:
         """Return this thread's connection, opening it on first use."""
@@ -86,19 +94,47 @@ class Catalog:
             for article, chunks in items:
                 db.execute(
                     f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, added_gen, removed_gen)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
                     (
                         article.id, article.source, article.outlet, article.title,
                         article.published.isoformat() if article.published else None,
                         article.dateline, article.byline, article.url, article.text,
-                        json.dumps(article.captions), len(chunks), generation,
+                        json.dumps(article.captions), len(chunks), json.dumps(article.cuts),
+                        generation,
                     ),
                 )  # fmt: skip
+                _store_original(db, article)
                 db.execute("DELETE FROM chunks WHERE article_id=?", (article.id,))
                 db.executemany(
                     'INSERT OR REPLACE INTO chunks (id, article_id, idx, start, "end") VALUES (?,?,?,?,?)',
                     [(c.id, article.id, i, c.start, c.end) for i, c in enumerate(chunks)],
                 )
+
+    def fill_page_records(self, articles: Iterable[Article]) -> int:
+        """Store cuts and original text for stored articles that lack them (older catalogs);
+        an article is filled only when its stored text is the one these cuts point into."""
+        filled = 0
+        with self._transaction() as db:
+            for article in articles:
+                if article.original_zlib is None:
+                    continue
+                updated = db.execute(
+                    "UPDATE articles SET cuts=? WHERE id=? AND text=? AND NOT EXISTS"
+                    " (SELECT 1 FROM originals o WHERE o.id = articles.id)",
+                    (json.dumps(article.cuts), article.id, article.text),
+                ).rowcount
+                if updated:
+                    _store_original(db, article)
+                    filled += 1
+        return filled
+
+    def lacking_page_records(self) -> set[str]:
+        """Return the ids of stored articles (not marked removed) without an original text."""
+        rows = self._connection().execute(
+            "SELECT id FROM articles a WHERE removed_gen IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM originals o WHERE o.id = a.id)"
+        )
+        return {row[0] for row in rows}
 
     def mark_removed(self, article_ids: Iterable[str], generation: int) -> None:
         """Mark articles as removed from a (not yet committed) generation on."""
@@ -118,6 +154,11 @@ class Catalog:
             ).fetchall()
             db.execute(
                 "DELETE FROM chunks WHERE article_id IN (SELECT id FROM articles"
+                " WHERE removed_gen IS NOT NULL AND removed_gen <= ?)",
+                (generation,),
+            )
+            db.execute(
+                "DELETE FROM originals WHERE id IN (SELECT id FROM articles"
                 " WHERE removed_gen IS NOT NULL AND removed_gen <= ?)",
                 (generation,),
             )
@@ -181,6 +222,16 @@ class Catalog:
         rows = self._rows_in(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({{marks}})", article_ids)
         return {row[0]: _article(row) for row in rows}
 
+    def original_text(self, article_id: str) -> str | None:
+        """Return an article's page text before cleaning, or None when none was stored."""
+        row = self._connection().execute("SELECT body FROM originals WHERE id=?", (article_id,)).fetchone()
+        return unpack_text(row[0]) if row else None
+
+    def original_texts(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """Return {article id: page text before cleaning} for those of the ids that have one."""
+        rows = self._rows_in("SELECT id, body FROM originals WHERE id IN ({marks})", article_ids)
+        return {row[0]: unpack_text(row[1]) for row in rows}
+
     def chunk_rows(self, generation: int | None = None) -> list[tuple[str, str, int, int]]:
         """Return (chunk id, article id, start, end) of every visible chunk, in a stable order."""
         return list(self.iter_chunk_rows(generation))
@@ -237,4 +288,26 @@ def _article(row: tuple) -> Article:
         url=row[7],
         text=row[8],
         captions=json.loads(row[9]),
+        cuts=json.loads(row[11]) if row[11] else [],
     )
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a catalog written by an older version up to this schema (new columns only)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+    if "cuts" not in columns:
+        try:
+            db.execute("ALTER TABLE articles ADD COLUMN cuts TEXT")
+        except sqlite3.OperationalError as error:  # another process added it meanwhile
+            if "duplicate column" not in str(error).lower():
+                raise
+
+
+def _store_original(db: sqlite3.Connection, article: Article) -> None:
+    """Store (or clear) an article's compressed page text before cleaning."""
+    if article.original_zlib is None:
+        db.execute("DELETE FROM originals WHERE id=?", (article.id,))
+    else:
+        db.execute(
+            "INSERT OR REPLACE INTO originals (id, body) VALUES (?, ?)", (article.id, article.original_zlib)
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from index.boilerplate import (
@@ -13,14 +13,16 @@ from index.boilerplate import (
     is_caption,
     is_chrome,
     is_footer_marker,
+    is_gallery_caption,
     is_headline_like,
     mostly_foreign_script,
     normalise_line,
     unwrap_lines,
     word_count,
 )
+from index.cuts import PARAGRAPH_SEPARATOR, cut_offsets, original_page_text
 from index.dates import find_date, has_time, is_date_line
-from index.models import Article
+from index.models import Article, pack_text
 
 _BULLET = re.compile(r"^[•·▪◦|]\s*")
 _LABEL = re.compile(
@@ -123,13 +125,13 @@ def _is_meta_line(line: str) -> bool:
     return is_date_line(line) and (has_time(line) or not ends_sentence(line))
 
 
-def _kind(line: str, title: str | None, outlet: str | None, latin_page: bool) -> str:
-    """Classify one normalised line of a page."""
+def _kind(line: str, title: str | None, outlet: str | None, latin_page: bool, galleries: bool = False) -> str:
+    """Classify one normalised line of a page (with galleries, photo-gallery captions are text)."""
     if not line:
         return "blank"
     if is_footer_marker(line):
         return "footer"
-    if is_caption(line, outlet):
+    if is_caption(line, outlet) and not (galleries and is_gallery_caption(line)):
         return "caption"
     if is_chrome(line) or (latin_page and mostly_foreign_script(line)):
         return "chrome"
@@ -211,13 +213,35 @@ def clean_scraped_text(raw: str, source: str, url: str | None = None) -> Article
             meta.absorb(line)
     kinds = [_kind(line, title, outlet, latin) for line in lines[start:]]
     body = lines[start:]
+    header_meta = replace(meta, bullets=list(meta.bullets))
+    paragraphs, captions, cut_before = _collect_body(body, kinds, meta)
+    if not any(word_count(p) for p in paragraphs) and any(map(is_gallery_caption, captions)):
+        meta = header_meta  # a photo gallery and nothing else: its captions are its text
+        kinds = [_kind(line, title, outlet, latin, galleries=True) for line in body]
+        paragraphs, captions, cut_before = _collect_body(body, kinds, meta)
+    if not any(word_count(p) for p in paragraphs):
+        raise NotAnArticleError(
+            f"{source}: no article text left after removing page chrome (menus, captions, "
+            "related links); check that the file is a news article page"
+        )
+    article = _build(paragraphs, captions, title, outlet, meta, source)
+    article.cuts = cut_offsets(paragraphs, cut_before)
+    article.original_zlib = pack_text(original_page_text(raw))
+    return article
+
+
+def _collect_body(body: list[str], kinds: list[str], meta: _Meta) -> tuple[list[str], list[str], set[int]]:
+    """Sort the lines after the headline into paragraphs, captions and metadata (absorbed into
+    meta); also return the indices of the paragraphs that removed lines preceded on the page."""
     paragraphs: list[str] = []
     captions: list[str] = []
-    started = False
+    cut_before: set[int] = set()
+    removed = started = False
     following = _next_body(kinds)
     for index, (line, kind) in enumerate(zip(body, kinds, strict=True)):
         if kind == "footer" and started:
             break
+        kept = False
         if kind == "caption":
             captions.append(line)
         elif kind in ("meta", "chrome", "footer", "title") or (kind == "headline" and not started):
@@ -226,15 +250,14 @@ def clean_scraped_text(raw: str, source: str, url: str | None = None) -> Article
         elif kind == "headline":
             if following[index] >= 0 and _introduces(line, body[following[index]]):
                 paragraphs.append(line)
+                kept = True
         elif kind == "body":
             paragraphs.append(line)
-            started = True
-    if not any(word_count(p) for p in paragraphs):
-        raise NotAnArticleError(
-            f"{source}: no article text left after removing page chrome (menus, captions, "
-            "related links); check that the file is a news article page"
-        )
-    return _build(paragraphs, captions, title, outlet, meta, source)
+            started = kept = True
+        if kept and removed:
+            cut_before.add(len(paragraphs) - 1)
+        removed = (removed or bool(line)) and not kept
+    return paragraphs, captions, cut_before
 
 
 def _build(
@@ -264,7 +287,7 @@ def _build(
     if agency and outlet and agency.casefold() not in outlet.casefold():
         outlet = f"{outlet} ({agency})"
     outlet = outlet or agency
-    text = "\n\n".join(paragraphs)
+    text = PARAGRAPH_SEPARATOR.join(paragraphs)
     return Article(
         id=Article.make_id(text),
         source=source,
@@ -299,12 +322,14 @@ def article_from_body(
     byline: str | None,
     url: str | None,
     empty_message: str,
+    original: str | None = None,
 ) -> Article:
     """Clean a body taken from structured data (JSON, HTML extraction) into an Article.
 
+    The page text before cleaning is kept with it: `original` when given, else the body itself.
     Raises NotAnArticleError(empty_message) when no article text is left.
     """
-    text, captions = light_clean(body, outlet, title)
+    text, captions, cuts = light_clean_with_cuts(body, outlet, title)
     if not text:
         raise NotAnArticleError(empty_message)
     return Article(
@@ -313,24 +338,54 @@ def article_from_body(
         outlet=outlet,
         title=title,
         published=published,
-        dateline=body_dateline(text.split("\n\n"))[0],
+        dateline=body_dateline(text.split(PARAGRAPH_SEPARATOR))[0],
         byline=byline,
         url=url,
         text=text,
         captions=captions,
+        cuts=cuts,
+        original_zlib=pack_text(original_page_text(body if original is None else original)),
     )
 
 
 def light_clean(text: str, outlet: str | None = None, title: str | None = None) -> tuple[str, list[str]]:
     """Normalise whitespace, drop chrome lines and title repeats, set captions apart."""
+    cleaned, captions, _ = light_clean_with_cuts(text, outlet, title)
+    return cleaned, captions
+
+
+def light_clean_with_cuts(
+    text: str, outlet: str | None = None, title: str | None = None
+) -> tuple[str, list[str], list[int]]:
+    """Like light_clean, and also return the cuts: where removed lines stood (see index.cuts)."""
+    lines = unwrap_lines([normalise_line(line) for line in text.splitlines()])
+    paragraphs, captions, cut_before = _light_pieces(lines, outlet, title, galleries=False)
+    if not paragraphs and any(map(is_gallery_caption, captions)):
+        # a photo gallery and nothing else: its captions are its text
+        paragraphs, captions, cut_before = _light_pieces(lines, outlet, title, galleries=True)
+    return PARAGRAPH_SEPARATOR.join(paragraphs), captions, cut_offsets(paragraphs, cut_before)
+
+
+def _light_pieces(
+    lines: list[str], outlet: str | None, title: str | None, galleries: bool
+) -> tuple[list[str], list[str], set[int]]:
+    """Paragraphs, captions and the indices of the paragraphs that removed lines preceded."""
     paragraphs: list[str] = []
     captions: list[str] = []
+    cut_before: set[int] = set()
+    removed = False
     repeat = " ".join(title.split()).casefold() if title else None
-    for line in unwrap_lines([normalise_line(line) for line in text.splitlines()]):
-        if not line or is_chrome(line) or line.casefold() == repeat:
+    for line in lines:
+        if not line:
             continue
-        if is_caption(line, outlet):
+        if is_chrome(line) or line.casefold() == repeat:
+            removed = True
+        elif is_caption(line, outlet) and not (galleries and is_gallery_caption(line)):
             captions.append(line)
+            removed = True
         else:
+            if removed:
+                cut_before.add(len(paragraphs))
             paragraphs.append(line)
-    return "\n\n".join(paragraphs), captions
+            removed = False
+    return paragraphs, captions, cut_before

@@ -11,8 +11,9 @@ from html.parser import HTMLParser
 from typing import Any
 
 from index.cleaning import article_from_body
+from index.cuts import aligned_cuts, merge_cuts, original_page_text
 from index.jsonl_loader import parse_day
-from index.models import Article
+from index.models import Article, pack_text
 
 _BLOCKS = {"p", "h2", "h3", "h4", "li", "blockquote"}
 _DATE_METAS = (
@@ -37,6 +38,13 @@ def _name(value: str | None) -> str | None:
 
 
 _SKIPPED = {"script", "style", "nav", "footer", "aside", "figcaption", "noscript"}
+_UNSEEN = {"script", "style", "template", "title"}  # text a reader of the page never sees
+# Elements that start a new line of the page's visible text.
+_LINE_BREAKS = _BLOCKS | {
+    "address", "article", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure",
+    "footer", "h1", "h5", "h6", "header", "hr", "main", "nav", "ol", "pre", "section", "table",
+    "td", "th", "tr", "ul", "aside", "form", "button", "option", "summary", "details",
+}  # fmt: skip
 
 
 class _PageParser(HTMLParser):
@@ -54,9 +62,38 @@ class _PageParser(HTMLParser):
         self._open: list[tuple[str, list[str]]] = []
         self._skipping: list[str] = []
         self._ld: list[str] | None = None
+        self.visible: list[str] = []  # the page's visible text, line by line, in page order
+        self._line: list[str] = []
+        self._unseen: list[str] = []
+
+    def visible_text(self) -> str:
+        """The text a reader sees on the page (hidden elements already dropped), one block a line."""
+        self._break_line()
+        return "\n".join(self.visible)
+
+    def _break_line(self) -> None:
+        line = " ".join("".join(self._line).split())
+        if line:
+            self.visible.append(line)
+        self._line = []
+
+    def _track_visible_start(self, tag: str) -> None:
+        if tag in _UNSEEN:
+            self._unseen.append(tag)
+        elif tag in _LINE_BREAKS:
+            self._break_line()
+            if tag == "li":
+                self._line.append("- ")  # as text extractors render list items
+
+    def _track_visible_end(self, tag: str) -> None:
+        if self._unseen and self._unseen[-1] == tag:
+            self._unseen.pop()
+        elif tag in _LINE_BREAKS:
+            self._break_line()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k.lower(): (v or "") for k, v in attrs}
+        self._track_visible_start(tag)
         if tag == "meta":
             key = values.get("property") or values.get("name") or values.get("itemprop") or ""
             if key and values.get("content"):
@@ -75,6 +112,7 @@ class _PageParser(HTMLParser):
             self._open.append((tag, []))
 
     def handle_endtag(self, tag: str) -> None:
+        self._track_visible_end(tag)
         if tag == "script" and self._ld is not None:
             with contextlib.suppress(ValueError):
                 self.json_ld.append(json.loads("".join(self._ld)))
@@ -85,6 +123,8 @@ class _PageParser(HTMLParser):
             self._close_block()
 
     def handle_data(self, data: str) -> None:
+        if not self._unseen and self._ld is None:
+            self._line.append(data)
         if self._ld is not None:
             self._ld.append(data)
         elif self._open and (not self._skipping or self._open[-1][0] in ("title", "h1")):
@@ -205,7 +245,8 @@ def load_html(html: str, source: str, url: str | None = None) -> Article:
     published = published or parse_day(page.time)
     byline = fields.get("author") or meta.get("author") or _ld_value(items, "author")
     body = fields.get("text") or "\n".join(page.paragraphs)
-    return article_from_body(
+    visible = page.visible_text()
+    article = article_from_body(
         body or "",
         source,
         outlet=outlet,
@@ -214,4 +255,12 @@ def load_html(html: str, source: str, url: str | None = None) -> Article:
         byline=byline,
         url=fields.get("url") or url,
         empty_message=f"{source}: no article text found in the HTML page; check that it is a news article",
+        original=visible,
     )
+    # The extractor drops page text too (figure captions, asides): find where, on the page.
+    found = aligned_cuts(article.text, visible)
+    if found is None:  # the page's own text does not hold the body: keep the body as found
+        article.original_zlib = pack_text(original_page_text(body))
+    else:
+        article.cuts = merge_cuts(article.cuts, found)
+    return article

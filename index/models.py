@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zlib
 from datetime import date
 
 from pydantic import BaseModel, Field
@@ -21,12 +22,37 @@ class Article(BaseModel):
     url: str | None = None
     text: str = Field(description="the cleaned article body; chunk offsets point into it")
     captions: list[str] = Field(default_factory=list, description="photo captions, never quoted")
+    cuts: list[int] = Field(
+        default_factory=list,
+        description="sorted offsets into text where cleaning removed page text between two kept "
+        "paragraphs (see index.cuts); a quote must not run across one",
+    )
+    original_zlib: bytes | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="the page text before cleaning, zlib-compressed; read it with original_text()",
+    )
 
     @staticmethod
     def make_id(text: str) -> str:
         """Return the content-hash id for a cleaned article text."""
         normalised = " ".join(text.split()).casefold()
         return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
+
+    def original_text(self) -> str | None:
+        """Return the page text before cleaning, when the loader kept it."""
+        return unpack_text(self.original_zlib) if self.original_zlib is not None else None
+
+
+def pack_text(text: str) -> bytes:
+    """Compress a text for storage (zlib over UTF-8)."""
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
+
+
+def unpack_text(blob: bytes) -> str:
+    """Decompress a text stored by pack_text."""
+    return zlib.decompress(blob).decode("utf-8", "surrogatepass")
 
 
 class Chunk(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -178,11 +179,24 @@ class IndexStore:
         return sorted(self._articles.values(), key=lambda a: a.source)
 
     def article(self, article_id: str) -> Article | None:
-        """Return one article of the current snapshot, with its text."""
+        """Return one article of the current snapshot, with its text and cuts."""
         self.refresh()
         if article_id not in self._visible:
             return None
         return self.catalog.get_articles([article_id]).get(article_id)
+
+    def original_text(self, article_id: str) -> str | None:
+        """Return the page text of an article of the current snapshot before cleaning, or None
+        (an index built before page texts were kept); quotes must stand in it verbatim too."""
+        self.refresh()
+        if article_id not in self._visible:
+            return None
+        return self.catalog.original_text(article_id)
+
+    def original_texts(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """Return {article id: page text before cleaning} for those ids of the current snapshot with one."""
+        self.refresh()
+        return self.catalog.original_texts(a for a in article_ids if a in self._visible)
 
     def article_meta(self, article_id: str) -> Article | None:
         """Return one article's metadata (its text left empty), without touching the disk."""
