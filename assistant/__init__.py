@@ -1,77 +1,67 @@
-"""A news assistant whose every answer stands on verified quotes credited to their outlet."""
+"""A news assistant whose every answer stands on verified quotes credited to their outlet.
+
+The public API is the import block below, listed once: type checkers read it as it is, and at run
+time the same lines are read to import each name only when it is first used, so the CLI starts fast.
+"""
 
 from __future__ import annotations
 
+import ast
+import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.models import Answer, ArticleRef, Citation
+if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and linters
+    from assistant.api import ask as ask
+    from assistant.api import ask_stream as ask_stream
+    from assistant.api import chunk_counts as chunk_counts
+    from assistant.api import get_article as get_article
+    from assistant.api import get_engine as get_engine
+    from assistant.api import index_paths as index_paths
+    from assistant.api import list_articles as list_articles
+    from assistant.config import ConfigError as ConfigError
+    from assistant.config import Settings as Settings
+    from assistant.config import load_settings as load_settings
+    from assistant.engine import QuestionError as QuestionError
+    from assistant.errors import USER_ERRORS as USER_ERRORS
+    from assistant.errors import IndexUnavailableError as IndexUnavailableError
+    from assistant.generators.base import GenerationError as GenerationError
+    from assistant.models import Answer as Answer
+    from assistant.models import ArticleRef as ArticleRef
+    from assistant.models import Citation as Citation
+    from index.build import BuildReport as BuildReport
+    from index.build import IndexLockedError as IndexLockedError
+    from index.embedding import EmbeddingError as EmbeddingError
 
-if TYPE_CHECKING:
-    from assistant.api import (
-        ask,
-        ask_stream,
-        chunk_counts,
-        get_article,
-        get_engine,
-        index_paths,
-        list_articles,
+
+def _public_names() -> dict[str, tuple[str, str]]:
+    """{public name: (module, name in it)} read from this file's `if TYPE_CHECKING:` imports."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(
+        node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
     )
-    from assistant.config import ConfigError, Settings, load_settings
-    from assistant.engine import QuestionError
-    from assistant.errors import USER_ERRORS
-    from assistant.generators.base import GenerationError
-    from index.build import BuildReport, IndexLockedError
-    from index.embedding import EmbeddingError
-    from index.store import IndexError_ as IndexUnavailableError
+    return {
+        alias.asname or alias.name: (str(node.module), alias.name)
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
 
-__all__ = [
-    "USER_ERRORS",
-    "Answer",
-    "ArticleRef",
-    "BuildReport",
-    "Citation",
-    "ConfigError",
-    "EmbeddingError",
-    "GenerationError",
-    "IndexLockedError",
-    "IndexUnavailableError",
-    "QuestionError",
-    "Settings",
-    "ask",
-    "ask_stream",
-    "chunk_counts",
-    "get_article",
-    "get_engine",
-    "index_paths",
-    "list_articles",
-    "load_settings",
-]
 
-_LAZY = {
-    "ask": "assistant.api",
-    "ask_stream": "assistant.api",
-    "chunk_counts": "assistant.api",
-    "get_article": "assistant.api",
-    "get_engine": "assistant.api",
-    "index_paths": "assistant.api",
-    "list_articles": "assistant.api",
-    "ConfigError": "assistant.config",
-    "Settings": "assistant.config",
-    "load_settings": "assistant.config",
-    "QuestionError": "assistant.engine",
-    "USER_ERRORS": "assistant.errors",
-    "GenerationError": "assistant.generators.base",
-    "BuildReport": "index.build",
-    "IndexLockedError": "index.build",
-    "EmbeddingError": "index.embedding",
-    "IndexUnavailableError": "assistant.errors",
-}
+_PUBLIC = _public_names()
+__all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name: str) -> Any:
-    """Import the heavier parts only when used, so the CLI starts fast."""
-    if name in _LAZY:
-        import importlib
+    """Import a public name's module on first use, then keep the name here."""
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+    module, attribute = _PUBLIC[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    """The public names, for completion in a REPL."""
+    return sorted({*globals(), *_PUBLIC})

@@ -1,4 +1,4 @@
-"""`python -m assistant` runs the news-assistant command."""
+"""`python -m assistant` runs the news-assistant command without `chat` (that is `python -m ui`)."""
 
 from assistant.cli import main
 

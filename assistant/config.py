@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -11,9 +14,14 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.generators import registry
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").exists()
-GENERATORS = ("extractive", "local", "openai")
+ENV_PREFIX = "ASSISTANT_"
+LOGIN_PAIR = (
+    "Set both ASSISTANT_UI_USERNAME and ASSISTANT_UI_PASSWORD to require a login, or neither for none."
+)
 
 
 class ConfigError(ValueError):
@@ -51,11 +59,11 @@ def bundled_gguf() -> Path | None:
 class Settings(BaseSettings):
     """Every knob of the assistant; each is also an ASSISTANT_<NAME> environment variable."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     index_dir: Path = Field(default_factory=_default_index_dir)
     corpus: list[Path] = Field(default_factory=lambda: [_default_corpus()])
-    llm: Literal["extractive", "local", "openai"] = "local"
+    llm: str = Field(default="local", description="a registered generator: extractive, local, openai")
     llm_model_path: Path | None = None
     embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
     llm_threads: int = Field(default=2, ge=1, le=64)
@@ -77,15 +85,30 @@ class Settings(BaseSettings):
     ui_max_queue: int = Field(default=32, ge=1, le=10_000)
     max_upload_mb: int = Field(default=20, ge=1, le=1024)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_variables(cls, data: object) -> object:
+        """Fail on ASSISTANT_* environment variables that are not settings, naming the closest one."""
+        problems = unknown_variables(os.environ)
+        if problems:
+            raise ValueError("\n  ".join(problems))
+        return data
+
     @field_validator("llm", mode="before")
     @classmethod
     def _known_generator(cls, value: object) -> object:
-        """Reject unknown generators with the list of valid ones."""
-        if isinstance(value, str) and value.strip().lower() not in GENERATORS:
+        """Reject generators the registry does not know, with the list of valid ones."""
+        if not isinstance(value, str):
+            return value
+        name = value.strip().lower()
+        known = registry.names()
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             raise ValueError(
-                f"unknown generator {value!r}: set ASSISTANT_LLM to one of {', '.join(GENERATORS)}"
+                f"unknown generator {value!r}: {hint}set ASSISTANT_LLM to one of {', '.join(known)}"
             )
-        return value.strip().lower() if isinstance(value, str) else value
+        return name
 
     @field_validator("openai_base_url")
     @classmethod
@@ -113,16 +136,40 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _generator_ready(self) -> Settings:
         """The chosen generator must have what it needs."""
-        if self.llm == "openai" and not self.openai_base_url:
-            raise ValueError(
-                "ASSISTANT_LLM=openai needs ASSISTANT_OPENAI_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
-            )
+        problem = self.generator_problem(self.llm)
+        if problem:
+            raise ValueError(problem)
         if self.llm_model_path is not None and not self.llm_model_path.expanduser().is_file():
             raise ValueError(
                 f"model file {self.llm_model_path} not found: fix ASSISTANT_LLM_MODEL_PATH or unset "
                 "it to use the bundled Gemma 3 270M"
             )
         return self
+
+    @model_validator(mode="after")
+    def _login_pair(self) -> Settings:
+        """A login needs both a username and a password, or neither."""
+        if bool(self.ui_username) != bool(self.ui_password):
+            raise ValueError(LOGIN_PAIR)
+        return self
+
+    def generator_problem(self, name: str) -> str | None:
+        """What the named generator lacks in these settings, as a fix-it message; None when ready."""
+        for setting, example in registry.requirements(name).items():
+            if not getattr(self, setting):
+                return (
+                    f"The {name} generator needs {ENV_PREFIX}{setting.upper()} to be set "
+                    f"(e.g. {example}), or choose another generator."
+                )
+        return None
+
+    def login(self) -> tuple[str, str] | None:
+        """The (username, password) pair when both are set, None when neither; ConfigError otherwise."""
+        if self.ui_username and self.ui_password:
+            return self.ui_username, self.ui_password
+        if self.ui_username or self.ui_password:
+            raise ConfigError(LOGIN_PAIR)
+        return None
 
     def model_path(self) -> Path:
         """Return the GGUF file the local generator loads, or raise ConfigError naming the setting."""
@@ -135,6 +182,29 @@ class Settings(BaseSettings):
         return Path(path)
 
 
+def setting_variables() -> tuple[str, ...]:
+    """The environment variable of every setting: ASSISTANT_INDEX_DIR, ASSISTANT_LLM, ..."""
+    return tuple(f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A message for each ASSISTANT_* variable that is not a setting, naming the closest one."""
+    names = [name.upper() for name in Settings.model_fields]
+    problems = []
+    for variable in sorted(environ):
+        upper = variable.upper()
+        if not upper.startswith(ENV_PREFIX) or upper.removeprefix(ENV_PREFIX) in names:
+            continue
+        close = difflib.get_close_matches(upper.removeprefix(ENV_PREFIX), names, n=1, cutoff=0.6)
+        fix = (
+            f"did you mean {ENV_PREFIX}{close[0]}?"
+            if close
+            else "unset it (the README's Configuration table lists the settings)"
+        )
+        problems.append(f"{variable} is not a setting: {fix}")
+    return problems
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment (plus overrides); raise ConfigError with a fix-it hint."""
     try:
@@ -142,9 +212,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "settings"
-            env = f"ASSISTANT_{name.upper()}" if name != "settings" else "settings"
-            lines.append(f"{env}: {error['msg'].removeprefix('Value error, ')}")
+            message = error["msg"].removeprefix("Value error, ")
+            name = ".".join(str(part) for part in error["loc"])
+            lines.append(f"{ENV_PREFIX}{name.upper()}: {message}" if name else message)
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines)) from None
 
 

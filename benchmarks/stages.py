@@ -14,7 +14,8 @@ from typing import Any
 class StageTimer:
     """Accumulates exclusive wall time per stage name across nested, timed calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
         self.seconds: dict[str, float] = {}
         self.calls: dict[str, int] = {}
         self._stack: list[list[float]] = []  # [start, time spent in nested stages]
@@ -49,11 +50,11 @@ class StageTimer:
         return timed
 
     def _enter(self) -> None:
-        self._stack.append([time.perf_counter(), 0.0])
+        self._stack.append([self.clock(), 0.0])
 
     def _exit(self, name: str) -> None:
         start, nested = self._stack.pop()
-        elapsed = time.perf_counter() - start
+        elapsed = self.clock() - start
         self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - nested
         self.calls[name] = self.calls.get(name, 0) + 1
         if self._stack:

@@ -176,16 +176,19 @@ def test_report_writer(tmp_path: Path) -> None:
 
 
 def test_stage_timer_counts_nested_time_once() -> None:
-    import time
-
     from benchmarks.stages import StageTimer
 
-    timer = StageTimer()
-    inner = timer.wrap("inner", lambda: time.sleep(0.02))
-    outer = timer.wrap("outer", lambda: (inner(), time.sleep(0.01)))
+    now = [0.0]
+
+    def spend(seconds: float) -> None:
+        now[0] += seconds
+
+    timer = StageTimer(clock=lambda: now[0])
+    inner = timer.wrap("inner", lambda: spend(0.02))
+    outer = timer.wrap("outer", lambda: (inner(), spend(0.01)))
     outer()
-    assert timer.seconds["inner"] == pytest.approx(0.02, abs=0.015)
-    assert timer.seconds["outer"] == pytest.approx(0.01, abs=0.015)
+    assert timer.seconds["inner"] == pytest.approx(0.02)
+    assert timer.seconds["outer"] == pytest.approx(0.01)
     rows = timer.breakdown(0.05, 1, other="rest")
     assert {row["stage"] for row in rows} == {"inner", "outer", "rest"}
     assert "other" in {row["stage"] for row in timer.totals(0.05)}

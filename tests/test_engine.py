@@ -36,8 +36,8 @@ def test_extractive_answer_quotes_and_credits_the_outlet(engine: Engine) -> None
 
 def test_generator_inventions_are_removed_and_fallback_is_flagged(engine: Engine) -> None:
     liar = ScriptedGenerator('Peskov said "Turkey will surrender Idlib tomorrow" [1]. Also see [7].')
-    engine._generators["local"] = liar
-    answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
+    with engine.override(local=liar):
+        answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
     assert liar.calls, "the generator was not called"
     assert "surrender" not in answer.text and "[7]" not in answer.text
     assert answer.fallback and answer.generator == "local"
@@ -48,16 +48,18 @@ def test_supported_generator_text_is_kept(engine: Engine) -> None:
     honest = ScriptedGenerator(
         "Turkey established 12 military observation posts in Idlib after the Sochi deal [1]."
     )
-    engine._generators["local"] = honest
-    answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
+    with engine.override(local=honest):
+        answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
     assert not answer.fallback
     assert answer.text.startswith("Turkey established 12 military observation posts")
     assert answer.citations[0].outlet == "Devdiscourse (PTI)"
 
 
 def test_endpoint_down_falls_back_with_a_visible_note(engine: Engine) -> None:
-    engine._generators["openai"] = FailingGenerator()
-    answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="openai")
+    with engine.override(openai=FailingGenerator()):
+        answer = engine.ask(
+            "How many military observation posts did Turkey establish in Idlib?", llm="openai"
+        )
     assert answer.fallback and answer.note and "connection refused" in answer.note
     assert answer.citations
 
@@ -101,11 +103,12 @@ def test_outlet_filter_restricts_citations(engine: Engine) -> None:
 
 
 def test_model_markup_is_stripped_before_verification(engine: Engine) -> None:
-    engine._generators["local"] = ScriptedGenerator(
+    markup = ScriptedGenerator(
         "Turkey established 12 military observation posts in Idlib "
         "![x](http://canary.example/a.png) <img src=x onerror=alert(1)> [1]."
     )
-    answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
+    with engine.override(local=markup):
+        answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
     assert "canary" not in answer.text and "<img" not in answer.text
     assert answer.text.startswith("Turkey established 12 military observation posts in Idlib")
 
@@ -117,11 +120,38 @@ def test_extractive_answer_states_each_quote_once(engine: Engine) -> None:
 
 
 def test_generated_prose_keeps_its_marker_and_is_followed_by_numbered_quotes(engine: Engine) -> None:
-    engine._generators["local"] = ScriptedGenerator(
+    unmarked = ScriptedGenerator(
         "Turkey established 12 military observation posts in Idlib after the Sochi deal."
     )
-    answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
+    with engine.override(local=unmarked):
+        answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
     prose, _, evidence = answer.text.partition("\n\n")
     assert prose.endswith("[1].") and not answer.fallback
     assert evidence.startswith("Devdiscourse (PTI) reported on 2 March 2020:") and "[1]" in evidence
     assert len(answer.citations) == answer.text.count("reported")
+
+
+def test_override_installs_generators_for_a_block_then_restores(engine: Engine) -> None:
+    outer = ScriptedGenerator("Turkey established 12 military observation posts in Idlib [1].")
+    inner = ScriptedGenerator("Turkey established 12 military observation posts [1].")
+    extractive = engine.generator("extractive")
+    with engine.override(local=outer) as same:
+        assert same is engine and engine.generator("local") is outer
+        with engine.override(local=inner, extractive=inner):
+            assert engine.generator("local") is inner and engine.generator("extractive") is inner
+        assert engine.generator("local") is outer
+    assert engine.generator("extractive") is extractive
+    scripted = outer
+    with pytest.raises(ValueError, match="unknown generator 'nonsense'"), engine.override(nonsense=scripted):
+        pass
+
+
+def test_generators_come_from_the_registry(engine: Engine) -> None:
+    from assistant.generators import GenerationError, registry
+
+    assert registry.names() == ("extractive", "local", "openai")
+    assert engine.generator("extractive").name == "extractive"
+    with pytest.raises(GenerationError, match="ASSISTANT_OPENAI_BASE_URL"):
+        engine.generator("openai")
+    with pytest.raises(QuestionError, match="extractive, local, openai"):
+        engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="gpt-17")

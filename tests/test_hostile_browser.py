@@ -55,8 +55,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="module")
 def url(settings: Settings) -> Iterator[str]:
     """The app over the poisoned index on a free loopback port."""
+    from tests.browser import running
     from ui.app import build_app
-    from ui.testing import running
 
     with running(build_app(settings)) as address:
         yield address
@@ -81,7 +81,7 @@ def open_citations(page: Any, turn: int) -> list[tuple[str, str]]:
 
 
 def test_poisoned_articles_are_shown_as_inert_text(url: str) -> None:
-    from ui.testing import CHROMIUM, watched_page
+    from tests.browser import CHROMIUM, watched_page
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")

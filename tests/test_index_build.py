@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -78,29 +75,66 @@ def test_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
         pass
 
 
-_SLOW_BUILD = """
-import sys, time
+_PAUSING_BUILD = """
+import sys
+from pathlib import Path
 sys.path.insert(0, {root!r})
 from tests.fakes import HashEmbedder
 from index.build import build_index
 from index.store import IndexStore
 
-class Slow(HashEmbedder):
+POINT, BATCH = {point!r}, {batch}
+seen = {{"embedding": 0, "upserted": 0, "recorded": 0}}
+
+
+def reached(point):
+    seen[point] += 1
+    if point == POINT and seen[point] == BATCH:
+        print("paused", point, flush=True)
+        sys.stdin.readline()  # hold still, mid-build, until the parent kills this process
+
+
+class Embedder(HashEmbedder):
     def embed_batch(self, texts):
-        time.sleep({delay})
+        reached("embedding")
         return super().embed_batch(texts)
 
-store = IndexStore({index!r}, Slow())
-build_index(store, [{corpus!r}], root={base!r}, progress=False)
+
+store = IndexStore(Path({index!r}), Embedder())
+upsert = store.upsert_chunks
+
+
+def upsert_then_pause(chunks, vectors):
+    upsert(chunks, vectors)
+    reached("upserted")
+
+
+store.upsert_chunks = upsert_then_pause
+build_index(
+    store, [Path({corpus!r})], root=Path({base!r}), progress=False, on_progress=lambda *_: reached("recorded")
+)
 print("finished", flush=True)
 """
 
 
-def _start_build(tmp_path: Path, corpus: Path, index: Path, delay: float) -> subprocess.Popen:  # type: ignore[type-arg]
-    script = _SLOW_BUILD.format(
-        root=str(ROOT), delay=delay, index=str(index), corpus=str(corpus), base=str(tmp_path)
+def _kill_build_at(tmp_path: Path, corpus: Path, index: Path, point: str, batch: int = 2) -> None:
+    """Run a build in a child, wait until it says it paused at `point` of a batch, then SIGKILL it."""
+    script = _PAUSING_BUILD.format(
+        root=str(ROOT), point=point, batch=batch, index=str(index), corpus=str(corpus), base=str(tmp_path)
     )
-    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            if line.split() == ["paused", point]:
+                break
+        else:
+            pytest.fail(f"the build ended without pausing at {point} of batch {batch}")
+    finally:
+        process.kill()
+        process.wait()
 
 
 @pytest.mark.integration
@@ -128,11 +162,9 @@ def test_killed_build_leaves_previous_index_and_next_run_completes(
         for i in range(200)
     ]
     extra.write_text("".join(json.dumps(r) + "\n" for r in records))
-    for delay in (0.05, 0.3, 0.9):
-        process = _start_build(tmp_path, corpus, index, delay=0.15)
-        time.sleep(1.5 + delay)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
+    # killed while embedding, between storing vectors and recording them, and after recording
+    for point in ("embedding", "upserted", "recorded"):
+        _kill_build_at(tmp_path, corpus, index, point)
         reopened = _store(index, fake_embedder)
         assert {a.id for a in reopened.articles()} == before, "a killed build changed what readers see"
         assert reopened.lexical_search("Peskov Astana", 3)

@@ -58,9 +58,9 @@ def launched(monkeypatch: pytest.MonkeyPatch) -> _FakeApp:
 def test_serve_and_the_chat_command_default_to_loopback(capsys: pytest.CaptureFixture[str]) -> None:
     import inspect
 
-    from assistant.cli import main
     from assistant.config import Settings
     from ui.app import serve
+    from ui.cli import main
 
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
     with pytest.raises(SystemExit) as exit_info:
@@ -75,7 +75,7 @@ def test_serve_and_the_chat_command_default_to_loopback(capsys: pytest.CaptureFi
 def test_chat_command_binds_loopback_even_if_gradio_env_says_otherwise(
     launched: _FakeApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from assistant.cli import main
+    from ui.cli import main
 
     monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
     assert main(["--index-dir", str(tmp_path / "index"), "chat"]) == 0
@@ -97,7 +97,7 @@ def test_wider_bind_without_login_warns(
 def test_chat_command_passes_the_login_from_the_environment(
     launched: _FakeApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from assistant.cli import main
+    from ui.cli import main
 
     monkeypatch.setenv("ASSISTANT_UI_USERNAME", USER)
     monkeypatch.setenv("ASSISTANT_UI_PASSWORD", PASSWORD)
@@ -114,8 +114,8 @@ def test_login_from_the_environment_refuses_requests_without_credentials(
     import httpx
     from gradio_client import Client
 
+    from tests.browser import running
     from ui.app import build_app, login
-    from ui.testing import running
 
     monkeypatch.setenv("ASSISTANT_UI_USERNAME", USER)
     monkeypatch.setenv("ASSISTANT_UI_PASSWORD", PASSWORD)
@@ -146,8 +146,8 @@ def test_login_from_the_environment_refuses_requests_without_credentials(
 @pytest.fixture(scope="module")
 def open_app(seed_index: Path) -> Iterator[str]:
     """The app over the seed index with no login, on a free loopback port."""
+    from tests.browser import running
     from ui.app import build_app
-    from ui.testing import running
 
     settings = load_settings(index_dir=seed_index, corpus=[SEEDS], llm="extractive")
     with running(build_app(settings)) as url:

@@ -384,8 +384,8 @@ def poller_app(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
 
         def start(index_dir: Path) -> str:
             from assistant import load_settings
+            from tests.browser import running
             from ui.app import build_app
-            from ui.testing import running
 
             settings = load_settings(index_dir=index_dir, corpus=[SEEDS], llm="extractive")
             return stack.enter_context(running(build_app(settings)))

@@ -104,7 +104,7 @@ def server(seed_index: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.P
     for name in ("ASSISTANT_UI_USERNAME", "ASSISTANT_UI_PASSWORD"):
         env.pop(name, None)
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed below, after the process
-    command = [sys.executable, "-m", "assistant", "--index-dir", str(index), "chat", "--port", str(port)]
+    command = [sys.executable, "-m", "ui", "--index-dir", str(index), "chat", "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}/config", 240, process)

@@ -22,8 +22,8 @@ IDLIB = "How many military observation posts did Turkey establish in Idlib?"
 @pytest.fixture(scope="module")
 def url(seed_index: Path) -> Iterator[str]:
     """The app over the seed index, served on a free loopback port."""
+    from tests.browser import running
     from ui.app import build_app
-    from ui.testing import running
 
     settings = load_settings(index_dir=seed_index, corpus=[ROOT / "seeds"], llm="extractive")
     with running(build_app(settings)) as address:
@@ -82,14 +82,17 @@ def test_login_needs_both_username_and_password(tmp_path: Path) -> None:
     both = load_settings(index_dir=tmp_path, ui_username="ana", ui_password="s3cret")
     assert login(both) == ("ana", "s3cret")
     with pytest.raises(ConfigError, match="ASSISTANT_UI_PASSWORD"):
-        login(load_settings(index_dir=tmp_path, ui_username="ana"))
+        load_settings(index_dir=tmp_path, ui_username="ana")  # Settings owns the rule
+    unchecked = load_settings(index_dir=tmp_path).model_copy(update={"ui_username": "ana"})
+    with pytest.raises(ConfigError, match="ASSISTANT_UI_PASSWORD"):
+        login(unchecked)
 
 
 def test_login_is_enforced(seed_index: Path) -> None:
     import httpx
 
+    from tests.browser import running
     from ui.app import build_app, login
-    from ui.testing import running
 
     settings = load_settings(index_dir=seed_index, llm="extractive", ui_username="ana", ui_password="s3cret")
     with running(build_app(settings), auth=login(settings)) as address:

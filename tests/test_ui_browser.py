@@ -39,7 +39,7 @@ GOOD_JSONL = {
 
 def chromium_or_skip() -> Path:
     """Debian's Chromium, or skip with the reason and the fix."""
-    from ui.testing import CHROMIUM
+    from tests.browser import CHROMIUM
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
@@ -63,8 +63,8 @@ def settings(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
 @pytest.fixture(scope="module")
 def url(settings: Settings) -> Iterator[str]:
     """The app served on a free loopback port for the whole module."""
+    from tests.browser import running
     from ui.app import build_app
-    from ui.testing import running
 
     with running(build_app(settings)) as address:
         yield address
@@ -76,7 +76,7 @@ def browser() -> Iterator[Any]:
     path = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
-    from ui.testing import CHROMIUM_ARGS
+    from tests.browser import CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant import Answer, Citation, QuestionError, load_settings
+from assistant import Answer, Citation, QuestionError, generators, load_settings
 from ui import corpus, handlers
 from ui.handlers import (
     ChatHandlers,
@@ -58,8 +58,10 @@ def test_parse_date_and_filter_errors(chat: ChatHandlers) -> None:
         parse_date("2020-13-01", "Since")
     with pytest.raises(FilterError, match="date range is empty"):
         chat.options(None, "2021-01-01", "2020-01-01", "extractive", 8)
-    with pytest.raises(FilterError, match="ASSISTANT_OPENAI_BASE_URL"):
+    with pytest.raises(FilterError) as needs_url:
         chat.options(None, "", "", "openai", 8)
+    assert str(needs_url.value) == chat.settings.generator_problem("openai")
+    assert "ASSISTANT_OPENAI_BASE_URL" in str(needs_url.value)
     options = chat.options(["TASS", ""], "2016-01-01", "", None, 5.0)
     assert options == {
         "llm": "extractive",
@@ -74,7 +76,10 @@ def test_generator_choices_offer_openai_only_when_configured(tmp_path: Path) -> 
     plain = load_settings(index_dir=tmp_path, llm="extractive")
     assert [value for _, value in generator_choices(plain)] == ["extractive", "local"]
     hosted = load_settings(index_dir=tmp_path, openai_base_url="http://127.0.0.1:9/v1")
-    assert [value for _, value in generator_choices(hosted)][-1] == "openai"
+    assert [value for _, value in generator_choices(hosted)] == list(generators.names())
+    assert [label for label, _ in generator_choices(hosted)] == [
+        generators.label(n) for n in generators.names()
+    ]
 
 
 def test_history_and_citation_lookup() -> None:

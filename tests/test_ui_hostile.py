@@ -63,15 +63,15 @@ def settings(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
 @pytest.fixture(scope="module")
 def url(settings: Settings) -> Iterator[str]:
     """The app over the hostile index on a free loopback port."""
+    from tests.browser import running
     from ui.app import build_app
-    from ui.testing import running
 
     with running(build_app(settings)) as address:
         yield address
 
 
 def test_hostile_article_is_cited_and_shown_as_text(url: str) -> None:
-    from ui.testing import CHROMIUM, watched_page
+    from tests.browser import CHROMIUM, watched_page
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")

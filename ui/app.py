@@ -6,7 +6,7 @@ import sys
 
 import gradio as gr
 
-from assistant import ConfigError, Settings, list_articles
+from assistant import Settings, list_articles
 from ui.corpus import (
     TABLE_HEADERS,
     UPLOAD_TYPES,
@@ -153,16 +153,8 @@ def build_app(settings: Settings) -> gr.Blocks:
 
 
 def login(settings: Settings) -> tuple[str, str] | None:
-    """The (username, password) pair when both are set; ConfigError when only one is."""
-    user, password = settings.ui_username, settings.ui_password
-    if user and password:
-        return user, password
-    if user or password:
-        raise ConfigError(
-            "Set both ASSISTANT_UI_USERNAME and ASSISTANT_UI_PASSWORD to require a login, "
-            "or neither for none."
-        )
-    return None
+    """The (username, password) pair when both are set; ConfigError (from Settings) when only one is."""
+    return settings.login()
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:

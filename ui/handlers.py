@@ -20,13 +20,13 @@ from assistant import (
     Settings,
     ask,
     ask_stream,
+    generators,
     get_article,
 )
 from ui.export import write_exports
 from ui.render import Turn, render_article, render_conversation
 
 log = logging.getLogger(__name__)
-GENERATOR_LABELS = {"extractive": "extractive (quotes only, fastest)", "local": "local model"}
 
 
 class FilterError(ValueError):
@@ -56,11 +56,12 @@ def parse_date(value: str | None, name: str) -> date | None:
 
 
 def generator_choices(settings: Settings) -> list[tuple[str, str]]:
-    """The generators offered: extractive and local, plus openai when an endpoint is set."""
-    choices = [(label, name) for name, label in GENERATOR_LABELS.items()]
-    if settings.openai_base_url:
-        choices.append((f"OpenAI-compatible ({settings.openai_model})", "openai"))
-    return choices
+    """The registered generators these settings can run (openai only when an endpoint is set)."""
+    return [
+        (generators.label(name), name)
+        for name in generators.names()
+        if settings.generator_problem(name) is None
+    ]
 
 
 def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
@@ -107,8 +108,9 @@ class ChatHandlers:
         if start and end and start > end:
             raise FilterError(f"The date range is empty: since {start} is after until {end}.")
         name = (llm or self.settings.llm).strip().lower()
-        if name == "openai" and not self.settings.openai_base_url:
-            raise FilterError("The openai generator needs ASSISTANT_OPENAI_BASE_URL to be set.")
+        problem = self.settings.generator_problem(name) if name in generators.names() else None
+        if problem:
+            raise FilterError(problem)
         return {
             "llm": name,
             "outlets": [o for o in outlets or [] if o] or None,

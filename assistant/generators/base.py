@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from assistant.evidence import Quote
+if TYPE_CHECKING:
+    from assistant.evidence import Quote
 
 
 class GenerationError(RuntimeError):

@@ -1,4 +1,4 @@
-"""Helpers for tests that run the UI for real: a loopback server and Debian's Chromium."""
+"""Test helpers that run the UI for real: a loopback server and Debian's Chromium (not shipped)."""
 
 from __future__ import annotations
 
