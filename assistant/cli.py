@@ -1,15 +1,36 @@
-"""The news-assistant command: index, articles, ask, chat and eval."""
+"""The news-assistant command: index, articles, ask and eval; more subcommands can be plugged in.
+
+`chat` belongs to the ui package, which plugs it in (ui/cli.py) so that nothing here imports ui.
+The `news-assistant` script runs ui.cli:main; `python -m assistant chat` says where chat lives.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from assistant.config import Settings, load_settings
+from assistant.generators import registry
+
+CHAT_ELSEWHERE = (
+    "the chat UI is served by the ui package: run `news-assistant chat` (or `python -m ui chat`); "
+    "if news-assistant says this too, reinstall with `pip install -e .`"
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand plugged in from outside assistant (the ui package's `chat`)."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Settings], int]
 
 
 def _date(value: str) -> date:
@@ -20,8 +41,8 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
+    """The argument parser for every subcommand, with the extra ones plugged in."""
     parser = argparse.ArgumentParser(
         prog="news-assistant",
         description="Ask questions about news articles; every answer quotes its sources.",
@@ -41,20 +62,32 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="ask a question")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
-    ask.add_argument("--llm", choices=["extractive", "local", "openai"], help="generator")
+    ask.add_argument("--llm", choices=registry.names(), help="generator (default: ASSISTANT_LLM)")
     ask.add_argument("--outlet", action="append", default=[], help="only this outlet (repeatable)")
     ask.add_argument("--since", type=_date, help="only articles published on or after (YYYY-MM-DD)")
     ask.add_argument("--until", type=_date, help="only articles published on or before")
     ask.add_argument("--top-k", type=int, help="number of chunks retrieved")
 
-    chat = commands.add_parser("chat", help="serve the chat UI in the browser")
-    chat.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    chat.add_argument("--port", type=int, default=7860)
+    plugged = {command.name for command in extra}
+    for command in extra:
+        sub = commands.add_parser(command.name, help=command.help)
+        command.configure(sub)
+        sub.set_defaults(plugged=command)
+    if "chat" not in plugged:
+        chat = commands.add_parser(
+            "chat", help="serve the chat UI (run by `news-assistant chat`)", add_help=False, prefix_chars="\0"
+        )
+        chat.add_argument("rest", nargs=argparse.REMAINDER)
 
     evaluate = commands.add_parser("eval", help="run the gold-question eval")
     from assistant.evaluation.cli import add_arguments
 
     add_arguments(evaluate)
+
+    fit = commands.add_parser("fit", help="refit the evidence models on a dev set's tuning half")
+    from assistant.scoring.fit import add_arguments as add_fit_arguments
+
+    add_fit_arguments(fit)
     return parser
 
 
@@ -69,9 +102,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; friendly messages for known errors, exit status 2."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, extra: Sequence[Command] = ()) -> int:
+    """Run the command (with extra subcommands plugged in); known errors print a message, status 2."""
+    args = build_parser(extra).parse_args(argv)
     try:
         settings = _settings(args)
         return _run(args, settings)
@@ -99,11 +132,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _articles(args, settings)
     if args.command == "ask":
         return _ask(args, settings)
+    plugged = getattr(args, "plugged", None)
+    if plugged is not None:
+        return int(plugged.run(args, settings))
     if args.command == "chat":
-        from ui.app import serve
+        print(f"news-assistant: {CHAT_ELSEWHERE}", file=sys.stderr)
+        return 2
+    if args.command == "fit":
+        from assistant.scoring.fit import run as fit
 
-        serve(settings, host=args.host, port=args.port)
-        return 0
+        return fit(args, settings)
     from assistant.evaluation.cli import run
 
     return run(args, settings)

@@ -5,18 +5,6 @@ from __future__ import annotations
 from assistant.evidence import Quote
 from assistant.models import ArticleRef
 
-# Calibrated on eval_questions.yaml (answerable vs. must-decline): see `news-assistant eval
-# --calibrate`. A question is answered only when its best quote clears both bars.
-MIN_SCORE = 0.45
-MIN_COVERAGE = 0.57
-
-
-def is_answerable(best: Quote | None, min_score: float = MIN_SCORE) -> bool:
-    """True when the best quote is strong enough to answer from."""
-    return (
-        best is not None and best.answers_kind and best.score >= min_score and best.coverage >= MIN_COVERAGE
-    )
-
 
 def closest_articles(quotes: list[Quote], limit: int = 3) -> list[ArticleRef]:
     """The articles nearest to a declined question, best first, one entry per article."""

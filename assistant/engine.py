@@ -4,34 +4,38 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 
 from assistant.config import Settings
-from assistant.decline import (
-    closest_articles,
-    decline_text,
-    is_answerable,
-)
+from assistant.decline import closest_articles, decline_text
 from assistant.evidence import (
+    Evidence,
     Quote,
     SentenceEmbeddingCache,
     candidate_quotes,
-    score_quotes,
+    observe,
     select_quotes,
+    weigh,
 )
-from assistant.generators import ExtractiveGenerator, GenerationError, Generator
+from assistant.generators import ExtractiveGenerator, GenerationError, Generator, registry
 from assistant.generators.extractive import attribute
 from assistant.models import Answer, ArticleRef, Citation
 from assistant.quarantine import is_instruction
-from assistant.question import QuestionTerms
 from assistant.retrieval import HybridRetriever, RetrievedChunk
 from assistant.rewrite import Message, Standalone, standalone_question
-from assistant.text import STOPWORDS, content_terms, normalise
+from assistant.scoring.features import features
+from assistant.scoring.model import FittedModels, load_models
+from assistant.scoring.nlp import ParseCache
+from assistant.scoring.question_features import question_info
+from assistant.text import STOPWORDS, normalise
 from assistant.verify import Verified, sanitise, verify_answer
+from index.models import Article
 from index.store import IndexStore, SearchFilter
 
 PER_OUTLET_K = 3
@@ -52,6 +56,13 @@ class Request:
     top_k: int
 
 
+class Pages(NamedTuple):
+    """The texts quotes are checked against: each article as cleaned, and its page as published."""
+
+    articles: Mapping[str, str]
+    originals: Mapping[str, str]
+
+
 class Engine:
     """Answers questions over one index with verified, attributed quotes."""
 
@@ -60,6 +71,7 @@ class Engine:
         self.store = store
         self.retriever = HybridRetriever(store, top_k=settings.top_k)
         self.sentences = SentenceEmbeddingCache(store.embedder)
+        self.parses = ParseCache()
         self.extractive = ExtractiveGenerator()
         self._generators: dict[str, Generator] = {"extractive": self.extractive}
 
@@ -101,38 +113,54 @@ class Engine:
             yield answer.text
             yield self._timed(answer, started)
             return
-        vector = self.store.embedder.embed_batch([standalone.question])[0]
-        named = named_outlets(standalone.question, self.store.outlets())
-        chunks = self._retrieve(standalone.question, vector, request, named)
-        retrieved = _article_refs(chunks)
-        articles = {
-            aid: a.text
-            for aid, a in self.store.catalog.get_articles({c.chunk.article_id for c in chunks}).items()
-        }
-        candidates = candidate_quotes(chunks, articles)
-        terms = QuestionTerms.of(
-            standalone.question,
-            standalone.focus,
-            vocabulary=self.store.vocabulary(),
-            outlet_terms=frozenset(t for o in named for t in content_terms(o)),
-        )
-        keys = [(q.article_id, q.start, q.end) for q in candidates]
-        vectors = self.sentences.vectors(keys, [q.text for q in candidates])
-        score_quotes(candidates, terms, self._scoring_vector(vector, standalone), vectors)
-        quotes = select_quotes(candidates, self.settings.max_quotes, named_outlets=tuple(named))
-        if not quotes or not is_answerable(quotes[0], self._threshold()):
-            closest = closest_articles(candidates)
+        evidence = self.collect_evidence(standalone, request)
+        retrieved = _article_refs(evidence.chunks)
+        articles = {aid: a.text for aid, a in evidence.articles.items()}
+        models = load_models()
+        ranked, answerable = weigh(evidence, models)
+        quotes = select_quotes(ranked, self.settings.max_quotes, models.extra_quote_ratio, evidence.named)
+        if not quotes or answerable < self._threshold(models):
+            closest = closest_articles(ranked)
             answer = Answer(
                 text=decline_text(standalone.question, closest),
                 refused=True,
                 closest=closest,
                 retrieved=retrieved,
+                answerability=round(answerable, 4),
                 **base,
             )
             yield answer.text
             yield self._timed(answer, started)
             return
-        yield from self._answer(request, standalone.question, quotes, retrieved, articles, base, started)
+        pages = Pages(articles, self.store.original_texts({q.article_id for q in quotes}))
+        yield from self._answer(request, standalone.question, quotes, retrieved, pages, base, started)
+
+    def collect_evidence(self, standalone: Standalone, request: Request) -> Evidence:
+        """Retrieve passages for a standalone question and describe every candidate quote."""
+        vector = self.store.embedder.embed_batch([standalone.question])[0]
+        named = named_outlets(standalone.question, self.store.outlets())
+        chunks = self._retrieve(standalone.question, vector, request, named)
+        articles = self.store.catalog.get_articles({c.chunk.article_id for c in chunks})
+        return self.describe(standalone, chunks, articles, tuple(named), vector)
+
+    def describe(
+        self,
+        standalone: Standalone,
+        chunks: list[RetrievedChunk],
+        articles: Mapping[str, Article],
+        named: tuple[str, ...] = (),
+        vector: np.ndarray | None = None,
+    ) -> Evidence:
+        """Candidate quotes of retrieved passages, with the features the fitted model scores."""
+        if vector is None:
+            vector = self.store.embedder.embed_batch([standalone.question])[0]
+        candidates = candidate_quotes(chunks, articles, self.parses)
+        info = question_info(standalone.question, standalone.focus, named, self.store.vocabulary())
+        keys = [(q.article_id, q.start, q.end) for q in candidates]
+        vectors = self.sentences.vectors(keys, [q.text for q in candidates])
+        dense = vectors @ np.asarray(self._scoring_vector(vector, standalone), dtype=np.float32)
+        rows = features(info, observe(candidates, dense))
+        return Evidence(info, named, chunks, articles, candidates, rows)
 
     # -- steps -------------------------------------------------------------------------------
     def _scoring_vector(self, vector: np.ndarray, standalone: Standalone) -> np.ndarray:
@@ -159,6 +187,18 @@ class Engine:
                     chunks.append(item)
         return chunks
 
+    def request(self, question: str, history: Sequence[Message] | None = None, **options: object) -> Request:
+        """A checked request (raises QuestionError); the options are ask_stream's."""
+        return self._request(
+            question,
+            history,
+            options.get("llm"),  # type: ignore[arg-type]
+            options.get("outlets"),  # type: ignore[arg-type]
+            options.get("since"),  # type: ignore[arg-type]
+            options.get("until"),  # type: ignore[arg-type]
+            options.get("top_k"),  # type: ignore[arg-type]
+        )
+
     def _request(
         self,
         question: str,
@@ -183,8 +223,8 @@ class Engine:
                 "Ask something shorter (ASSISTANT_MAX_QUESTION_CHARS raises the limit)."
             )
         name = (llm or self.settings.llm).strip().lower()
-        if name not in ("extractive", "local", "openai"):
-            raise QuestionError(f"Unknown generator {name!r}: use extractive, local or openai.")
+        if name not in registry.names():
+            raise QuestionError(f"Unknown generator {name!r}: use {', '.join(registry.names())}.")
         if since and until and since > until:
             raise QuestionError(f"The date range is empty: {since} is after {until}.")
         return Request(
@@ -195,11 +235,9 @@ class Engine:
             top_k=top_k or self.settings.top_k,
         )
 
-    def _threshold(self) -> float:
-        """The decline threshold: the calibrated one unless a setting overrides it."""
-        from assistant.decline import MIN_SCORE
-
-        return self.settings.min_evidence or MIN_SCORE
+    def _threshold(self, models: FittedModels) -> float:
+        """The decline threshold (a probability): the fitted one unless a setting overrides it."""
+        return self.settings.min_evidence or models.decline_below
 
     def _answer(
         self,
@@ -207,13 +245,14 @@ class Engine:
         question: str,
         quotes: list[Quote],
         retrieved: list[ArticleRef],
-        articles: dict[str, str],
+        pages: Pages,
         base: dict[str, object],
         started: float,
     ) -> Iterator[str | Answer]:
         """Generate over the quotes, verify, and fall back to the extractive answer if needed."""
         note = None
         fallback = False
+        prose_text: str | None = None
         removed: list[str] = []
         emitted = ""
         verified = None
@@ -224,24 +263,34 @@ class Engine:
                 raw += piece
                 done = closed_prefix(raw)
                 if len(done) > len(emitted):
-                    partial = verify_answer(sanitise(done), quotes, articles, attach=True).text
+                    partial = verify_answer(
+                        sanitise(done), quotes, pages.articles, attach=True, originals=pages.originals
+                    ).text
                     if partial.startswith(emitted) and len(partial) > len(emitted):
                         yield partial[len(emitted) :]
                         emitted = partial
             raw = sanitise(raw)
-            prose = verify_answer(raw, quotes, articles, attach=True)
+            prose = verify_answer(raw, quotes, pages.articles, attach=True, originals=pages.originals)
             removed = prose.removed
             if prose.used and generator is self.extractive:
                 verified = prose
             elif prose.used:
-                verified = self._with_evidence(prose, quotes, articles)
+                prose_text = prose.text
+                verified = self._with_evidence(prose, quotes, pages)
             else:
                 note = "The model's answer could not be verified against the quotes; showing the quotes."
         except GenerationError as exc:
             note = f"The {request.llm} generator failed ({exc}); showing the quotes instead."
         if verified is None:
             fallback = request.llm != "extractive"
-            verified = verify_answer("".join(self.extractive.stream(question, quotes)), quotes, articles)
+            verified = verify_answer(
+                "".join(self.extractive.stream(question, quotes)),
+                quotes,
+                pages.articles,
+                originals=pages.originals,
+            )
+        if prose_text is None:
+            prose_text = "" if fallback else verified.text
         fresh = verified.text.startswith(emitted)
         rest = verified.text[len(emitted) :] if fresh else "\n\n" + verified.text
         if rest:
@@ -257,6 +306,7 @@ class Engine:
             return
         answer = Answer(
             text=verified.text,
+            prose=prose_text,
             citations=citations,
             retrieved=retrieved,
             fallback=fallback,
@@ -267,13 +317,13 @@ class Engine:
         yield self._timed(answer, started)
 
     @staticmethod
-    def _with_evidence(prose: Verified, quotes: list[Quote], articles: dict[str, str]) -> Verified:
+    def _with_evidence(prose: Verified, quotes: list[Quote], pages: Pages) -> Verified:
         """Verified prose followed by every quote, attributed and checked: those it cites first,
         numbered as the prose numbers them."""
         order = prose.used + [n for n in range(1, len(quotes) + 1) if n not in prose.used]
         ordered = [quotes[n - 1] for n in order]
         lines = "\n\n".join(attribute(quote, i) for i, quote in enumerate(ordered, start=1))
-        checked = verify_answer(lines, ordered, articles)
+        checked = verify_answer(lines, ordered, pages.articles, originals=pages.originals)
         if checked.used != list(range(1, len(ordered) + 1)):
             checked = Verified(text="", used=[])
             order = prose.used
@@ -284,29 +334,26 @@ class Engine:
         )
 
     def generator(self, name: str) -> Generator:
-        """Return (creating once) the generator with this name."""
+        """Return (creating once, from the registry) the generator with this name."""
         if name not in self._generators:
-            if name == "local":
-                from assistant.generators.local import LocalGenerator
-
-                self._generators[name] = LocalGenerator(
-                    self.settings.model_path(),
-                    threads=self.settings.llm_threads,
-                    max_tokens=self.settings.llm_max_tokens,
-                )
-            elif name == "openai":
-                from assistant.generators.openai_compat import OpenAICompatibleGenerator
-
-                if not self.settings.openai_base_url:
-                    raise GenerationError("ASSISTANT_OPENAI_BASE_URL is not set")
-                self._generators[name] = OpenAICompatibleGenerator(
-                    self.settings.openai_base_url,
-                    self.settings.openai_model,
-                    self.settings.openai_api_key,
-                    timeout=self.settings.openai_timeout,
-                    retries=self.settings.openai_retries,
-                )
+            self._generators[name] = registry.create(name, self.settings)
         return self._generators[name]
+
+    @contextmanager
+    def override(self, **generators: Generator) -> Iterator[Engine]:
+        """Use these generators (by registered name) inside a with-block, then restore; for tests."""
+        for name in generators:
+            registry.backend(name)
+        saved = {name: self._generators[name] for name in generators if name in self._generators}
+        self._generators.update(generators)
+        try:
+            yield self
+        finally:
+            for name in generators:
+                if name in saved:
+                    self._generators[name] = saved[name]
+                else:
+                    self._generators.pop(name, None)
 
     @staticmethod
     def _timed(answer: Answer, started: float) -> Answer:

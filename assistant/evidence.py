@@ -1,38 +1,40 @@
-"""Evidence: the sentences that best answer a question, diverse across outlets, as quote candidates."""
+"""Evidence: candidate quotes from retrieved passages, scored by the fitted model, then selected.
+
+Each step takes values and returns new ones; none changes its input:
+    candidate_quotes  sentences (spaCy) and neighbouring pairs, never across removed text
+    observe           what the model sees of each candidate (features.Observation)
+    scored            the candidates with the model's probability that each answers the question
+    select_quotes     the best quote, then near-best ones, diverse across outlets
+"""
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import pairwise
 
 import numpy as np
 
 from assistant.quarantine import is_hostile, is_tainted
-from assistant.question import SPEECH, TIME_WORDS, QuestionTerms, answers_kind, prefers
 from assistant.retrieval import RetrievedChunk
-from assistant.text import content_terms, numbers, words
+from assistant.scoring.features import Observation, QuestionInfo
+from assistant.scoring.model import FittedModels
+from assistant.scoring.nlp import ParseCache, Sentence
+from assistant.scoring.question_features import answerability_features
+from assistant.text import content_terms, words
 from index.embedding import Embedder
-from index.sentences import split_sentences
+from index.models import Article
 
+# A quote shorter than this is a fragment (a dateline, a caption stub), not a statement.
 MIN_SENTENCE_CHARS = 30
+# Two sentences make one quote only while they read as one passage, not a paragraph dump.
 MAX_PAIR_CHARS = 480
-DENSE_WEIGHT = 0.55
-COVERAGE_WEIGHT = 0.45
-PAIR_PENALTY = 0.02
-CONTEXT_CREDIT = 0.5
-TAINT_PENALTY = 0.2
-COVERAGE_FLOOR = 0.9
-NAMED_FLOOR = 0.6
-LEAD_IN_CHARS = 400
-DIVERSITY_BONUS = 0.03
-PREFERRED_FLOOR = 0.65
 
 
-@dataclass
+@dataclass(frozen=True)
 class Quote:
     """A candidate quote: one or two consecutive sentences of an article, with their credit."""
 
@@ -46,15 +48,37 @@ class Quote:
     source: str
     url: str | None
     context: str = ""
-    lead_in: str = ""
     sentences: int = 1
     suspect: bool = False
+    chunk_rank: int = 0
+    lexical_rank: int | None = None
+    chunk_dense: float = 0.0
+    position: float = 0.0
+    entities: tuple[tuple[str, str], ...] = ()
+    speakers: tuple[str, ...] = ()
     score: float = 0.0
-    dense: float = 0.0
-    coverage: float = 0.0
-    missing: list[str] = field(default_factory=list)
-    answers_kind: bool = True
-    preferred: bool = False
+    features: tuple[float, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything retrieved for one question: passages, their articles, candidate quotes, features."""
+
+    question: QuestionInfo
+    named: tuple[str, ...]
+    chunks: list[RetrievedChunk]
+    articles: Mapping[str, Article]
+    candidates: list[Quote]
+    rows: np.ndarray
+
+
+def weigh(evidence: Evidence, models: FittedModels) -> tuple[list[Quote], float]:
+    """The candidates ranked by the probability that each answers, and P(the articles answer)."""
+    probabilities = models.evidence.probability(evidence.rows)
+    ranked = scored(evidence.candidates, probabilities, evidence.rows)
+    question_row = answerability_features(probabilities, evidence.rows)
+    answerable = float(models.answerability.probability(question_row)[0]) if ranked else 0.0
+    return ranked, answerable
 
 
 class SentenceEmbeddingCache:
@@ -81,31 +105,41 @@ class SentenceEmbeddingCache:
         return np.stack([self._cache[key] for key in keys])
 
 
-def candidate_quotes(chunks: list[RetrievedChunk], articles: Mapping[str, str] | None = None) -> list[Quote]:
+def candidate_quotes(
+    chunks: Sequence[RetrievedChunk], articles: Mapping[str, Article], parses: ParseCache
+) -> list[Quote]:
     """Quote candidates from retrieved chunks: each clean sentence, and each pair of neighbours.
 
-    Sentences in quarantine (instructions, markup, payloads) are never candidates, and the other
-    sentences of their article are marked suspect. With the articles' texts, each quote keeps the
-    passage that leads up to it (where 'he said' finds its 'he').
+    Sentences come from spaCy and are cut wherever cleaning removed text or a paragraph ends, so
+    a quote never joins text that was not adjacent on the page. Sentences in quarantine
+    (instructions, markup, payloads) are never candidates, and the rest of their article is
+    marked suspect.
     """
+    parsed = parses.parse_many([item.chunk.text for item in chunks])
     quotes: list[Quote] = []
     seen: set[tuple[str, int, int]] = set()
     suspects: set[str] = set()
-    for item in chunks:
+    for rank, (item, sentences) in enumerate(zip(chunks, parsed, strict=True)):
         chunk = item.chunk
-        spans = []
-        for span in split_sentences(chunk.text):
-            sentence = chunk.text[span[0] : span[1]]
-            if is_hostile(sentence):
+        article = articles.get(chunk.article_id)
+        breaks = _breaks(chunk.text, chunk.start, article)
+        spans: list[Sentence] = []
+        for sentence in _cut(sentences, breaks, chunk.text):
+            text = chunk.text[sentence.start : sentence.end]
+            if is_hostile(text):
                 suspects.add(chunk.article_id)
-            elif span[1] - span[0] >= MIN_SENTENCE_CHARS and not is_tainted(sentence):
-                spans.append(span)
-        windows = [(s, 1) for s in spans] + [
-            ((a[0], b[1]), 2) for a, b in pairwise(spans) if b[1] - a[0] <= MAX_PAIR_CHARS
+            elif sentence.end - sentence.start >= MIN_SENTENCE_CHARS and not is_tainted(text):
+                spans.append(sentence)
+        windows = [[s] for s in spans] + [
+            [a, b]
+            for a, b in pairwise(spans)
+            if b.end - a.start <= MAX_PAIR_CHARS and a.end <= b.start and not _crosses(a.end, b.start, breaks)
         ]
-        for (start, end), size in windows:
+        length = max(len(article.text), 1) if article else max(chunk.end, 1)
+        for window in windows:
+            start, end = window[0].start, window[-1].end
             key = (chunk.article_id, chunk.start + start, chunk.start + end)
-            if key in seen or is_tainted(chunk.text[start:end]):
+            if key in seen:
                 continue
             seen.add(key)
             quotes.append(
@@ -120,140 +154,99 @@ def candidate_quotes(chunks: list[RetrievedChunk], articles: Mapping[str, str] |
                     source=chunk.source,
                     url=chunk.url,
                     context=chunk.text,
-                    sentences=size,
+                    sentences=len(window),
+                    chunk_rank=rank,
+                    lexical_rank=item.lexical_rank,
+                    chunk_dense=item.dense_similarity,
+                    position=key[1] / length,
+                    entities=tuple((e.text, e.label) for s in window for e in s.entities),
+                    speakers=tuple(dict.fromkeys(n for s in window for n in s.speakers)),
                 )
             )
-    for quote in quotes:
-        quote.suspect = quote.article_id in suspects
-        text = (articles or {}).get(quote.article_id)
-        quote.lead_in = text[max(0, quote.start - LEAD_IN_CHARS) : quote.start] if text else ""
-    return quotes
+    return [replace(q, suspect=True) if q.article_id in suspects else q for q in quotes]
 
 
-def score_quotes(
-    quotes: list[Quote], terms: QuestionTerms, question_vector: np.ndarray, vectors: np.ndarray
-) -> None:
-    """Score each quote by meaning (dense similarity) and by how many question terms it covers."""
-    if not quotes:
-        return
-    similarities = vectors @ np.asarray(question_vector, dtype=np.float32)
-    context_terms: dict[str, set[str]] = {}
-    for quote, similarity in zip(quotes, similarities, strict=True):
-        present = set(content_terms(quote.text)) | _date_terms(quote.published)
-        if quote.context not in context_terms:
-            context_terms[quote.context] = set(content_terms(quote.context)) | set(
-                content_terms(quote.title or "")
-            )
-        quote.preferred = prefers(terms, quote.text, quote.lead_in)
-        if quote.preferred and terms.speaker:
-            present.add(terms.speaker)  # 'he said', resolved to the speaker named just before
-        nearby = context_terms[quote.context] | present
-        quote.dense = float(similarity)
-        quote.coverage, quote.missing = _coverage(terms, present, nearby, quote.text)
-        quote.score = DENSE_WEIGHT * quote.dense + COVERAGE_WEIGHT * quote.coverage
-        quote.score += _kind_bonus(terms.kind, quote.text)
-        quote.score -= PAIR_PENALTY * (quote.sentences - 1) + TAINT_PENALTY * quote.suspect
-        quote.answers_kind = answers_kind(terms, quote.text)
+def _breaks(text: str, offset: int, article: Article | None) -> list[int]:
+    """Offsets (into the chunk) where text was removed by cleaning or a paragraph ends."""
+    cuts = [c - offset for c in getattr(article, "cuts", None) or () if offset < c < offset + len(text)]
+    paragraphs = [m.start() for m in re.finditer(r"\n\s*\n", text)]
+    return sorted(set(cuts) | set(paragraphs))
 
 
-def _date_terms(published: date | None) -> set[str]:
-    """Terms of a publication date (day, month name, year): part of every quote's credit."""
-    if published is None:
-        return set()
-    return set(content_terms(published.strftime("%-d %B %Y")))
+def _cut(sentences: Sequence[Sentence], breaks: Sequence[int], text: str) -> list[Sentence]:
+    """Sentences split at every break inside them, whitespace trimmed (pieces keep their entities)."""
+    found = []
+    for sentence in sentences:
+        bounds = [sentence.start, *(b for b in breaks if sentence.start < b < sentence.end), sentence.end]
+        for start, end in pairwise(bounds):
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                entities = tuple(e for e in sentence.entities if start <= e.start and e.end <= end)
+                speakers = tuple(n for n in sentence.speakers if n in text[start:end])
+                found.append(Sentence(start, end, entities, speakers))
+    return found
 
 
-def _coverage(
-    terms: QuestionTerms, present: set[str], nearby: set[str], text: str
-) -> tuple[float, list[str]]:
-    """Weighted share of question terms a quote covers.
-
-    Focus terms weigh 2 and names 3; found only in the surrounding passage they earn half. Terms
-    carried over from earlier turns weigh 1 and may be found anywhere in the passage.
-    """
-    weights = {t: 2.0 for t in terms.focus} | {t: 1.0 for t in terms.context}
-    for name in terms.names:
-        weights[name] = 3.0
-    if not weights:
-        return 0.0, []
-    text_numbers = numbers(text)
-    earned = 0.0
-    missing = []
-    for term, weight in weights.items():
-        if term in present or (term.isdigit() and term in text_numbers):
-            earned += weight
-        elif term in nearby:
-            earned += weight if term in terms.context else weight * CONTEXT_CREDIT
-        else:
-            missing.append(term)
-    return earned / sum(weights.values()), missing
+def _crosses(start: int, end: int, breaks: Sequence[int]) -> bool:
+    """True when a break lies between two sentences (at or inside the gap)."""
+    return any(start <= b <= end for b in breaks)
 
 
-def _kind_bonus(kind: str, text: str) -> float:
-    """A small nudge towards sentences of the kind the question asks for."""
-    if kind == "who-said" and SPEECH.search(text):
-        return 0.04
-    if kind == "when" and TIME_WORDS.search(text):
-        return 0.04
-    if kind == "number" and any(w.isdigit() for w in words(text)):
-        return 0.04
-    return 0.0
+def observe(quotes: Sequence[Quote], dense: np.ndarray) -> list[Observation]:
+    """What the evidence model sees of each quote, given its dense similarity to the question."""
+    return [
+        Observation(
+            text=q.text,
+            context=q.context,
+            title=q.title or "",
+            entities=q.entities,
+            speakers=q.speakers,
+            dense=float(similarity),
+            chunk_dense=q.chunk_dense,
+            chunk_rank=q.chunk_rank,
+            lexical_rank=q.lexical_rank,
+            position=q.position,
+            sentences=q.sentences,
+            outlet=q.outlet,
+            suspect=q.suspect,
+        )
+        for q, similarity in zip(quotes, dense, strict=True)
+    ]
+
+
+def scored(quotes: Sequence[Quote], probabilities: np.ndarray, rows: np.ndarray) -> list[Quote]:
+    """The quotes with their probability of answering, best first."""
+    found = [
+        replace(q, score=float(p), features=tuple(float(v) for v in row))
+        for q, p, row in zip(quotes, probabilities, rows, strict=True)
+    ]
+    return sorted(found, key=lambda q: -q.score)
 
 
 def select_quotes(
-    quotes: list[Quote],
-    limit: int,
-    relative_floor: float = 0.9,
-    named_outlets: tuple[str, ...] = (),
+    ranked: Sequence[Quote], limit: int, extra_ratio: float, named_outlets: Sequence[str] = ()
 ) -> list[Quote]:
-    """Pick the best quotes: the top one, the best of each outlet the question names, then
-    near-best ones, preferring outlets not yet quoted and never overlapping text."""
-    ranked = sorted(quotes, key=lambda q: (-q.answers_kind, -q.score))
+    """The best quote, the best of each outlet the question names, then any other quote nearly as
+    likely to answer (P >= extra_ratio x the best), preferring outlets not yet quoted."""
     if not ranked:
         return []
-    best = ranked[0].score
-    if named_outlets:
-        own = [q for q in ranked if q.outlet in named_outlets and q.score >= best * NAMED_FLOOR]
-        ranked = own + [q for q in ranked if q not in own]
-    favoured = [
-        q
-        for q in ranked
-        if q.preferred and q.answers_kind == ranked[0].answers_kind and q.score >= best * PREFERRED_FLOOR
-    ]
-    if favoured:
-        ranked.remove(favoured[0])
-        ranked.insert(0, favoured[0])
     chosen: list[Quote] = [ranked[0]]
+    floor = ranked[0].score * extra_ratio
     for outlet in named_outlets:
-        if len(chosen) >= limit or any(q.outlet == outlet for q in chosen):
-            continue
-        own = [
-            q
-            for q in ranked
-            if q.outlet == outlet
-            and q.score >= best * NAMED_FLOOR
-            and not any(_overlaps(q, c) for c in chosen)
-        ]
-        if own:
+        own = [q for q in ranked if q.outlet == outlet and not any(_overlaps(q, c) for c in chosen)]
+        if own and len(chosen) < limit and not any(c.outlet == outlet for c in chosen):
             chosen.append(own[0])
-    first = chosen[0]
-    pool = [
-        q
-        for q in ranked[1:]
-        if q not in chosen
-        and q.answers_kind
-        and q.score >= first.score * relative_floor
-        and q.coverage >= first.coverage * COVERAGE_FLOOR
-        and (not named_outlets or q.outlet in named_outlets)
-        and (q.preferred or not first.preferred)
-    ]
+    pool = [q for q in ranked[1:] if q.score >= floor and q not in chosen]
     while pool and len(chosen) < limit:
         outlets = {q.outlet for q in chosen}
-        pool.sort(key=lambda q: -(q.score + (DIVERSITY_BONUS if q.outlet not in outlets else 0.0)))
+        pool.sort(key=lambda q: (q.outlet in outlets, -q.score))
         candidate = pool.pop(0)
         if not any(_overlaps(candidate, q) for q in chosen):
             chosen.append(candidate)
-    return _with_competing_versions(chosen, ranked, limit + 1)
+    return _with_competing_versions(chosen, list(ranked), limit + 1)
 
 
 _QUOTED_WORDS = re.compile(r"[\"“]([^\"”]{15,})[\"”]")
@@ -293,6 +286,10 @@ def _with_competing_versions(chosen: list[Quote], ranked: list[Quote], limit: in
     return result
 
 
+# Two quotes sharing more than this share of their terms say the same thing (wire copies).
+SAME_WORDING_SHARE = 0.8
+
+
 def _overlaps(a: Quote, b: Quote) -> bool:
     """True when two quotes share text: overlapping spans or near-identical wording."""
     if a.article_id == b.article_id and a.start < b.end and b.start < a.end:
@@ -300,4 +297,4 @@ def _overlaps(a: Quote, b: Quote) -> bool:
     terms_a, terms_b = set(content_terms(a.text)), set(content_terms(b.text))
     if not terms_a or not terms_b:
         return False
-    return len(terms_a & terms_b) / min(len(terms_a), len(terms_b)) > 0.8
+    return len(terms_a & terms_b) / min(len(terms_a), len(terms_b)) > SAME_WORDING_SHARE

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel, Field
-
-GeneratorName = Literal["extractive", "local", "openai"]
 
 
 class Citation(BaseModel):
@@ -46,7 +43,13 @@ class Answer(BaseModel):
     """What ask() returns: answer text with [n] markers, its checked citations, and how it was made."""
 
     text: str
+    prose: str | None = Field(
+        default=None, description="the verified generated text alone, before the quotes are appended"
+    )
     refused: bool = False
+    answerability: float | None = Field(
+        default=None, description="the model's probability that the articles answer the question"
+    )
     citations: list[Citation] = Field(default_factory=list)
     question: str = Field(description="the standalone question actually searched")
     original_question: str = ""

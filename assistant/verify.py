@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import yaml
 
 from assistant.evidence import Quote
 from assistant.text import contains_verbatim, content_terms, normalise, numbers
@@ -20,14 +24,6 @@ _URL = re.compile(r"\b(?:https?|ftp|data|javascript):[^\s)\]]+", re.I)
 _TAG = re.compile(r"<[^>]{0,500}>")
 _ATTRIBUTED = re.compile(r"^(?P<lead>[^“\"\n]{0,160}?):\s+(?P<quote>.+?)\s*$", re.DOTALL)
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
-# News organisations a sentence might credit; naming one the cited quotes don't come from (or
-# mention) is misattribution.
-_WELL_KNOWN_OUTLETS = (
-    "Reuters", "Associated Press", "AP", "AFP", "Agence France-Presse", "TASS", "RIA Novosti",
-    "Sputnik", "Interfax", "Xinhua", "Anadolu", "BBC", "CNN", "Al Jazeera", "Press TV", "RT",
-    "Bloomberg", "New York Times", "Washington Post", "Guardian", "USA Today", "Fox News", "NBC",
-    "CBS", "ABC News", "PTI", "ANI", "dpa", "Devdiscourse", "Kommersant", "Izvestia", "IRNA",
-)  # fmt: skip
 _ATTRIBUTION = set(
     content_terms(
         "according reported report reports says said stated states added noted told quoted "
@@ -46,6 +42,13 @@ class Verified:
     removed: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=1)
+def news_organisations() -> tuple[str, ...]:
+    """Agencies and broadcasters a sentence may credit (package data)."""
+    text = resources.files("assistant.data").joinpath("news_organisations.yaml").read_text(encoding="utf-8")
+    return tuple(str(name) for name in yaml.safe_load(text)["organisations"])
+
+
 def sanitise(text: str) -> str:
     """Remove markup a model might emit: tags, images, links, URLs and invisible characters."""
     text = _TAG.sub("", text)
@@ -55,15 +58,24 @@ def sanitise(text: str) -> str:
     return FORMAT_CHARS.sub("", text)
 
 
-def quote_is_verbatim(quote: Quote, article_text: str | None) -> bool:
-    """True when the quote stands in its article, at its offsets or anywhere after normalising."""
+def quote_is_verbatim(quote: Quote, article_text: str | None, original_text: str | None = None) -> bool:
+    """True when the quote stands in its article, at its offsets or anywhere after normalising,
+    and, when the page's text before cleaning is given, verbatim in that too (no removed text
+    such as a photo caption or a related-link line stood inside it on the page)."""
     if not article_text:
         return False
-    return article_text[quote.start : quote.end] == quote.text or contains_verbatim(article_text, quote.text)
+    in_article = article_text[quote.start : quote.end] == quote.text or contains_verbatim(
+        article_text, quote.text
+    )
+    return in_article and (original_text is None or contains_verbatim(original_text, quote.text))
 
 
 def verify_answer(
-    text: str, quotes: list[Quote], articles: Mapping[str, str], attach: bool = False
+    text: str,
+    quotes: list[Quote],
+    articles: Mapping[str, str],
+    attach: bool = False,
+    originals: Mapping[str, str] | None = None,
 ) -> Verified:
     """Keep only cited, supported sentences whose quotes are verbatim; renumber their markers.
 
@@ -73,7 +85,9 @@ def verify_answer(
     good = {
         number
         for number, quote in enumerate(quotes, start=1)
-        if quote_is_verbatim(quote, articles.get(quote.article_id))
+        if quote_is_verbatim(
+            quote, articles.get(quote.article_id), originals.get(quote.article_id) if originals else None
+        )
     }
     removed: list[str] = []
     kept: list[str] = []
@@ -177,7 +191,7 @@ def _supporting_quote(body: str, quotes: list[Quote], good: set[int]) -> list[in
 def _credits_another_outlet(sentence: str, cited: list[Quote], all_quotes: list[Quote]) -> bool:
     """True when a sentence names an outlet that neither published nor is mentioned in its quotes."""
     allowed = " ".join(f"{q.outlet or ''} {q.text}" for q in cited)
-    names = {q.outlet for q in all_quotes if q.outlet} | set(_WELL_KNOWN_OUTLETS)
+    names = {q.outlet for q in all_quotes if q.outlet} | set(news_organisations())
     for name in names:
         pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
         flags = 0 if len(name) <= 3 else re.IGNORECASE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from assistant.evidence import Quote
@@ -63,8 +64,7 @@ def test_uncited_sentence_is_removed() -> None:
 
 
 def test_wrong_number_and_wrong_outlet_are_removed() -> None:
-    other = _quote()
-    other.outlet = "Press TV"
+    other = replace(_quote(), outlet="Press TV")
     text = (
         "Russia and Turkey held 45 rounds of talks in Astana [1]. "
         "Press TV said they are in constant contact [1]."
@@ -74,8 +74,7 @@ def test_wrong_number_and_wrong_outlet_are_removed() -> None:
 
 
 def test_quote_that_is_not_in_its_article_cannot_be_cited() -> None:
-    quote = _quote()
-    quote.text = "Russia and Turkey are at war."
+    quote = replace(_quote(), text="Russia and Turkey are at war.")
     result = verify_answer("Russia and Turkey are at war [1].", [quote], {"a1": ARTICLE})
     assert result.used == []
 
@@ -97,8 +96,7 @@ def test_sanitise_strips_images_links_and_tags() -> None:
 
 
 def test_attributed_quote_line_is_kept_whole_even_when_it_names_other_outlets() -> None:
-    other = _quote()
-    other.outlet = "Press TV"
+    other = replace(_quote(), outlet="Press TV")
     line = f"TASS reported on 28 December 2016: “{SENTENCE}” [1]"
     result = verify_answer(line, [_quote(), other], {"a1": ARTICLE})
     assert result.text == line and result.used == [1]

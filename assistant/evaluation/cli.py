@@ -11,7 +11,8 @@ from assistant.config import PROJECT_ROOT, Settings, load_settings
 from assistant.evaluation.metrics import QuestionResult
 from assistant.evaluation.questions import GoldQuestion, load_questions, select
 from assistant.evaluation.runner import EvalRun, run_questions
-from assistant.evaluation.thresholds import GateFailure, check_gate
+from assistant.evaluation.thresholds import THRESHOLDS, GateFailure, Threshold, check_gate
+from assistant.generators import registry
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval_questions.yaml"
 DEFAULT_DISTRACTORS = PROJECT_ROOT.parent / "shared" / "corpora" / "news_distractors_3k.jsonl.gz"
@@ -22,10 +23,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the eval options to the `eval` subcommand's parser."""
     parser.add_argument(
         "--llm",
-        choices=["extractive", "local", "openai"],
+        choices=registry.names(),
         help="generator (default: ASSISTANT_LLM)",
     )
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="gold-question YAML file")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        default=DEFAULT_QUESTIONS,
+        help="gold-question YAML file, or a dev set's questions.jsonl (then --corpus is its corpus)",
+    )
+    parser.add_argument(
+        "--half",
+        choices=["tune", "check", "both"],
+        default="both",
+        help="dev set only: which half to run (both are reported apart; only 'check' is gated)",
+    )
+    parser.add_argument("--sample", type=int, metavar="N", help="dev set only: a fixed sample of N per half")
     parser.add_argument(
         "--corpus", type=Path, nargs="+", metavar="PATH", help="files or folders to index first"
     )
@@ -49,9 +62,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the eval as the options say; return the exit status (1 when --gate trips)."""
-    questions = select(load_questions(args.questions), args.category, args.limit)
+    from assistant.evaluation.dev_cli import is_dev_questions, run_dev
+
     if args.llm and args.llm != settings.llm:
         settings = _with(settings, llm=args.llm)
+    if is_dev_questions(args.questions):
+        return run_dev(args, settings)
+    questions = select(load_questions(args.questions), args.category, args.limit)
     if args.corpus:
         settings = _with(settings, corpus=_existing(args.corpus))
         _index(settings.corpus, settings)
@@ -102,7 +119,12 @@ def evaluate_run(questions: list[GoldQuestion], settings: Settings, label: str, 
 
 
 def _evaluate(
-    questions: list[GoldQuestion], settings: Settings, label: str, out: Path | None, source: str
+    questions: list[GoldQuestion],
+    settings: Settings,
+    label: str,
+    out: Path | None,
+    source: str,
+    thresholds: tuple[Threshold, ...] = THRESHOLDS,
 ) -> list[tuple[str, GateFailure]]:
     """Run, write the reports, print the tables; return the gate failures with the run's label."""
     from assistant.evaluation.compare import regressed_metrics, regressed_questions
@@ -117,7 +139,7 @@ def _evaluate(
     print(f"Eval {label}: {len(questions)} questions, index {settings.index_dir}", file=sys.stderr)
     result = evaluate_run(questions, settings, label, source)
     files = write_reports(result, out or DEFAULT_REPORTS / label)
-    failures = check_gate(result.summary)
+    failures = check_gate(result.summary, thresholds)
     print(f"\n== {label}: {result.summary.questions} questions ==\n")
     print(format_summary_table(result.summary, failures))
     print()
@@ -145,8 +167,8 @@ def _evaluate(
 def _calibrate(questions: list[GoldQuestion], settings: Settings) -> int:
     """Print every question's best evidence score (the extractive path; generators don't matter)."""
     from assistant import api
-    from assistant.decline import MIN_SCORE
     from assistant.evaluation.calibrate import calibrate
+    from assistant.scoring.model import load_models
 
     current = _with(settings, llm="extractive")
     api.get_engine(current)  # builds the index when it is empty
@@ -156,7 +178,7 @@ def _calibrate(questions: list[GoldQuestion], settings: Settings) -> int:
             questions,
             functools.partial(api.ask, llm="extractive", settings=declines_all),
             functools.partial(api.ask, llm="extractive", settings=current),
-            current=settings.min_evidence or MIN_SCORE,
+            current=settings.min_evidence or load_models().decline_below,
         )
     )
     return 0

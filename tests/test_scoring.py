@@ -1,0 +1,125 @@
+"""Evidence scoring: answer types, features, the fitted model file and quote selection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.evidence import Quote, select_quotes
+from assistant.scoring.features import FEATURES, Observation, features
+from assistant.scoring.model import LogisticModel, load_models
+from assistant.scoring.nlp import expected_labels
+from assistant.scoring.question_features import (
+    ANSWERABILITY_FEATURES,
+    answerability_features,
+    question_info,
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("Which actor spoke out against gun violence at the White House?", "PERSON"),
+        ("Who won the election in the north?", "PERSON"),
+        ("How many lawmakers voted against the bill?", "CARDINAL"),
+        ("How much did the painting sell for?", "MONEY"),
+        ("When was the scheme first introduced?", "DATE"),
+        ("In what year did the company go public?", "DATE"),
+        ("Which country hosted the summit?", "GPE"),
+        ("Where did the storm make landfall?", "GPE"),
+        ("Which company announced layoffs this week?", "ORG"),
+        ("What film topped the box office?", "WORK_OF_ART"),
+    ],
+)
+def test_expected_answer_labels(question: str, label: str) -> None:
+    assert label in expected_labels(question)
+
+
+def test_a_question_without_a_type_expects_none() -> None:
+    assert expected_labels("Why did the talks collapse?") == frozenset()
+
+
+def _observation(text: str, entities: tuple[tuple[str, str], ...] = (), **kw: object) -> Observation:
+    values: dict[str, object] = {
+        "context": text,
+        "title": "",
+        "speakers": (),
+        "dense": 0.5,
+        "chunk_dense": 0.5,
+        "chunk_rank": 0,
+        "lexical_rank": 0,
+        "position": 0.1,
+        "sentences": 1,
+        "outlet": "Daily Planet",
+        "suspect": False,
+    }
+    values.update(kw)
+    return Observation(text=text, entities=entities, **values)  # type: ignore[arg-type]
+
+
+def test_features_see_a_new_entity_of_the_asked_type() -> None:
+    info = question_info("How many lawmakers voted against the budget?")
+    rows = features(
+        info,
+        [
+            _observation("In all, 148 lawmakers voted against the budget.", (("148", "CARDINAL"),)),
+            _observation("Lawmakers voted on the budget on Monday.", (("Monday", "DATE"),)),
+        ],
+    )
+    column = {name: i for i, name in enumerate(FEATURES)}
+    assert rows.shape == (2, len(FEATURES))
+    assert rows[0, column["type_match"]] == 1.0 and rows[1, column["type_match"]] == 0.0
+    assert rows[0, column["has_number"]] == 1.0
+    assert rows[0, column["coverage"]] >= rows[1, column["coverage"]]
+
+
+def test_entities_the_question_already_names_are_not_news() -> None:
+    info = question_info("What did Ortiz say about the budget?")
+    rows = features(info, [_observation("Ortiz spoke.", (("Ortiz", "PERSON"),), speakers=("Ortiz",))])
+    column = {name: i for i, name in enumerate(FEATURES)}
+    assert rows[0, column["novel_entities"]] == 0.0
+    assert rows[0, column["speaker_match"]] == 1.0
+
+
+def test_logistic_model_probability() -> None:
+    model = LogisticModel(features=["a", "b"], mean=[0, 0], scale=[1, 1], weights=[2.0, 0.0], bias=0.0)
+    p = model.probability(np.asarray([[0.0, 5.0], [3.0, 0.0]]))
+    assert p[0] == pytest.approx(0.5) and p[1] > 0.99
+
+
+def test_packaged_models_match_the_features_and_give_probabilities() -> None:
+    models = load_models()
+    assert tuple(models.evidence.features) == FEATURES
+    assert tuple(models.answerability.features) == ANSWERABILITY_FEATURES
+    assert 0.0 < models.decline_below < 1.0 and 0.0 < models.extra_quote_ratio <= 1.0
+    rows = np.zeros((3, len(FEATURES)))
+    p = models.evidence.probability(rows)
+    assert ((p > 0) & (p < 1)).all()
+    assert answerability_features(p, rows).shape == (1, len(ANSWERABILITY_FEATURES))
+
+
+def _quote(text: str, score: float, outlet: str, start: int = 0, article: str = "a") -> Quote:
+    return Quote(
+        text=text,
+        article_id=article,
+        start=start,
+        end=start + len(text),
+        outlet=outlet,
+        title=None,
+        published=None,
+        source="s",
+        url=None,
+        score=score,
+    )
+
+
+def test_selection_keeps_near_best_quotes_and_prefers_new_outlets() -> None:
+    ranked = [
+        _quote("The blast killed twelve workers at the port.", 0.9, "A", 0, "a"),
+        _quote("Officials said the port blast killed twelve people on Monday.", 0.85, "A", 100, "a"),
+        _quote("Twelve dockers died in the explosion, the union said.", 0.8, "B", 0, "b"),
+        _quote("The weather was mild.", 0.1, "C", 0, "c"),
+    ]
+    chosen = select_quotes(ranked, limit=2, extra_ratio=0.8)
+    assert [q.outlet for q in chosen] == ["A", "B"]
+    assert select_quotes(ranked, limit=4, extra_ratio=1.0) == ranked[:1]
