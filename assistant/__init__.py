@@ -22,13 +22,14 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.config import ConfigError as ConfigError
     from assistant.config import Settings as Settings
     from assistant.config import load_settings as load_settings
-    from assistant.engine import QuestionError as QuestionError
     from assistant.errors import USER_ERRORS as USER_ERRORS
     from assistant.errors import IndexUnavailableError as IndexUnavailableError
     from assistant.generators.base import GenerationError as GenerationError
     from assistant.models import Answer as Answer
     from assistant.models import ArticleRef as ArticleRef
     from assistant.models import Citation as Citation
+    from assistant.request import AskRequest as AskRequest
+    from assistant.request import QuestionError as QuestionError
     from index.build import BuildReport as BuildReport
     from index.build import IndexLockedError as IndexLockedError
     from index.embedding import EmbeddingError as EmbeddingError

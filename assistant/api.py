@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.config import Settings, default_settings
 from assistant.engine import Engine
 from assistant.models import Answer
+from assistant.request import AskRequest
 from assistant.rewrite import Message
 from index.build import BuildReport, build_index
 from index.models import Article
@@ -62,7 +63,7 @@ def index_paths(
 
 
 def ask(
-    question: str,
+    question: str | AskRequest,
     history: Sequence[Message] | None = None,
     *,
     llm: str | None = None,
@@ -73,13 +74,12 @@ def ask(
     settings: Settings | None = None,
 ) -> Answer:
     """Answer a question about the corpus with verified, attributed quotes (or decline)."""
-    return get_engine(settings).ask(
-        question, history, llm=llm, outlets=outlets, since=since, until=until, top_k=top_k
-    )
+    request = _request(question, history, llm, outlets, since, until, top_k)
+    return get_engine(settings).ask(request)
 
 
 def ask_stream(
-    question: str,
+    question: str | AskRequest,
     history: Sequence[Message] | None = None,
     *,
     llm: str | None = None,
@@ -90,8 +90,24 @@ def ask_stream(
     settings: Settings | None = None,
 ) -> Iterator[str | Answer]:
     """Yield answer text as it is produced, then the final verified Answer."""
-    return get_engine(settings).ask_stream(
-        question, history, llm=llm, outlets=outlets, since=since, until=until, top_k=top_k
+    request = _request(question, history, llm, outlets, since, until, top_k)
+    return get_engine(settings).ask_stream(request)
+
+
+def _request(
+    question: str | AskRequest,
+    history: Sequence[Message] | None,
+    llm: str | None,
+    outlets: Sequence[str] | None,
+    since: date | None,
+    until: date | None,
+    top_k: int | None,
+) -> AskRequest:
+    """The AskRequest for ask()'s arguments (a request passed in is used as it is)."""
+    if isinstance(question, AskRequest):
+        return question
+    return AskRequest.of(
+        question, history, generator=llm, outlets=outlets, since=since, until=until, top_k=top_k
     )
 
 

@@ -6,8 +6,6 @@ import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
 from typing import NamedTuple
 
 import numpy as np
@@ -27,6 +25,7 @@ from assistant.generators import ExtractiveGenerator, GenerationError, Generator
 from assistant.generators.extractive import attribute
 from assistant.models import Answer, ArticleRef, Citation
 from assistant.quarantine import is_instruction
+from assistant.request import AskRequest, QuestionError
 from assistant.retrieval import HybridRetriever, RetrievedChunk
 from assistant.rewrite import Message, Standalone, standalone_question
 from assistant.scoring.features import features
@@ -39,21 +38,6 @@ from index.models import Article
 from index.store import IndexStore, SearchFilter
 
 PER_OUTLET_K = 3
-
-
-class QuestionError(ValueError):
-    """The question cannot be asked as given (empty, too long); the message says what to do."""
-
-
-@dataclass
-class Request:
-    """One question with its options, checked and normalised."""
-
-    question: str
-    history: Sequence[Message]
-    llm: str
-    search_filter: SearchFilter
-    top_k: int
 
 
 class Pages(NamedTuple):
@@ -76,35 +60,34 @@ class Engine:
         self._generators: dict[str, Generator] = {"extractive": self.extractive}
 
     # -- public ------------------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[Message] | None = None, **options: object) -> Answer:
+    def ask(
+        self, request: AskRequest | str, history: Sequence[Message] | None = None, **options: object
+    ) -> Answer:
         """Answer a question; see ask_stream for the options."""
         answer: Answer | None = None
-        for item in self.ask_stream(question, history, **options):
+        for item in self.ask_stream(request, history, **options):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
     def ask_stream(
-        self,
-        question: str,
-        history: Sequence[Message] | None = None,
-        *,
-        llm: str | None = None,
-        outlets: Sequence[str] | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        top_k: int | None = None,
+        self, request: AskRequest | str, history: Sequence[Message] | None = None, **options: object
     ) -> Iterator[str | Answer]:
-        """Yield verified answer text as it is produced, then the final Answer."""
+        """Yield verified answer text as it is produced, then the final Answer.
+
+        Takes an AskRequest, or a question with ask()'s options (llm, outlets, since, until, top_k).
+        """
         started = time.perf_counter()
-        request = self._request(question, history, llm, outlets, since, until, top_k)
+        if not isinstance(request, AskRequest):
+            request = AskRequest.of(request, history, **options)
+        request = self.resolve(request)
         standalone = standalone_question(request.question, request.history)
         base = {
             "question": standalone.question,
             "original_question": request.question,
             "rewritten": standalone.rewritten,
-            "generator": request.llm,
+            "generator": request.generator,
         }
         if is_instruction(standalone.focus):
             answer = Answer(
@@ -135,7 +118,7 @@ class Engine:
         pages = Pages(articles, self.store.original_texts({q.article_id for q in quotes}))
         yield from self._answer(request, standalone.question, quotes, retrieved, pages, base, started)
 
-    def collect_evidence(self, standalone: Standalone, request: Request) -> Evidence:
+    def collect_evidence(self, standalone: Standalone, request: AskRequest) -> Evidence:
         """Retrieve passages for a standalone question and describe every candidate quote."""
         vector = self.store.embedder.embed_batch([standalone.question])[0]
         named = named_outlets(standalone.question, self.store.outlets())
@@ -171,7 +154,7 @@ class Engine:
         return mixed / (np.linalg.norm(mixed) or 1.0)
 
     def _retrieve(
-        self, question: str, vector: object, request: Request, named: list[str]
+        self, question: str, vector: object, request: AskRequest, named: list[str]
     ) -> list[RetrievedChunk]:
         """Hybrid retrieval, plus the best passages of each outlet the question names."""
         chunks = self.retriever.retrieve(question, request.search_filter, request.top_k, query_vector=vector)
@@ -187,53 +170,18 @@ class Engine:
                     chunks.append(item)
         return chunks
 
-    def request(self, question: str, history: Sequence[Message] | None = None, **options: object) -> Request:
-        """A checked request (raises QuestionError); the options are ask_stream's."""
-        return self._request(
-            question,
-            history,
-            options.get("llm"),  # type: ignore[arg-type]
-            options.get("outlets"),  # type: ignore[arg-type]
-            options.get("since"),  # type: ignore[arg-type]
-            options.get("until"),  # type: ignore[arg-type]
-            options.get("top_k"),  # type: ignore[arg-type]
-        )
-
-    def _request(
-        self,
-        question: str,
-        history: Sequence[Message] | None,
-        llm: str | None,
-        outlets: Sequence[str] | None,
-        since: date | None,
-        until: date | None,
-        top_k: int | None,
-    ) -> Request:
-        """Check a question and its options, with messages that say what to do."""
-        if not isinstance(question, str):
-            raise QuestionError("The question must be text.")
-        cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
-        cleaned = normalise(cleaned)
-        if not cleaned:
-            raise QuestionError("The question is empty: type a question about the articles.")
+    def resolve(self, request: AskRequest) -> AskRequest:
+        """The request with the settings' defaults filled in and their limits checked."""
         limit = self.settings.max_question_chars
-        if len(cleaned) > limit:
+        if len(request.question) > limit:
             raise QuestionError(
-                f"The question is {len(cleaned):,} characters long; the limit is {limit:,}. "
+                f"The question is {len(request.question):,} characters long; the limit is {limit:,}. "
                 "Ask something shorter (ASSISTANT_MAX_QUESTION_CHARS raises the limit)."
             )
-        name = (llm or self.settings.llm).strip().lower()
+        name = request.generator or self.settings.llm
         if name not in registry.names():
             raise QuestionError(f"Unknown generator {name!r}: use {', '.join(registry.names())}.")
-        if since and until and since > until:
-            raise QuestionError(f"The date range is empty: {since} is after {until}.")
-        return Request(
-            question=cleaned,
-            history=list(history or []),
-            llm=name,
-            search_filter=SearchFilter(tuple(o for o in outlets or () if o), since, until),
-            top_k=top_k or self.settings.top_k,
-        )
+        return request.model_copy(update={"generator": name, "top_k": request.top_k or self.settings.top_k})
 
     def _threshold(self, models: FittedModels) -> float:
         """The decline threshold (a probability): the fitted one unless a setting overrides it."""
@@ -241,7 +189,7 @@ class Engine:
 
     def _answer(
         self,
-        request: Request,
+        request: AskRequest,
         question: str,
         quotes: list[Quote],
         retrieved: list[ArticleRef],
@@ -257,7 +205,7 @@ class Engine:
         emitted = ""
         verified = None
         try:
-            generator = self.generator(request.llm)
+            generator = self.generator(str(request.generator))
             raw = ""
             for piece in generator.stream(question, quotes):
                 raw += piece
@@ -280,9 +228,9 @@ class Engine:
             else:
                 note = "The model's answer could not be verified against the quotes; showing the quotes."
         except GenerationError as exc:
-            note = f"The {request.llm} generator failed ({exc}); showing the quotes instead."
+            note = f"The {request.generator} generator failed ({exc}); showing the quotes instead."
         if verified is None:
-            fallback = request.llm != "extractive"
+            fallback = request.generator != "extractive"
             verified = verify_answer(
                 "".join(self.extractive.stream(question, quotes)),
                 quotes,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from assistant.config import ConfigError
-from assistant.engine import QuestionError
 from assistant.generators.base import GenerationError
+from assistant.request import QuestionError
 from index.build import IndexLockedError
 from index.embedding import EmbeddingError
 from index.store import IndexError_ as IndexUnavailableError

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
-from assistant import Answer, Citation, QuestionError, generators, load_settings
+from assistant import Answer, AskRequest, Citation, QuestionError, generators, load_settings
 from ui import corpus, handlers
 from ui.handlers import (
     ChatHandlers,
-    FilterError,
     find_citation,
     friendly_error,
     generator_choices,
@@ -54,22 +53,22 @@ def chat(tmp_path: Path) -> ChatHandlers:
 def test_parse_date_and_filter_errors(chat: ChatHandlers) -> None:
     assert parse_date(" 2020-03-02 ", "Since") == date(2020, 3, 2)
     assert parse_date("", "Since") is None and parse_date(None, "Until") is None
-    with pytest.raises(FilterError, match="is not a date: use YYYY-MM-DD"):
+    with pytest.raises(QuestionError, match="is not a date: use YYYY-MM-DD"):
         parse_date("2020-13-01", "Since")
-    with pytest.raises(FilterError, match="date range is empty"):
-        chat.options(None, "2021-01-01", "2020-01-01", "extractive", 8)
-    with pytest.raises(FilterError) as needs_url:
-        chat.options(None, "", "", "openai", 8)
+    with pytest.raises(QuestionError, match="date range is empty"):
+        chat.request("Q?", [], None, "2021-01-01", "2020-01-01", "extractive", 8)
+    with pytest.raises(QuestionError) as needs_url:
+        chat.request("Q?", [], None, "", "", "openai", 8)
     assert str(needs_url.value) == chat.settings.generator_problem("openai")
     assert "ASSISTANT_OPENAI_BASE_URL" in str(needs_url.value)
-    options = chat.options(["TASS", ""], "2016-01-01", "", None, 5.0)
-    assert options == {
-        "llm": "extractive",
-        "outlets": ["TASS"],
-        "since": date(2016, 1, 1),
-        "until": None,
-        "top_k": 5,
-    }
+    request = chat.request("Q?", [], ["TASS", ""], "2016-01-01", "", None, 5.0)
+    assert (request.generator, request.outlets, request.since, request.until, request.top_k) == (
+        "extractive",
+        ("TASS",),
+        date(2016, 1, 1),
+        None,
+        5,
+    )
 
 
 def test_generator_choices_offer_openai_only_when_configured(tmp_path: Path) -> None:
@@ -104,10 +103,10 @@ def test_friendly_error_never_shows_a_traceback() -> None:
 def test_respond_streams_then_shows_the_verified_answer(
     chat: ChatHandlers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[dict[str, Any]] = []
+    calls: list[AskRequest] = []
 
-    def fake_stream(question: str, history: list[Any], **options: Any) -> Iterator[str | Answer]:
-        calls.append({"question": question, "history": history, **options})
+    def fake_stream(request: AskRequest, **options: Any) -> Iterator[str | Answer]:
+        calls.append(request)
         yield "Posts were "
         yield "set up [1]"
         yield make_answer("Verified: posts were set up [1]")
@@ -119,16 +118,16 @@ def test_respond_streams_then_shows_the_verified_answer(
     html, turns, box, markdown, data = steps[-1]
     assert "Verified: posts were set up" in html and "na-streaming" not in html
     assert box == "" and turns[0].answer.text.startswith("Verified")
-    assert calls[0]["outlets"] == ["TASS"] and calls[0]["history"] == []
+    assert calls[0].outlets == ("TASS",) and calls[0].history == ()
     assert "Verified: posts" in Path(markdown).read_text(encoding="utf-8")
     assert json.loads(Path(data).read_text(encoding="utf-8"))["turns"][0]["question"]
     follow = list(chat.respond("When?", turns, None, "", "", "extractive", 8))
-    assert calls[1]["history"][0] == {"role": "user", "content": "How many posts?"}
+    assert calls[1].history[0] == {"role": "user", "content": "How many posts?"}
     assert 'id="na-turn-1"' in follow[-1][0]
 
 
 def test_respond_turns_errors_into_messages(chat: ChatHandlers, monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing(question: str, history: list[Any], **options: Any) -> Iterator[str | Answer]:
+    def failing(request: AskRequest, **options: Any) -> Iterator[str | Answer]:
         raise QuestionError("The question is 3,000 characters long; the limit is 2,000.")
         yield ""  # pragma: no cover
 

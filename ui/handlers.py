@@ -14,6 +14,7 @@ import gradio as gr
 
 from assistant import (
     Answer,
+    AskRequest,
     Citation,
     ConfigError,
     QuestionError,
@@ -29,13 +30,9 @@ from ui.render import Turn, render_article, render_conversation
 log = logging.getLogger(__name__)
 
 
-class FilterError(ValueError):
-    """A filter in the side panel is not usable; the message says how to fix it."""
-
-
 def friendly_error(exc: BaseException) -> str:
     """A message for people, never a traceback: known errors as they are, others summarised."""
-    if isinstance(exc, QuestionError | ConfigError | FilterError):
+    if isinstance(exc, QuestionError | ConfigError):
         return str(exc)
     log.exception("error while handling a UI event", exc_info=exc)
     detail = " ".join(str(exc).split())[:300]
@@ -44,7 +41,7 @@ def friendly_error(exc: BaseException) -> str:
 
 
 def parse_date(value: str | None, name: str) -> date | None:
-    """An ISO date from a text box, None when blank; FilterError with the fix otherwise."""
+    """An ISO date from a text box, None when blank; QuestionError with the fix otherwise."""
     text = (value or "").strip()
     if not text:
         return None
@@ -52,7 +49,7 @@ def parse_date(value: str | None, name: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         message = f"{name} {text!r} is not a date: use YYYY-MM-DD, e.g. 2020-03-02."
-        raise FilterError(message) from None
+        raise QuestionError(message) from None
 
 
 def generator_choices(settings: Settings) -> list[tuple[str, str]]:
@@ -95,29 +92,30 @@ class ChatHandlers:
         self.settings = settings
         self.export_dir = Path(tempfile.mkdtemp(prefix="news-assistant-export-"))
 
-    def options(
+    def request(
         self,
+        question: str,
+        history: Sequence[dict[str, str]],
         outlets: Sequence[str] | None,
         since: str | None,
         until: str | None,
         llm: str | None,
         top_k: float | None,
-    ) -> dict[str, Any]:
-        """ask()'s keyword options from the side panel's controls."""
-        start, end = parse_date(since, "Since"), parse_date(until, "Until")
-        if start and end and start > end:
-            raise FilterError(f"The date range is empty: since {start} is after until {end}.")
+    ) -> AskRequest:
+        """The AskRequest for a question and the side panel's controls (QuestionError if unusable)."""
         name = (llm or self.settings.llm).strip().lower()
         problem = self.settings.generator_problem(name) if name in generators.names() else None
         if problem:
-            raise FilterError(problem)
-        return {
-            "llm": name,
-            "outlets": [o for o in outlets or [] if o] or None,
-            "since": start,
-            "until": end,
-            "top_k": int(top_k) if top_k else None,
-        }
+            raise QuestionError(problem)
+        return AskRequest.of(
+            question,
+            history,
+            generator=name,
+            outlets=outlets,
+            since=parse_date(since, "Since"),
+            until=parse_date(until, "Until"),
+            top_k=int(top_k) if top_k else None,
+        )
 
     def respond(
         self,
@@ -141,8 +139,8 @@ class ChatHandlers:
         turns.append(turn)
         yield render_conversation(turns), turns, "", gr.skip(), gr.skip()
         try:
-            options = self.options(outlets, since, until, llm, top_k)
-            stream = ask_stream(question, history, settings=self.settings, **options)
+            request = self.request(question, history, outlets, since, until, llm, top_k)
+            stream = ask_stream(request, settings=self.settings)
             for item in stream:
                 if isinstance(item, Answer):
                     turn.answer = item
@@ -200,8 +198,8 @@ class ChatHandlers:
     ) -> dict[str, Any]:
         """Answer a question for programs: the Answer as JSON (answer.model_dump(mode='json'))."""
         try:
-            options = self.options(outlets, since, until, generator or None, top_k)
-            answer = ask(question, settings=self.settings, **options)
+            request = self.request(question, [], outlets, since, until, generator or None, top_k)
+            answer = ask(request, settings=self.settings)
         except Exception as exc:  # the API edge: a message, never a traceback
             raise gr.Error(friendly_error(exc)) from None
         return answer.model_dump(mode="json")

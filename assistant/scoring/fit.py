@@ -81,9 +81,10 @@ def run(args: argparse.Namespace, settings: object) -> int:
 
 def _collect(engine: object, question: DevQuestion, gold: GoldQuestion) -> Sample:
     """Run retrieval and featurisation for one question and label its candidates."""
+    from assistant.request import AskRequest
     from assistant.rewrite import Standalone
 
-    request = engine.request(question.question)  # type: ignore[attr-defined]
+    request = engine.resolve(AskRequest.of(question.question))  # type: ignore[attr-defined]
     evidence = engine.collect_evidence(  # type: ignore[attr-defined]
         Standalone(request.question, request.question, False), request
     )
