@@ -219,5 +219,5 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if answer.citations:
         print()
     for c in answer.citations:
-        print(f"[{c.number}] {c.credit()}\n    “{' '.join(c.quote.split())}”")
+        print(f"[{c.number}] {c.label()}\n    “{' '.join(c.quote.split())}”")
     return 0

@@ -12,13 +12,7 @@ def closest_articles(quotes: list[Quote], limit: int = 3) -> list[ArticleRef]:
     for quote in sorted(quotes, key=lambda q: -q.score):
         if quote.article_id not in refs:
             refs[quote.article_id] = ArticleRef(
-                article_id=quote.article_id,
-                outlet=quote.outlet,
-                title=quote.title,
-                published=quote.published,
-                source=quote.source,
-                url=quote.url,
-                score=round(quote.score, 4),
+                article_id=quote.article_id, score=round(quote.score, 4), **quote.credit.model_dump()
             )
     return list(refs.values())[:limit]
 

@@ -340,15 +340,11 @@ def _citation(number: int, quote: Quote) -> Citation:
     """A numbered citation from a verified quote."""
     return Citation(
         number=number,
-        outlet=quote.outlet,
-        title=quote.title,
-        published=quote.published,
         quote=quote.text,
-        source=quote.source,
-        url=quote.url,
         start=quote.start,
         end=quote.end,
         article_id=quote.article_id,
+        **quote.credit.model_dump(),
     )
 
 
@@ -360,13 +356,7 @@ def _article_refs(chunks: list) -> list[ArticleRef]:  # type: ignore[type-arg]
         refs.setdefault(
             chunk.article_id,
             ArticleRef(
-                article_id=chunk.article_id,
-                outlet=chunk.outlet,
-                title=chunk.title,
-                published=chunk.published,
-                source=chunk.source,
-                url=chunk.url,
-                score=round(item.score, 5),
+                article_id=chunk.article_id, score=round(item.score, 5), **chunk.credit().model_dump()
             ),
         )
     return list(refs.values())

@@ -26,7 +26,7 @@ from assistant.scoring.nlp import ParseCache, Sentence
 from assistant.scoring.question_features import answerability_features
 from assistant.text import content_terms, words
 from index.embedding import Embedder
-from index.models import Article
+from index.models import Article, Credit
 
 # A quote shorter than this is a fragment (a dateline, a caption stub), not a statement.
 MIN_SENTENCE_CHARS = 30
@@ -42,11 +42,7 @@ class Quote:
     article_id: str
     start: int
     end: int
-    outlet: str | None
-    title: str | None
-    published: date | None
-    source: str
-    url: str | None
+    credit: Credit
     context: str = ""
     sentences: int = 1
     suspect: bool = False
@@ -58,6 +54,31 @@ class Quote:
     speakers: tuple[str, ...] = ()
     score: float = 0.0
     features: tuple[float, ...] = field(default=(), repr=False)
+
+    @property
+    def outlet(self) -> str | None:
+        """The outlet that published the quote."""
+        return self.credit.outlet
+
+    @property
+    def title(self) -> str | None:
+        """The headline of the quote's article."""
+        return self.credit.title
+
+    @property
+    def published(self) -> date | None:
+        """The publication date of the quote's article, as the page states it."""
+        return self.credit.published
+
+    @property
+    def source(self) -> str:
+        """Where the article came from (corpus-relative path or URL)."""
+        return self.credit.source
+
+    @property
+    def url(self) -> str | None:
+        """The article's URL, when the page gave one."""
+        return self.credit.url
 
 
 @dataclass(frozen=True)
@@ -148,11 +169,7 @@ def candidate_quotes(
                     article_id=chunk.article_id,
                     start=key[1],
                     end=key[2],
-                    outlet=chunk.outlet,
-                    title=chunk.title,
-                    published=chunk.published,
-                    source=chunk.source,
-                    url=chunk.url,
+                    credit=chunk.credit(),
                     context=chunk.text,
                     sentences=len(window),
                     chunk_rank=rank,

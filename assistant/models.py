@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, Field
 
+from index.models import Credit
 
-class Citation(BaseModel):
+
+class Citation(Credit):
     """A verbatim quote credited to the outlet, headline and date of the article it came from."""
 
     number: int
-    outlet: str | None = None
-    title: str | None = None
-    published: date | None = None
     quote: str
-    source: str
-    url: str | None = None
     start: int
     end: int
     article_id: str = ""
 
-    def credit(self) -> str:
+    def label(self) -> str:
         """Return 'Outlet · 28 Dec 2016 · Headline' for display."""
         when = self.published.strftime("%-d %b %Y") if self.published else "date not stated"
         return f"{self.outlet or 'Unknown outlet'} · {when} · {self.title or 'Untitled'}"
 
 
-class ArticleRef(BaseModel):
+class ArticleRef(Credit):
     """A pointer to an article: enough to name it to a user and to find it again."""
 
     article_id: str
-    outlet: str | None = None
-    title: str | None = None
-    published: date | None = None
-    source: str = ""
-    url: str | None = None
     score: float = 0.0
 
 

@@ -29,11 +29,7 @@ def chunk_article(
                 text=text,
                 start=start,
                 end=end,
-                outlet=article.outlet,
-                title=article.title,
-                published=article.published,
-                url=article.url,
-                source=article.source,
+                **article.credit().model_dump(),
             )
         )
     return chunks

@@ -9,17 +9,33 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 
-class Article(BaseModel):
+class Credit(BaseModel):
+    """Who published a text, under what headline and when, and where to find it again.
+
+    Shared by articles, chunks, quotes, citations and article references, so the credit a reader
+    sees is always the one taken from the page itself.
+    """
+
+    outlet: str | None = None
+    title: str | None = None
+    published: date | None = None
+    source: str = Field(default="", description="corpus-relative path (plus '#line') or URL")
+    url: str | None = None
+
+    def credit(self) -> Credit:
+        """The credit fields alone (for handing on to a chunk, quote or citation)."""
+        return Credit(
+            outlet=self.outlet, title=self.title, published=self.published, source=self.source, url=self.url
+        )
+
+
+class Article(Credit):
     """A cleaned news article with the metadata taken from the page itself."""
 
     id: str = Field(description="content hash of the cleaned text (first 16 hex digits)")
     source: str = Field(description="corpus-relative path (plus '#line' for JSON lines) or URL")
-    outlet: str | None = None
-    title: str | None = None
-    published: date | None = None
     dateline: str | None = None
     byline: str | None = None
-    url: str | None = None
     text: str = Field(description="the cleaned article body; chunk offsets point into it")
     captions: list[str] = Field(default_factory=list, description="photo captions, never quoted")
     cuts: list[int] = Field(
@@ -55,7 +71,7 @@ def unpack_text(blob: bytes) -> str:
     return zlib.decompress(blob).decode("utf-8", "surrogatepass")
 
 
-class Chunk(BaseModel):
+class Chunk(Credit):
     """A few consecutive sentences of one article, with offsets into its cleaned text."""
 
     id: str
@@ -63,11 +79,6 @@ class Chunk(BaseModel):
     text: str
     start: int
     end: int
-    outlet: str | None = None
-    title: str | None = None
-    published: date | None = None
-    url: str | None = None
-    source: str = ""
 
 
 class Problem(BaseModel):

@@ -53,7 +53,7 @@ class SearchFilter:
 
 
 def _outlet_matches(outlet: str | None, wanted: tuple[str, ...]) -> bool:
-    """Case-insensitive match of an outlet against wanted names (prefix: 'Press TV' ~ 'Press TV')."""
+    """Case-insensitive match of an outlet against wanted names (prefix: 'Planet (Wire)' ~ 'Planet')."""
     name = (outlet or "").casefold()
     return any(name == w.casefold() or name.startswith(w.casefold() + " ") for w in wanted)
 
@@ -311,11 +311,7 @@ class IndexStore:
                 text=article.text[start:end],
                 start=start,
                 end=end,
-                outlet=article.outlet,
-                title=article.title,
-                published=article.published,
-                url=article.url,
-                source=article.source,
+                **article.credit().model_dump(),
             )
         return found
 

@@ -57,8 +57,8 @@ def _record(removed_line: str, tail: str = "") -> dict[str, str]:
 def _quote(article: Article, text: str) -> Quote:
     start = article.text.index(text)
     return Quote(
-        text=text, article_id=article.id, start=start, end=start + len(text), outlet=article.outlet,
-        title=article.title, published=article.published, source=article.source, url=article.url,
+        text=text, article_id=article.id, start=start, end=start + len(text),
+        credit=article.credit(),
     )  # fmt: skip
 
 

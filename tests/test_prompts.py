@@ -6,11 +6,12 @@ from datetime import date
 
 from assistant.evidence import Quote
 from assistant.prompts import render_answer_prompt
+from index.models import Credit
 
 
 def _quote(text: str, outlet: str = "TASS", published: date | None = date(2016, 12, 28)) -> Quote:
-    return Quote(text=text, article_id="a1", start=0, end=len(text), outlet=outlet, title="t",
-                 published=published, source="001.txt", url=None)  # fmt: skip
+    credit = Credit(outlet=outlet, title="t", published=published, source="001.txt")
+    return Quote(text=text, article_id="a1", start=0, end=len(text), credit=credit)
 
 
 def test_prompt_ends_with_the_numbered_quotes_and_the_question() -> None:

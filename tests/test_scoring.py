@@ -14,6 +14,7 @@ from assistant.scoring.question_features import (
     answerability_features,
     question_info,
 )
+from index.models import Credit
 
 
 @pytest.mark.parametrize(
@@ -104,11 +105,7 @@ def _quote(text: str, score: float, outlet: str, start: int = 0, article: str = 
         article_id=article,
         start=start,
         end=start + len(text),
-        outlet=outlet,
-        title=None,
-        published=None,
-        source="s",
-        url=None,
+        credit=Credit(outlet=outlet, source="s"),
         score=score,
     )
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from assistant.evidence import Quote
 from assistant.verify import sanitise, verify_answer
+from index.models import Credit
 
 ARTICLE = (
     "MOSCOW, December 28. /TASS/. Russia and Turkey are in constant contact on the possible talks "
@@ -19,9 +20,9 @@ SENTENCE = ARTICLE[ARTICLE.index("Russia") : ARTICLE.index("Wednesday.") + len("
 def _quote() -> Quote:
     start = ARTICLE.index(SENTENCE)
     return Quote(
-        text=SENTENCE, article_id="a1", start=start, end=start + len(SENTENCE), outlet="TASS",
-        title="Kremlin says Russia in contact with Turkey", published=date(2016, 12, 28),
-        source="001.txt", url=None,
+        text=SENTENCE, article_id="a1", start=start, end=start + len(SENTENCE),
+        credit=Credit(outlet="TASS", title="Kremlin says Russia in contact with Turkey",
+                      published=date(2016, 12, 28), source="001.txt"),
     )  # fmt: skip
 
 
@@ -64,7 +65,7 @@ def test_uncited_sentence_is_removed() -> None:
 
 
 def test_wrong_number_and_wrong_outlet_are_removed() -> None:
-    other = replace(_quote(), outlet="Press TV")
+    other = replace(_quote(), credit=Credit(outlet="Press TV"))
     text = (
         "Russia and Turkey held 45 rounds of talks in Astana [1]. "
         "Press TV said they are in constant contact [1]."
@@ -96,7 +97,7 @@ def test_sanitise_strips_images_links_and_tags() -> None:
 
 
 def test_attributed_quote_line_is_kept_whole_even_when_it_names_other_outlets() -> None:
-    other = replace(_quote(), outlet="Press TV")
+    other = replace(_quote(), credit=Credit(outlet="Press TV"))
     line = f"TASS reported on 28 December 2016: “{SENTENCE}” [1]"
     result = verify_answer(line, [_quote(), other], {"a1": ARTICLE})
     assert result.text == line and result.used == [1]
