@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from index import sitedata
+from index.sitedata import OutletSignature
 
 # Format characters (zero-width, bidi controls, soft hyphen): invisible text that can hide
 # instructions or break verbatim matching; never part of what a reader sees.
@@ -51,107 +53,44 @@ class _LineRules:
 _TAIL = 400
 
 
-# Whole lines that are page furniture: menus, widgets, prompts, contact details.
-_CHROME_WORDS = {
-    "0",
-    "ad",
-    "advertisement",
-    "back to top",
-    "chats",
-    "comments",
-    "connect",
-    "editions",
-    "email",
-    "follow us",
-    "give feedback",
-    "home",
-    "left menu",
-    "loader",
-    "log in",
-    "log in or register",
-    "menu",
-    "more",
-    "newsfeed",
-    "other links",
-    "other products",
-    "print",
-    "read more",
-    "register",
-    "related",
-    "sectors",
-    "share",
-    "share this",
-    "share this article",
-    "sign in",
-    "skip to content",
-    "subscribe",
-    "to participate in the discussion",
-    "tweet",
-    "whatsapp",
-}
+def _phrase_patterns(phrases: tuple[str, ...]) -> list[str]:
+    """Patterns for lines that contain a phrase anywhere (each phrase is also a needle)."""
+    return [rf".*\b{re.escape(phrase)}\b.*" for phrase in phrases]
+
+
+# The wording of page furniture is data (index/data/chrome.yaml and outlets.yaml); the shapes of it
+# (copyright signs, addresses, breadcrumbs, pipe-separated menus, photo credits) are here.
+_FURNITURE = sitedata.furniture()
+_CHROME_WORDS = _FURNITURE.labels
+_COPYRIGHT = r"(?:©|\(c\)|copyright)\s*(?:copyright\s*)?(?:©\s*)?(?:\d{4}\b.*)?"
 _CHROME = _LineRules(
-    r".*\bback to main page\b.*",
-    r"subscribe to (?:our|the) newsletter\b.*",
-    r"(?:download|get) (?:the |our )?[\w .'-]{0,40}\bapp\b.{0,60}",
-    r"never miss a story\b.*",
-    r".{0,80}\bsign up to our (?:telegram|newsletter|channel)\b.*",
-    r"get the latest news from around the world\b.*",
-    r"(?:©|\(c\)|copyright)\s*(?:copyright\s*)?(?:©\s*)?(?:\d{4}\b.*)?",
-    r".{0,100}\ball rights reserved\.?",
-    r".*\bcan also be accessed at the following alternate addresses\b.*",
-    r"[\w .'-]{0,40}\broku",
-    r"\(this (?:story|article) has not been edited by .{0,120}\)",
-    r"(?:e-?mail|phone|tel|fax)\s*:.*",
+    _COPYRIGHT,
     r"(?:https?://|www\.)\S+",
-    r"(?:topics|tags|persons|related topics)\s*:?",
-    r"(?:more|related|read more|see also|also read|read also)\s*:.{0,200}",
     r"[\w&' -]{1,30}(?:\s+[/›»>]\s+[\w&' -]{1,30})+",
     r"[^|]{0,30}(?:\s*\|\s*[^|]{0,30}){2,}",
-    r"(?:story|article) continues below\b.{0,40}",
-    r"continue reading\b.{0,60}",
-    r"click here\b.{0,80}",
-    r"additional reporting by .{0,150}",
-    r"(?:reporting|writing) by [^.]{0,150}(?:;|\bediting by\b).*",
-    r"editing by .{0,150}",
-    r"follow (?:us|[\w .@’'-]{1,40}) on (?:twitter|facebook|instagram|x|telegram)\b.*",
-    r"sign up (?:for|to) (?:our|the) .{0,40}newsletters?\b.*",
-    r"like this story\?.*",
-    r"our standards\s*:.*",
-    r"source\s*:.{0,80}",
-    needles=("main page", "alternate addresses"),
+    *_FURNITURE.chrome,
 )
+_CHROME_PHRASES = _LineRules(*_phrase_patterns(_FURNITURE.phrases), needles=_FURNITURE.phrases)
 # Lines after which the rest of the page is footer: prompts, disclaimers, widgets, tag lists.
 _FOOTER = _LineRules(
-    r"\(this (?:story|article) has not been edited by .*",
-    r"download (?:the |our )?[\w .'-]{0,40}\bapp\b.*",
-    r"never miss a story\b.*",
-    r".*\bcan also be accessed at the following alternate addresses\b.*",
-    r"(?:topics|tags|persons|related topics)\s*:?",
-    r"(?:trending(?: now| news)?|latest news|videos|most read|most popular|recommended"
-    r"|opinion(?:\s*/\s*\w+)*|related (?:news|stories|articles)|you may also like"
-    r"|more from [\w .'-]{1,30}|newsfeed|give feedback)\s*:?",
-    r"to participate in the discussion\b.*",
-    r"subscribe to (?:our|the) newsletter\b.*",
     r"(?:©|\(c\))\s*copyright\b.*",
     r"copyright\s*(?:©\s*)?\d{4}\b.*",
-    r"like this story\?.*",
-    r"our standards\s*:.*",
-    needles=("alternate addresses",),
+    *_FURNITURE.footer,
 )
+_FOOTER_PHRASES = _LineRules(*_phrase_patterns(_FURNITURE.footer_phrases), needles=_FURNITURE.footer_phrases)
 # Photo captions and credits.
-_AGENCY_CREDIT = (
-    r"afp|ap|ap photo|reuters|getty images|epa|xinhua|anadolu(?: agency)?|sputnik|tass"
-    r"|ria novosti|file photo|ians|pti|ani"
-)
+_CREDITS = sitedata.photo_credits()
+_AGENCY_CREDIT = "|".join(re.escape(name) for name in (*_CREDITS, "file photo"))
+_NAMED_CREDIT = "|".join(rf"\b{re.escape(name)}\b" for name in _CREDITS)
 _CAPTION = _LineRules(
     r"(?:©|\(c\))\s*(?!copyright\b)(?!\d{4}\b)\S.*",
     r".*\((?:photos?|photograph|image|picture|file photo|photo credit)\b[^)]*\)\s*\.?",
     r".*\((?:" + _AGENCY_CREDIT + r")\)",
-    r".*\[[^\]]{0,120}(?:/|\bvia\b|\bphoto\b|getty|reuters|afp|\bap\b|\bepa\b)[^\]]{0,120}\]\s*\.?",
+    r".*\[[^\]]{0,120}(?:/|\bvia\b|\bphoto\b|" + _NAMED_CREDIT + r")[^\]]{0,120}\]\s*\.?",
     r".*\b(?:image|photo) credits?\s*:.*",
     r"(?:photo|image|picture|file photo|pictured)\s*:.*",
     r"representative image\b.*",
-    r".*\b(?:ap|afp|reuters|epa|sputnik|ria novosti|tass) photo\s*/.*",
+    r".*(?:" + _NAMED_CREDIT + r") photo\s*/.*",
     needles=("credit", "photo"),
 )
 # A photo gallery's caption, with its widget's toggle and counter ("... Hide caption 3 of 12").
@@ -176,12 +115,12 @@ def is_chrome(line: str) -> bool:
     """Return True when a normalised line is page furniture (menus, prompts, widgets, footers)."""
     if line.casefold().rstrip(" :.") in _CHROME_WORDS:
         return True
-    return _CHROME.matches(line)
+    return _CHROME.matches(line) or _CHROME_PHRASES.matches(line)
 
 
 def is_footer_marker(line: str) -> bool:
     """Return True when a normalised line starts the page footer (everything after it is chrome)."""
-    return _FOOTER.matches(line)
+    return _FOOTER.matches(line) or _FOOTER_PHRASES.matches(line)
 
 
 def is_caption(line: str, outlet: str | None = None) -> bool:
@@ -229,49 +168,11 @@ def mostly_foreign_script(line: str) -> bool:
     return latin < len(letters) / 2
 
 
-@dataclass(frozen=True)
-class OutletSignature:
-    """Text fingerprints that identify the outlet a scraped page comes from."""
-
-    name: str
-    patterns: tuple[str, ...]
-    dayfirst: bool = True
-
-
-# Strong fingerprints only: a plain "TASS" also appears in other outlets' photo credits.
-OUTLET_SIGNATURES: tuple[OutletSignature, ...] = (
-    # Fingerprints are anchored to page chrome or to the start of a line (the outlet's own header,
-    # dateline or footer): an article that merely mentions another outlet must not become it.
-    OutletSignature(
-        "Sputnik International",
-        (r"^\s*-?\s*Sputnik International\s*$", r"^[A-Z ]+ \(Sputnik\)", r" - Sputnik International$"),
-    ),
-    OutletSignature("TASS", (r"^[A-Z][A-Z ]+, [A-Z][a-z]+ \d{1,2}\. /TASS/\.", r"\btass\.com\b")),
-    OutletSignature(
-        "Devdiscourse",
-        (r"^Development News Edition$", r"\bedited by Devdiscourse staff\b", r"^Download The Devdiscourse"),
-    ),
-    OutletSignature("Press TV", (r"^Press TV[’']s website\b", r"^Press TV News\b", r"^\s*(www\.)?presstv\.")),
-    OutletSignature("Reuters", (r"^[A-Z][A-Za-z ,.]+ \(Reuters\) [-–—]",)),
-    OutletSignature("Associated Press", (r"^[A-Z][A-Za-z ,.]+ \(AP\) [-–—]",), dayfirst=False),
-    OutletSignature("Agence France-Presse", (r"^[A-Z][A-Za-z ,.]+ \(AFP\) [-–—]",)),
-    OutletSignature("Al Jazeera", (r"\bAl Jazeera Media Network\b", r"^SOURCE: AL JAZEERA\b")),
-    OutletSignature("Anadolu Agency", (r"\bAnadolu Agency\b.{0,40}\ball rights reserved",)),
-    OutletSignature("RT", (r"\bRT\.com\b", r"^[A-Z ]+ \(RT\) [-–—]")),
-)
+# Outlet fingerprints and wire agencies are data: index/data/outlets.yaml.
+OUTLET_SIGNATURES: tuple[OutletSignature, ...] = sitedata.outlet_signatures()
 _SIGNATURE_SPAN = 30_000
 # Wire services whose credit on another outlet's page marks syndicated copy.
-AGENCIES = {
-    "afp": "AFP",
-    "ani": "ANI",
-    "ap": "AP",
-    "dpa": "dpa",
-    "ians": "IANS",
-    "pti": "PTI",
-    "reuters": "Reuters",
-    "uni": "UNI",
-    "xinhua": "Xinhua",
-}
+AGENCIES: dict[str, str] = sitedata.agencies()
 
 
 def detect_outlet(text: str) -> OutletSignature | None:

@@ -17,6 +17,7 @@ from index.chunking import chunk_article
 from index.lexical import LexicalIndex, LexicalIndexWriter
 from index.loaders import load_paths
 from index.models import Article, Problem
+from index.repetition import strip_site_repetition
 from index.store import IndexStore
 
 LOCK_FILE = "build.lock"
@@ -83,7 +84,8 @@ def build_index(
     """Bring the index in line with the articles under paths, embedding only what changed."""
     started = time.perf_counter()
     with writer_lock(store.index_dir):
-        loaded = load_paths(paths, root=root)
+        # Lines repeated across many pages of one site are its template, whatever the format.
+        loaded = strip_site_repetition(load_paths(paths, root=root))
         report = BuildReport(
             found=len(loaded.articles), problems=loaded.problems, duplicates=loaded.duplicates
         )

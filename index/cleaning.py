@@ -98,7 +98,7 @@ class _Meta:
 
 
 def _trailing_place(line: str) -> str | None:
-    """Return the upper-case place name that ends a timestamp line ("... UTC+3 MOSCOW")."""
+    """Return the upper-case place name that ends a timestamp line ("... UTC+3 METROPOLIS")."""
     words: list[str] = []
     for token in reversed(line.split()):
         bare = token.replace(".", "").replace("-", "").replace("'", "")
@@ -303,7 +303,7 @@ def _build(
 
 
 def body_dateline(paragraphs: list[str]) -> tuple[str | None, str | None]:
-    """Return the dateline place and bracketed credit opening the body ("MOSCOW (Sputnik) —")."""
+    """Return the dateline place and bracketed credit opening the body ("METROPOLIS (Daily Planet) —")."""
     for paragraph in paragraphs[:3]:
         match = _BODY_DATELINE.match(paragraph)
         if match and sum(ch.isalpha() for ch in match["place"]) >= 3:

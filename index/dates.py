@@ -1,4 +1,4 @@
-"""Find publication dates written in page text ("December 28, 2016", "02-03-2020", "2016-12-28")."""
+"""Find publication dates written in page text ("November 3, 2021", "05-04-2021", "2021-11-03")."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ _DATE_WORDS = re.compile(
 
 
 def is_date_line(text: str) -> bool:
-    """Return True when a short line is mostly a date or time stamp ("Monday, March 2, 2020")."""
+    """Return True when a short line is mostly a date or time stamp ("Friday, June 4, 2021")."""
     if find_date(text) is None and not has_time(text):
         return False
     rest = re.findall(r"[^\W\d_]+", _DATE_WORDS.sub(" ", text))

@@ -22,7 +22,7 @@ INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 PROBE_TEXTS = (
     "What did the minister say about the ceasefire?",
     "The central bank raised interest rates by a quarter point on Tuesday, citing inflation.",
-    "Ankara and Moscow agreed to guarantee the truce, TASS reported.",
+    "The two capitals agreed to guarantee the truce, the Daily Planet reported.",
 )
 MIN_PROBE_COSINE = 0.9999
 

@@ -1,0 +1,1 @@
+"""Package data describing news sites in general: outlets, agencies, page furniture, stopwords."""
