@@ -37,6 +37,8 @@ from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
 from index.store import IndexStore, SearchFilter
 
+# A question that names an outlet also gets that outlet's best few passages, so its own reporting
+# is among the candidates even when other outlets rank higher; three is about one quote's context.
 PER_OUTLET_K = 3
 
 

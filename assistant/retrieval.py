@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from index.models import Chunk
 from index.store import Hit, IndexStore, SearchFilter
 
+# Reciprocal rank fusion's constant, as in Cormack et al. (2009): ranks past the first few count
+# nearly alike, so neither retriever's score scale matters.
 RRF_K = 60
+# Each retriever's list is three times the default top_k (8), so a chunk ranked well by only one
+# of them still reaches the fused top.
 CANDIDATES_PER_RETRIEVER = 24
 
 

@@ -15,6 +15,8 @@ from assistant.text import contains_verbatim, content_terms, normalise, numbers
 from index.boilerplate import FORMAT_CHARS
 from index.sentences import split_sentences
 
+# A generated sentence may use a few words its quotes do not (connectives, paraphrase): up to this
+# share of its content terms, and one term in any sentence of five or more.
 MAX_UNSUPPORTED_SHARE = 0.15
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+[.!?]?")
 _MARKER = re.compile(r"\[(\d+)\]")
