@@ -140,7 +140,9 @@ class Engine:
         if vector is None:
             vector = self.store.embedder.embed_batch([standalone.question])[0]
         candidates = candidate_quotes(chunks, articles, self.parses)
-        info = question_info(standalone.question, standalone.focus, named, self.store.vocabulary())
+        info = question_info(
+            standalone.question, standalone.focus, named, self.store.vocabulary(), self.store.idf
+        )
         keys = [(q.article_id, q.start, q.end) for q in candidates]
         vectors = self.sentences.vectors(keys, [q.text for q in candidates])
         dense = vectors @ np.asarray(self._scoring_vector(vector, standalone), dtype=np.float32)

@@ -50,15 +50,22 @@ class NewsRetriever(BaseRetriever):
 
 
 class VerifiedQuotes(BaseNodePostprocessor):
-    """Turns retrieved nodes into the best verbatim quotes, or into nothing when unanswered."""
+    """Turns retrieved nodes into the best verbatim quotes, or into nothing when unanswered.
+
+    `decline_below` overrides the fitted P(answerable) threshold (0 never declines).
+    """
 
     _engine: Engine = PrivateAttr()
     _limit: int | None = PrivateAttr(default=None)
+    _decline_below: float | None = PrivateAttr(default=None)
 
-    def __init__(self, engine: Engine, limit: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, engine: Engine, limit: int | None = None, decline_below: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._engine = engine
         self._limit = limit
+        self._decline_below = decline_below
 
     @classmethod
     def class_name(cls) -> str:
@@ -76,7 +83,10 @@ class VerifiedQuotes(BaseNodePostprocessor):
         evidence = self._engine.describe(Standalone(question, question, False), chunks, articles)
         models = load_models()
         ranked, answerable = weigh(evidence, models)
-        if answerable < (self._engine.settings.min_evidence or models.decline_below):
+        threshold = self._decline_below
+        if threshold is None:
+            threshold = self._engine.settings.min_evidence or models.decline_below
+        if answerable < threshold:
             return []
         limit = self._limit or self._engine.settings.max_quotes
         originals = self._engine.store.original_texts({c.chunk.article_id for c in chunks})

@@ -210,6 +210,20 @@ class LexicalIndex:
         codes = np.asarray([code[a] for a in docs["article_ids"]], np.int32)
         return cls(retriever, chunk_ids, codes, articles)
 
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of stemmed terms; a term no chunk holds gets the most."""
+        if self._retriever is None or not len(self._chunk_ids):
+            return {}
+        matrix = self._retriever.scores
+        indptr, total = matrix["indptr"], int(matrix["num_docs"])
+        vocab = self._retriever.vocab_dict
+        found = {}
+        for term in terms:
+            row = vocab.get(term)
+            frequency = int(indptr[row + 1] - indptr[row]) if row is not None else 0
+            found[term] = float(np.log(1 + (total - frequency + 0.5) / (frequency + 0.5)))
+        return found
+
     def _mask(self, allowed_articles: Iterable[str]) -> np.ndarray | None:
         """True per chunk row whose article is allowed (None when no indexed article is)."""
         codes = [self._article_code[a] for a in allowed_articles if a in self._article_code]

@@ -213,6 +213,11 @@ class IndexStore:
         self.refresh()
         return self._lexical.vocabulary if self._lexical is not None else frozenset()
 
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """How rare each stemmed term is in the current snapshot (BM25 inverse document frequency)."""
+        self.refresh()
+        return self._lexical.idf(terms) if self._lexical is not None else {}
+
     def allowed_articles(self, search_filter: SearchFilter | None) -> set[str] | None:
         """Return the article ids a filter admits, or None when it admits everything."""
         self.refresh()

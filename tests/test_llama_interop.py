@@ -24,8 +24,9 @@ def test_our_retriever_and_quotes_inside_a_llamaindex_query_engine(engine) -> No
 
     from assistant.llama import NewsRetriever, VerifiedQuotes
 
+    quotes = VerifiedQuotes(engine, decline_below=0.0)  # the plumbing, not the decline model
     query_engine = RetrieverQueryEngine.from_args(
-        NewsRetriever(engine), llm=MockLLM(), node_postprocessors=[VerifiedQuotes(engine)]
+        NewsRetriever(engine), llm=MockLLM(), node_postprocessors=[quotes]
     )
     response = query_engine.query("What did Peskov say about Turkey?")
     assert response.source_nodes
@@ -64,7 +65,7 @@ def test_a_llamaindex_retriever_feeds_our_verified_quotes(engine) -> None:  # ty
     )
     question = "When will the ferry terminal open?"
     nodes = index.as_retriever(similarity_top_k=2).retrieve(question)
-    quotes = VerifiedQuotes(engine).postprocess_nodes(nodes, QueryBundle(question))
+    quotes = VerifiedQuotes(engine, decline_below=0.0).postprocess_nodes(nodes, QueryBundle(question))
     assert quotes, "the node answers the question"
     assert all(q.node.get_content() in text for q in quotes)
     assert quotes[0].node.metadata["outlet"] == "Harbour Gazette"

@@ -141,7 +141,7 @@ def _evaluate(
     files = write_reports(result, out or DEFAULT_REPORTS / label)
     failures = check_gate(result.summary, thresholds)
     print(f"\n== {label}: {result.summary.questions} questions ==\n")
-    print(format_summary_table(result.summary, failures))
+    print(format_summary_table(result.summary, failures, thresholds))
     print()
     print(format_group_table(result.categories))
     failing = [r for r in result.results if not r.passed]

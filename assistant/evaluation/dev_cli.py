@@ -21,7 +21,7 @@ from assistant.evaluation.devset import (
     to_gold,
     write_corpus,
 )
-from assistant.evaluation.thresholds import DEV_THRESHOLDS, THRESHOLDS
+from assistant.evaluation.thresholds import DEV_SAMPLE_THRESHOLDS, DEV_THRESHOLDS, THRESHOLDS
 
 
 def dev_settings(settings: Settings, args: argparse.Namespace) -> tuple[DevSet, list[DevQuestion], Settings]:
@@ -61,8 +61,9 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             continue
         label = f"{dsettings.llm}-dev-{half}"
         out = args.out / half if args.out else None
-        thresholds = DEV_THRESHOLDS if half == "check" else ()
-        failures += _evaluate(golds, dsettings, label, out, str(args.questions), thresholds)
+        gates = DEV_SAMPLE_THRESHOLDS if args.sample else DEV_THRESHOLDS
+        gated = gates if half == "check" else ()
+        failures += _evaluate(golds, dsettings, label, out, str(args.questions), gated)
     for label, failure in failures:
         print(f"{'GATE FAILED' if args.gate else 'below threshold'} ({label}): {failure.message()}")
     if failures:

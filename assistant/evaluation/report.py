@@ -19,7 +19,7 @@ from assistant.evaluation.compare import (
 )
 from assistant.evaluation.metrics import METRICS, Summary
 from assistant.evaluation.runner import EvalRun
-from assistant.evaluation.thresholds import BY_METRIC, THRESHOLDS, GateFailure, check_gate
+from assistant.evaluation.thresholds import BY_METRIC, THRESHOLDS, GateFailure, Threshold, check_gate
 
 CATEGORY_COLUMNS = (
     ("pass_rate", "passed"),
@@ -139,13 +139,16 @@ def render_markdown(run: EvalRun, previous: EvalRun | None, failures: list[GateF
     return "\n".join(lines)
 
 
-def format_summary_table(summary: Summary, failures: list[GateFailure]) -> str:
-    """Plain-text table for the terminal: metric, value, threshold, pass/fail."""
+def format_summary_table(
+    summary: Summary, failures: list[GateFailure], thresholds: tuple[Threshold, ...] | None = None
+) -> str:
+    """Plain-text table for the terminal: metric, value, threshold, pass/fail (gold gates by default)."""
     failed = {f.metric for f in failures}
+    gates = BY_METRIC if thresholds is None else {t.metric: t for t in thresholds}
     rows = [("metric", "value", "n", "threshold", "gate")]
     for key, label, _ in METRICS:
         metric = summary.metrics[key]
-        threshold = BY_METRIC.get(key)
+        threshold = gates.get(key)
         verdict = (
             ""
             if threshold is None

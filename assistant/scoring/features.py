@@ -54,6 +54,11 @@ class QuestionInfo:
     names: tuple[str, ...]
     labels: frozenset[str]
     outlets: tuple[str, ...] = ()
+    rarity: tuple[tuple[str, float], ...] = ()
+
+    def weight(self, term: str) -> float:
+        """How much a term says about what is asked: its rarity in the corpus (1 when unknown)."""
+        return dict(self.rarity).get(term, 1.0)
 
 
 @dataclass(frozen=True)
@@ -91,15 +96,16 @@ def _row(question: QuestionInfo, o: Observation) -> list[float]:
     title = set(content_terms(o.title))
     novel = [(text, label) for text, label in o.entities if _is_novel(text, asked)]
     novel = [(t, label) for t, label in novel if label not in IGNORED_LABELS]
+    share = _Share(question)
     values = {
         "dense": o.dense,
         "chunk_dense": o.chunk_dense,
         "fused_rank": 1.0 / (1 + o.chunk_rank),
         "lexical_rank": 0.0 if o.lexical_rank is None else 1.0 / (1 + o.lexical_rank),
-        "coverage": _share(question.focus_terms, present),
-        "name_coverage": _share(question.names, present),
-        "context_coverage": _share(question.focus_terms, around - present),
-        "title_coverage": _share(question.focus_terms, title),
+        "coverage": share(question.focus_terms, present),
+        "name_coverage": share(question.names, present),
+        "context_coverage": share(question.focus_terms, around | title | present),
+        "title_coverage": share(question.focus_terms, title),
         "type_match": float(any(label in question.labels for _, label in novel)),
         "typed": float(bool(question.labels)),
         "novel_entities": min(len(novel), NOVEL_ENTITY_CAP) / NOVEL_ENTITY_CAP,
@@ -115,11 +121,18 @@ def _row(question: QuestionInfo, o: Observation) -> list[float]:
     return [values[name] for name in FEATURES]
 
 
-def _share(terms: Sequence[str], present: set[str]) -> float:
-    """The share of terms present (0 when there are none)."""
-    if not terms:
-        return 0.0
-    return sum(t in present for t in terms) / len(terms)
+class _Share:
+    """The rarity-weighted share of terms present: rare terms say what a question is about."""
+
+    def __init__(self, question: QuestionInfo) -> None:
+        self._weights = dict(question.rarity)
+
+    def __call__(self, terms: Sequence[str], present: set[str]) -> float:
+        """The weighted share of terms present (0 when there are none)."""
+        if not terms:
+            return 0.0
+        total = sum(self._weights.get(t, 1.0) for t in terms)
+        return sum(self._weights.get(t, 1.0) for t in terms if t in present) / total
 
 
 def _is_novel(entity: str, asked: set[str]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -20,6 +20,7 @@ ANSWERABILITY_FEATURES: tuple[str, ...] = (
     "top_dense",
     "best_chunk_dense",
     "best_coverage",
+    "best_context_coverage",
     "typed",
 )
 _CAPITALISED = re.compile(r"[A-Za-z][\w'’\-]*|\d[\d,.]*")
@@ -36,8 +37,12 @@ def question_info(
     focus: str | None = None,
     outlets: Sequence[str] = (),
     vocabulary: frozenset[str] = frozenset(),
+    rarity: Callable[[list[str]], dict[str, float]] | None = None,
 ) -> QuestionInfo:
-    """Analyse a standalone question; `focus` is a follow-up's own words (else the question)."""
+    """Analyse a standalone question; `focus` is a follow-up's own words (else the question).
+
+    `rarity` gives each term's weight (the index's inverse document frequency).
+    """
     from assistant.question import correct
 
     own = focus or question
@@ -49,6 +54,7 @@ def question_info(
 
     focus_terms = fixed(content_terms(own))
     context_terms = [t for t in fixed(content_terms(question)) if t not in focus_terms]
+    weights = rarity(focus_terms + context_terms) if rarity else {}
     return QuestionInfo(
         text=question,
         focus_terms=tuple(focus_terms),
@@ -56,6 +62,7 @@ def question_info(
         names=tuple(t for t in fixed(_names(own)) if t in focus_terms),
         labels=expected_labels(own),
         outlets=tuple(outlets),
+        rarity=tuple(weights.items()),
     )
 
 
@@ -86,6 +93,7 @@ def answerability_features(probabilities: np.ndarray, rows: np.ndarray) -> np.nd
         "top_dense": top[column["dense"]],
         "best_chunk_dense": float(rows[:, column["chunk_dense"]].max()),
         "best_coverage": float(rows[:, column["coverage"]].max()),
+        "best_context_coverage": float(rows[:, column["context_coverage"]].max()),
         "typed": top[column["typed"]],
     }
     return np.asarray([[values[name] for name in ANSWERABILITY_FEATURES]], dtype=np.float64)
