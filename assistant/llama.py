@@ -30,7 +30,7 @@ from assistant.retrieval import RetrievedChunk
 from assistant.rewrite import Standalone
 from assistant.scoring.model import load_models
 from assistant.verify import quote_is_verbatim
-from index.models import Article, Chunk
+from index.models import Article, Chunk, Credit
 
 CREDIT_KEYS = ("outlet", "title", "published", "source", "url")
 
@@ -127,38 +127,22 @@ def _credit(meta: dict[str, Any]) -> dict[str, Any]:
     return credit
 
 
+def _metadata(article_id: str, start: int, end: int, credit: Credit) -> dict[str, Any]:
+    """Node metadata: where the text stands in its article, and the article's credit."""
+    return {"article_id": article_id, "start": start, "end": end, **credit.model_dump(mode="json")}
+
+
 def _chunk_node(hit: RetrievedChunk) -> TextNode:
     """A retrieved chunk as a TextNode with its credit and offsets in metadata."""
     chunk = hit.chunk
     return TextNode(
         id_=chunk.id,
         text=chunk.text,
-        metadata={
-            "article_id": chunk.article_id,
-            "start": chunk.start,
-            "end": chunk.end,
-            "outlet": chunk.outlet,
-            "title": chunk.title,
-            "published": chunk.published.isoformat() if chunk.published else None,
-            "source": chunk.source,
-            "url": chunk.url,
-        },
+        metadata=_metadata(chunk.article_id, chunk.start, chunk.end, chunk.credit()),
     )
 
 
 def _quote_node(quote: Quote) -> TextNode:
     """A verified quote as a TextNode: the verbatim text and its credit."""
-    return TextNode(
-        text=quote.text,
-        metadata={
-            "article_id": quote.article_id,
-            "start": quote.start,
-            "end": quote.end,
-            "outlet": quote.outlet,
-            "title": quote.title,
-            "published": quote.published.isoformat() if quote.published else None,
-            "source": quote.source,
-            "url": quote.url,
-            "verified": True,
-        },
-    )
+    meta = _metadata(quote.article_id, quote.start, quote.end, quote.credit)
+    return TextNode(text=quote.text, metadata={**meta, "verified": True})
