@@ -185,7 +185,7 @@ def candidate_quotes(
 
 def _breaks(text: str, offset: int, article: Article | None) -> list[int]:
     """Offsets (into the chunk) where text was removed by cleaning or a paragraph ends."""
-    cuts = [c - offset for c in getattr(article, "cuts", None) or () if offset < c < offset + len(text)]
+    cuts = [c - offset for c in (article.cuts if article else ()) if offset < c < offset + len(text)]
     paragraphs = [m.start() for m in re.finditer(r"\n\s*\n", text)]
     return sorted(set(cuts) | set(paragraphs))
 

@@ -143,7 +143,7 @@ def load_paths(
                 if isinstance(item, Problem):
                     report.problems.append(item)
                 elif item.id in first_source:
-                    report.duplicates.append(_duplicate(item, first_source[item.id]))
+                    report.duplicates.append(duplicate_problem(item, first_source[item.id]))
                 else:
                     first_source[item.id] = item.source
                     report.articles.append(item)
@@ -162,8 +162,8 @@ def load_paths(
     return report
 
 
-def _duplicate(article: Article, first: str) -> Problem:
-    """Describe an article already loaded under another name."""
+def duplicate_problem(article: Article, first: str) -> Problem:
+    """Describe an article whose cleaned text is the same as one already loaded from `first`."""
     file_part, _, line = article.source.partition("#")
     return Problem(
         source=file_part,

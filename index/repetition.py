@@ -39,7 +39,8 @@ from collections.abc import Container, Iterable, Sequence
 from urllib.parse import urlparse
 
 from index.cuts import PARAGRAPH_SEPARATOR, cut_offsets
-from index.models import Article, LoadReport, Problem
+from index.loaders import duplicate_problem
+from index.models import Article, LoadReport
 from index.sitedata import agencies, stopwords
 
 MIN_PAGES = 3
@@ -252,18 +253,8 @@ def strip_site_repetition(report: LoadReport) -> LoadReport:
     first: dict[str, str] = {}
     for article in stripped:
         if article.id in first:  # only when the report already held two articles with one id
-            duplicates.append(_duplicate(article, first[article.id]))
+            duplicates.append(duplicate_problem(article, first[article.id]))
             continue
         first[article.id] = article.source
         articles.append(article)
     return report.model_copy(update={"articles": articles, "duplicates": duplicates})
-
-
-def _duplicate(article: Article, first: str) -> Problem:
-    """Describe an article whose text is another's once the site's repeated lines are out."""
-    file_part, _, line = article.source.partition("#")
-    return Problem(
-        source=file_part,
-        line=int(line) if line.isdigit() else None,
-        message=f"same article as {first} (identical text after cleaning); loaded once",
-    )

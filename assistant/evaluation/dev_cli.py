@@ -21,7 +21,7 @@ from assistant.evaluation.devset import (
     to_gold,
     write_corpus,
 )
-from assistant.evaluation.thresholds import DEV_SAMPLE_THRESHOLDS, DEV_THRESHOLDS, THRESHOLDS
+from assistant.evaluation.thresholds import DEV_SAMPLE_THRESHOLDS, DEV_THRESHOLDS
 
 
 def dev_settings(settings: Settings, args: argparse.Namespace) -> tuple[DevSet, list[DevQuestion], Settings]:
@@ -78,4 +78,4 @@ def is_dev_questions(path: Path) -> bool:
     return path.suffix == ".jsonl"
 
 
-__all__ = ["THRESHOLDS", "dev_settings", "is_dev_questions", "run_dev"]
+__all__ = ["dev_settings", "is_dev_questions", "run_dev"]

@@ -54,11 +54,7 @@ class QuestionInfo:
     names: tuple[str, ...]
     labels: frozenset[str]
     outlets: tuple[str, ...] = ()
-    rarity: tuple[tuple[str, float], ...] = ()
-
-    def weight(self, term: str) -> float:
-        """How much a term says about what is asked: its rarity in the corpus (1 when unknown)."""
-        return dict(self.rarity).get(term, 1.0)
+    rarity: tuple[tuple[str, float], ...] = ()  # (term, inverse document frequency in the index)
 
 
 @dataclass(frozen=True)
