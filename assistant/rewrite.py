@@ -17,10 +17,6 @@ _REFERRING = re.compile(
     re.I,
 )
 _PERSON_PRONOUN = re.compile(r"\b(he|she)\b", re.I)
-_SUBJECT = re.compile(
-    r"\b(?:did|does|do|has|had|was|is|will|would)\s+((?:[A-Z][\w\-]+\s+)*[A-Z][\w\-]+)\s+"
-    r"(?:say|said|tell|told|state|stress|call|announce|claim|refuse|praise|note|hail|highlight)"
-)
 
 
 @dataclass
@@ -73,7 +69,15 @@ def _previous_standalone(history: Sequence[Message]) -> str | None:
 
 
 def _last_person(text: str) -> str | None:
-    """The speaker named as the subject of a question ('What did Peskov say'), for 'he'/'she'."""
+    """The person an earlier question is about, for a follow-up's 'he' or 'she'.
+
+    From spaCy's parse: the PERSON who is the question's subject ('What did X promise'), else the
+    first PERSON it names.
+    """
+    from assistant.scoring.nlp import pipeline
+
     head = text.split(" (follow-up to:", 1)[0]
-    match = _SUBJECT.search(head)
-    return match.group(1) if match else None
+    people = [entity for entity in pipeline()(head).ents if entity.label_ == "PERSON"]
+    subjects = [e for e in people if any(t.dep_ in ("nsubj", "nsubjpass") for t in e)]
+    chosen = (subjects or people or [None])[0]
+    return chosen.text if chosen is not None else None

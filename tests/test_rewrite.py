@@ -37,3 +37,16 @@ def test_follow_up_detection() -> None:
     assert is_follow_up("when was that?")
     assert is_follow_up("What about Iran?")
     assert not is_follow_up("How many observation posts did Turkey set up in Idlib?")
+
+
+def test_pronoun_follow_up_names_the_person_the_question_was_about() -> None:
+    history = [{"role": "user", "content": "What did Maria Kovacs promise the striking dockworkers?"}]
+    result = standalone_question("Where did she promise that?", history)
+    assert result.question.startswith("Where did Maria Kovacs promise that?")
+
+
+def test_pronoun_follow_up_without_a_person_keeps_the_pronoun() -> None:
+    history = [{"role": "user", "content": "How much did the city council spend on new bridges?"}]
+    result = standalone_question("When did they approve it?", history)
+    assert result.rewritten
+    assert result.question.startswith("When did they approve it?")
