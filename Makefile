@@ -16,16 +16,31 @@ DEV_ARGS := --questions $(DEV_SET)/questions.jsonl --corpus $(DEV_SET)/corpus.js
 # about ten minutes on two cores). `make eval-dev` runs every question of both halves.
 DEV_SAMPLE ?= 40
 
-.PHONY: setup chat test lint eval eval-dev fit index browser-deps bench bench-full soak audit clean
+.PHONY: setup prepare chat test lint eval eval-dev fit index browser-deps bench bench-full soak audit clean
 
 setup: $(STAMP)
 
+# llama.cpp is compiled for this CPU on the first run (pip keeps the wheel). Only what the project
+# loads is built: the multimodal (llava/mtmd) library is left out; llama.cpp's tests, examples and
+# tools are already off when llama-cpp-python builds it as a subproject.
+LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+LLAMA_REQUIREMENT := $(shell grep -o 'llama-cpp-python\[server\][^"]*' pyproject.toml)
+SETUP_LOG := $(VENV)/setup.log
+STEP := bash scripts/step.sh
+
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "Setting up (first run: about 10 minutes on 2 cores; interrupted? run the same command again)"
+	@$(STEP) "Creating the virtual environment in $(VENV) (seconds)" $(SETUP_LOG) -- \
+		sh -c 'test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)'
+	@$(STEP) "Upgrading pip (seconds)" $(SETUP_LOG) -- $(BIN)/pip install --upgrade pip
+	@$(STEP) "Installing torch 2.13.0, CPU build (about a minute the first time)" $(SETUP_LOG) -- \
+		$(BIN)/pip install torch==2.13.0
+	@$(STEP) "Compiling llama.cpp for this CPU (about 5 minutes the first time, seconds after)" \
+		$(SETUP_LOG) -- env CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install '$(LLAMA_REQUIREMENT)'
+	@$(STEP) "Installing the project and its Python packages (about 3 minutes the first time)" \
+		$(SETUP_LOG) -- $(BIN)/pip install -e '.[dev]'
+	@touch $(STAMP)
+	@echo "Set-up done: $(VENV) is ready."
 
 index: setup
 	$(BIN)/news-assistant index seeds
@@ -34,7 +49,12 @@ chat: index
 	$(BIN)/news-assistant chat --host $(HOST) --port $(PORT)
 
 browser-deps:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -x /usr/bin/chromium || $(STEP) "Installing Debian's chromium for the browser tests (about 2 minutes)" \
+		.browser-deps.log -- sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'
+
+# The browser and the Python packages install side by side on a fresh machine.
+prepare:
+	@$(MAKE) --no-print-directory -j2 setup browser-deps
 
 lint: setup
 	$(BIN)/ruff check assistant index ui tests benchmarks
@@ -56,7 +76,7 @@ fit: setup
 	@echo "== Refitting the evidence models on the dev set's tuning half =="
 	$(BIN)/news-assistant fit $(DEV_ARGS)
 
-test: setup browser-deps index lint audit
+test: prepare index lint audit
 	$(BIN)/python -m pytest
 	$(MAKE) eval
 
