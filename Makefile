@@ -78,6 +78,8 @@ fit: setup
 
 test: prepare index lint audit
 	$(BIN)/python -m pytest
+	@echo "== A newsroom's load, short: 25 readers for a minute against the real chat server =="
+	SOAK_SHORT=1 $(BIN)/python -m pytest -m soak -o addopts=-ra tests/test_soak_load.py
 	$(MAKE) eval
 
 soak: setup

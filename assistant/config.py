@@ -81,8 +81,28 @@ class Settings(BaseSettings):
     min_evidence: float = Field(default=0.0, description="decline threshold override; 0 = calibrated")
     ui_username: str | None = None
     ui_password: str | None = None
-    ui_concurrency: int = Field(default=2, ge=1, le=64)
-    ui_max_queue: int = Field(default=32, ge=1, le=10_000)
+    ui_concurrency: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="asks served at once; cheap, since summaries wait in their own line (prose_*)",
+    )
+    ui_max_queue: int = Field(default=64, ge=1, le=10_000)
+    prose_slots: int = Field(
+        default=1, ge=1, le=64, description="summaries written at once (one uses every llm_threads core)"
+    )
+    prose_waiting: int = Field(
+        default=2,
+        ge=0,
+        le=1000,
+        description="summaries waiting for a slot (about a second each): more asks get the quotes alone",
+    )
+    prose_max_wait_s: float = Field(
+        default=3.0,
+        ge=0,
+        le=600,
+        description="longest wait for a slot; keeps a whole answer within about five seconds",
+    )
     max_upload_mb: int = Field(default=20, ge=1, le=1024)
 
     @model_validator(mode="before")

@@ -24,6 +24,7 @@ from assistant.evidence import (
 from assistant.generators import ExtractiveGenerator, GenerationError, Generator, registry
 from assistant.generators.extractive import attribute
 from assistant.models import Answer, ArticleRef, Citation
+from assistant.prose_queue import ProseQueue, ProseSkipped
 from assistant.quarantine import is_instruction
 from assistant.request import AskRequest, QuestionError
 from assistant.retrieval import HybridRetriever, RetrievedChunk
@@ -36,6 +37,9 @@ from assistant.text import STOPWORDS, normalise
 from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
 from index.store import IndexStore, SearchFilter
+
+PENDING = "Writing a summary"
+UNVERIFIED = "No quote could be verified in its article."
 
 # A question that names an outlet also gets that outlet's best few passages, so its own reporting
 # is among the candidates even when other outlets rank higher; three is about one quote's context.
@@ -60,6 +64,7 @@ class Engine:
         self.parses = ParseCache()
         self.extractive = ExtractiveGenerator()
         self._generators: dict[str, Generator] = {"extractive": self.extractive}
+        self.prose_queue = ProseQueue(settings.prose_slots, settings.prose_waiting, settings.prose_max_wait_s)
 
     # -- public ------------------------------------------------------------------------------
     def ask(
@@ -78,6 +83,9 @@ class Engine:
     ) -> Iterator[str | Answer]:
         """Yield verified answer text as it is produced, then the final Answer.
 
+        With a model generator, an early Answer holding the verified quotes comes first (its
+        `pending` says the summary is still being written, or how many asks are ahead of it); the
+        summary's text follows, and the last Answer yielded is the final one.
         Takes an AskRequest, or a question with ask()'s options (llm, outlets, since, until, top_k).
         """
         started = time.perf_counter()
@@ -201,6 +209,71 @@ class Engine:
         base: dict[str, object],
         started: float,
     ) -> Iterator[str | Answer]:
+        """The verified quotes first; then, for a model, its summary when a slot in the line is free."""
+        if request.generator == "extractive":
+            yield from self._write(request, question, quotes, retrieved, pages, base, started)
+            return
+        quick = self._quotes_answer(question, quotes, retrieved, pages, base, started)
+        if quick.refused:
+            yield quick.text
+            yield quick
+            return
+        yield quick.model_copy(update={"pending": PENDING})
+        try:
+            ticket = self.prose_queue.join()
+        except ProseSkipped:
+            yield self._timed(self._skipped(quick, "the model is busy with other questions"), started)
+            return
+        try:
+            for place in self.prose_queue.wait(ticket):
+                yield quick.model_copy(update={"pending": f"{PENDING} ({place.ahead} ahead of you)"})
+            yield from self._write(request, question, quotes, retrieved, pages, base, started, quick)
+        except ProseSkipped:
+            yield self._timed(self._skipped(quick, "the model took too long to get to it"), started)
+        finally:
+            self.prose_queue.leave(ticket)
+
+    def _quotes_answer(
+        self,
+        question: str,
+        quotes: list[Quote],
+        retrieved: list[ArticleRef],
+        pages: Pages,
+        base: dict[str, object],
+        started: float,
+    ) -> Answer:
+        """The extractive answer (attributed, verified quotes), or a decline when none verifies."""
+        written = "".join(self.extractive.stream(question, quotes))
+        verified = verify_answer(written, quotes, pages.articles, originals=pages.originals)
+        citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
+        if not citations:
+            closest = closest_articles(quotes)
+            answer = Answer(text=decline_text(question, closest), refused=True, closest=closest,
+                            retrieved=retrieved, note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
+        else:
+            answer = Answer(text=verified.text, prose=None, citations=citations, retrieved=retrieved,
+                            **base)  # type: ignore[arg-type]  # fmt: skip
+        answer = self._timed(answer, started)
+        answer.quotes_ms = answer.latency_ms
+        return answer
+
+    @staticmethod
+    def _skipped(quick: Answer, why: str) -> Answer:
+        """The quotes alone, with a note that the summary was skipped and why."""
+        note = f"The summary was skipped because {why}; the quotes are the answer."
+        return quick.model_copy(update={"pending": None, "fallback": True, "note": note, "prose": ""})
+
+    def _write(
+        self,
+        request: AskRequest,
+        question: str,
+        quotes: list[Quote],
+        retrieved: list[ArticleRef],
+        pages: Pages,
+        base: dict[str, object],
+        started: float,
+        quick: Answer | None = None,
+    ) -> Iterator[str | Answer]:
         """Generate over the quotes, verify, and fall back to the extractive answer if needed."""
         note = None
         fallback = False
@@ -253,7 +326,7 @@ class Engine:
             text = decline_text(question, closest)
             yield "\n\n" + text
             answer = Answer(text=text, refused=True, closest=closest, retrieved=retrieved,
-                            note="No quote could be verified in its article.", **base)  # type: ignore[arg-type]  # fmt: skip
+                            note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
             yield self._timed(answer, started)
             return
         answer = Answer(
@@ -264,6 +337,7 @@ class Engine:
             fallback=fallback,
             note=note,
             removed=removed,
+            quotes_ms=quick.quotes_ms if quick is not None else None,
             **base,  # type: ignore[arg-type]
         )
         yield self._timed(answer, started)

@@ -51,3 +51,10 @@ class Answer(BaseModel):
     retrieved: list[ArticleRef] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list, description="generated content that failed verification")
     latency_ms: float = 0.0
+    quotes_ms: float | None = Field(
+        default=None, description="time until the verified quotes were ready (before any summary)"
+    )
+    pending: str | None = Field(
+        default=None,
+        description="set on an early Answer while the summary is still coming, e.g. 'writing a summary'",
+    )

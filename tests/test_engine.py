@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.config import load_settings
 from assistant.engine import Engine, QuestionError
+from assistant.models import Answer
+from assistant.prose_queue import ProseQueue
 from index.build import build_index
 from index.store import IndexStore
 from tests.conftest import ROOT, SEEDS
@@ -160,3 +164,68 @@ def test_generators_come_from_the_registry(engine: Engine) -> None:
         engine.generator("openai")
     with pytest.raises(QuestionError, match="extractive, local, openai"):
         engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="gpt-17")
+
+
+class GatedGenerator:
+    """A generator that writes only when the test lets it (to hold the summary line)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.started = threading.Event()
+        self.go = threading.Event()
+
+    def stream(self, question: str, quotes: list) -> Iterator[str]:  # type: ignore[type-arg]
+        self.started.set()
+        assert self.go.wait(10), "the test never let the generator write"
+        yield self.text
+
+
+IDLIB = "How many military observation posts did Turkey establish in Idlib?"
+
+
+def test_the_quotes_come_before_the_summary(engine: Engine) -> None:
+    writer = ScriptedGenerator("Turkey established 12 military observation posts in Idlib [1].")
+    with engine.override(local=writer):
+        items = list(engine.ask_stream(IDLIB, llm="local"))
+    answers = [item for item in items if isinstance(item, Answer)]
+    early, final = answers[0], answers[-1]
+    assert early.pending and early.citations and "12 military observation posts" in early.text
+    assert items.index(early) == 0, "something came before the quotes"
+    assert final.pending is None and final.prose and final.prose.startswith("Turkey established")
+    assert final.quotes_ms is not None and final.quotes_ms <= final.latency_ms
+
+
+def test_a_busy_model_skips_the_summary_never_the_quotes(engine: Engine) -> None:
+    engine.prose_queue = ProseQueue(slots=1, waiting=0, max_wait_s=5.0)
+    busy = GatedGenerator("Turkey established 12 military observation posts in Idlib [1].")
+    first: list[Answer] = []
+    with engine.override(local=busy):
+        writing = threading.Thread(target=lambda: first.append(engine.ask(IDLIB, llm="local")))
+        writing.start()
+        assert busy.started.wait(10)
+        second = engine.ask(IDLIB, llm="local")
+        busy.go.set()
+        writing.join(10)
+    assert second.citations and "12 military observation posts" in second.text
+    assert second.fallback and second.note and "summary was skipped" in second.note
+    assert second.pending is None
+    assert first[0].prose and not first[0].fallback
+
+
+def test_a_waiting_summary_says_how_many_are_ahead(engine: Engine) -> None:
+    engine.prose_queue = ProseQueue(slots=1, waiting=1, max_wait_s=5.0)
+    busy = GatedGenerator("Turkey established 12 military observation posts in Idlib [1].")
+    with engine.override(local=busy):
+        writing = threading.Thread(target=lambda: engine.ask(IDLIB, llm="local"))
+        writing.start()
+        assert busy.started.wait(10)
+        stream = engine.ask_stream(IDLIB, llm="local")
+        quotes = next(stream)
+        place = next(stream)
+        busy.go.set()
+        rest = list(stream)
+        writing.join(10)
+    assert isinstance(quotes, Answer) and quotes.pending == "Writing a summary"
+    assert isinstance(place, Answer) and place.pending == "Writing a summary (1 ahead of you)"
+    final = rest[-1]
+    assert isinstance(final, Answer) and final.prose and final.pending is None

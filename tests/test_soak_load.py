@@ -1,16 +1,23 @@
-"""Soak: 25 concurrent users ask the real chat server for two minutes; only 'queue full' may fail.
+"""Soak: a newsroom's worth of users asks the real chat server; nobody is refused, everyone gets quotes.
 
-The server is the real `news-assistant chat` command over a copy of the seed index (extractive
-generator, two answers at a time, a queue of ten), run as its own process so that its memory can
-be measured. SOAK_SHORT=1 shortens the load to 20 seconds.
+The server is the real `news-assistant chat` command over a copy of the seed index with the default
+generator (the bundled local model), run as its own process so that its memory can be measured.
+Each user asks, reads for 5 to 20 seconds, and asks again, sometimes a follow-up of the answer
+before. Answers stream from the /ask_stream API: the verified quotes first, the model's summary
+after when the summary line has room, so the time to the first quote is measured as a user sees it.
+
+`make soak` runs 25 users for two minutes, then 50; `make test` runs the short version (SOAK_SHORT=1:
+25 users for one minute). The figures go to test-artifacts/ and, for `make soak`, into
+benchmarks/results-soak.md. Speed is reported here, not asserted: what is asserted is what users
+see (no errors, nobody turned away, quotes in every answer, memory that does not grow).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -26,25 +33,22 @@ from tests.conftest import ROOT
 from tests.servers import free_port, wait_for
 
 SHORT = os.environ.get("SOAK_SHORT") == "1"
-USERS = 25
-SECONDS = 20 if SHORT else 120
-MAX_REQUESTS_PER_USER = 400
+SECONDS = 60 if SHORT else 120
+THINK_S = (5.0, 20.0)  # how long a person reads an answer before asking again (issue's newsroom mix)
+FOLLOW_UP_SHARE = 0.3  # about one ask in three follows up on the answer before
 REQUEST_TIMEOUT_S = 120
-CONCURRENCY, MAX_QUEUE = 2, 10
 MAX_GROWTH_MB = 200
-ARTIFACT = ROOT / "test-artifacts" / ("soak-load-short.json" if SHORT else "soak-load.json")
+ARTIFACTS = ROOT / "test-artifacts"
+RESULTS = ROOT / "benchmarks" / "results-soak.md"
 IDLIB = "How many military observation posts did Turkey establish in Idlib?"
-# (arguments of /ask, what every answer must do: "cites:OUTLET", "only:OUTLET", "answer", "decline")
-ASKS: list[tuple[tuple[Any, ...], str]] = [
-    ((IDLIB,), "cites:Devdiscourse (PTI)"),
-    (("What did Peskov say about a ceasefire in Syria?",), "cites:TASS"),
-    (("What did Putin say about relations between Moscow and Ankara?",), "cites:Press TV"),
-    ((IDLIB, "extractive", ["TASS"], "", "", 5), "only:TASS"),
-    (
-        ("Did Russia and the US agree to coordinate more on Syria?", "extractive", None, "2016-01-01"),
-        "answer",
-    ),
-    (("What is the capital of Australia?",), "decline"),
+# (arguments of /ask_stream, what the answer must do, a follow-up a reader might ask next)
+ASKS: list[tuple[tuple[Any, ...], str, str]] = [
+    ((IDLIB,), "answer", "When were they set up?"),
+    (("What did Peskov say about a ceasefire in Syria?",), "answer", "What else did he say?"),
+    (("What did Putin say about relations between Moscow and Ankara?",), "answer", "Who did he say it to?"),
+    ((IDLIB, "", ["TASS"], "", "", 5), "only:TASS", "Which outlet reported it?"),
+    (("Did Russia and the US agree to coordinate more on Syria?", "", None, "2016-01-01"), "answer", ""),
+    (("What is the capital of Australia?",), "decline", ""),
 ]
 
 pytestmark = [
@@ -65,44 +69,56 @@ def rss_mb(pid: int) -> float:
     raise AssertionError(f"no VmRSS for process {pid}")
 
 
+def quantile(values: list[float], q: float) -> float | None:
+    """The q-quantile (0..1) of some values, None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 @dataclass
 class Tally:
     """What the users saw, shared between their threads."""
 
-    latencies: list[float] = field(default_factory=list)
-    queue_full: int = 0
+    first_quote: list[float] = field(default_factory=list)
+    whole: list[float] = field(default_factory=list)
+    summaries: int = 0
+    skipped: int = 0
+    declines: int = 0
+    follow_ups: int = 0
+    refused: int = 0
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, latency: float | None = None, queue_full: bool = False, error: str | None = None) -> None:
+    def error(self, text: str) -> None:
         with self.lock:
-            if error is not None:
-                self.errors.append(error[:300])
-            elif queue_full:
-                self.queue_full += 1
-            elif latency is not None:
-                self.latencies.append(latency)
+            self.errors.append(text[:300])
+
+
+@dataclass
+class Ask:
+    """One ask as a user saw it: when the quotes came, when the whole answer came, and the answer."""
+
+    first_quote: float | None
+    whole: float
+    answer: dict[str, Any]
 
 
 @pytest.fixture
 def server(seed_index: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`news-assistant chat` over a copy of the seed index, on a free loopback port."""
+    """`news-assistant chat` with its default settings over a copy of the seed index."""
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
     port = free_port()
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update(
-        ASSISTANT_LLM="extractive",
-        ASSISTANT_UI_CONCURRENCY=str(CONCURRENCY),
-        ASSISTANT_UI_MAX_QUEUE=str(MAX_QUEUE),
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         ANONYMIZED_TELEMETRY="False",
         GRADIO_ANALYTICS_ENABLED="False",
         TOKENIZERS_PARALLELISM="false",
     )
-    for name in ("ASSISTANT_UI_USERNAME", "ASSISTANT_UI_PASSWORD"):
-        env.pop(name, None)
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed below, after the process
     command = [sys.executable, "-m", "ui", "--index-dir", str(index), "chat", "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -119,78 +135,109 @@ def server(seed_index: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.P
         log.close()
 
 
-def _check(result: dict[str, Any], expect: str) -> str | None:
-    """Why an answer misses its expectation, or None when it meets it."""
-    from assistant import Answer
+def ask(client: Any, arguments: tuple[Any, ...], history: list[dict[str, str]]) -> Ask:
+    """Ask through /ask_stream and time the first verified quote and the final answer."""
+    padded = list(arguments) + ["", None, "", "", 0][len(arguments) - 1 :]
+    began = time.perf_counter()
+    job = client.submit(*padded, history, api_name="/ask_stream")
+    first: float | None = None
+    final: dict[str, Any] | None = None
+    for event in job:
+        answer = event.get("quotes") or event.get("answer")
+        if answer and first is None and (answer.get("citations") or answer.get("refused")):
+            first = time.perf_counter() - began
+        if "answer" in event:
+            final = event["answer"]
+    if final is None:
+        outputs = job.outputs()
+        final = next((e["answer"] for e in reversed(outputs) if "answer" in e), None)
+    if final is None:
+        raise RuntimeError(f"no final answer came back (status {job.status()})")
+    return Ask(first, time.perf_counter() - began, final)
 
-    answer = Answer.model_validate(result)
-    outlets = [c.outlet for c in answer.citations]
+
+def problem(answer: dict[str, Any], expect: str) -> str | None:
+    """Why an answer misses its expectation, or None when it meets it."""
+    outlets = [c["outlet"] for c in answer.get("citations", [])]
     kind, _, outlet = expect.partition(":")
     if kind == "decline":
-        return None if answer.refused else f"answered what it should decline: {answer.text[:120]!r}"
-    if answer.refused and kind != "only":
-        return f"declined {answer.question!r}"
-    if kind == "cites" and outlet not in outlets:
-        return f"cited {outlets}, not {outlet}, for {answer.question!r}"
+        return None if answer["refused"] else f"answered what it should decline: {answer['text'][:120]!r}"
+    if answer["refused"]:  # a follow-up or an outlet filter may leave nothing to quote
+        return None if kind in ("follow", "only") else f"declined {answer['question']!r}"
+    if not outlets:
+        return f"no quotes for {answer['question']!r}"
     if kind == "only" and any(o != outlet for o in outlets):
         return f"cited {outlets} where only {outlet} was allowed"
     return None
 
 
-def _user(number: int, url: str, start: threading.Barrier, deadline: list[float], tally: Tally) -> None:
-    """One chat user: ask, read the answer, ask again, until time is up (or the request cap)."""
+def user(number: int, url: str, start: threading.Barrier, deadline: list[float], tally: Tally) -> None:
+    """One reader: ask, read for a while, ask again (sometimes a follow-up) until time is up."""
     from gradio_client import Client
-    from gradio_client.utils import QueueError
 
+    rng = random.Random(number)
     try:
         client = Client(url, verbose=False)
     except Exception as exc:
-        tally.add(error=f"user {number} could not connect: {type(exc).__name__}: {exc}")
+        tally.error(f"user {number} could not connect: {type(exc).__name__}: {exc}")
         start.abort()
         return
     start.wait()
-    for turn in range(MAX_REQUESTS_PER_USER):
-        if time.monotonic() >= deadline[0]:
-            return
-        arguments, expect = ASKS[(number + turn) % len(ASKS)]
-        began = time.perf_counter()
+    time.sleep(rng.uniform(0, THINK_S[0]))  # people do not all press enter at the same moment
+    history: list[dict[str, str]] = []
+    follow_up = ""
+    while time.monotonic() < deadline[0]:
+        if follow_up and rng.random() < FOLLOW_UP_SHARE:
+            arguments, expect, next_up = (follow_up,), "follow", ""
+        else:
+            arguments, expect, next_up = rng.choice(ASKS)
+            history = []
         try:
-            result = client.submit(*arguments, api_name="/ask").result(timeout=REQUEST_TIMEOUT_S)
-        except QueueError:
-            tally.add(queue_full=True)
-            time.sleep(0.2 + (number % 5) * 0.1)  # a person retries after a moment
-            continue
+            result = ask(client, arguments, history)
         except Exception as exc:
-            if "queue is full" in str(exc).lower():
-                tally.add(queue_full=True)
-                time.sleep(0.2 + (number % 5) * 0.1)
-                continue
-            tally.add(error=f"{type(exc).__name__}: {exc}")
+            if "queue is full" in str(exc).lower() or type(exc).__name__ == "QueueError":
+                with tally.lock:
+                    tally.refused += 1
+            else:
+                tally.error(f"{type(exc).__name__}: {exc}")
+            time.sleep(rng.uniform(*THINK_S))
             continue
-        problem = _check(result, expect)
-        tally.add(latency=time.perf_counter() - began, error=problem)
+        answer = result.answer
+        why = problem(answer, expect)
+        with tally.lock:
+            tally.whole.append(result.whole)
+            if result.first_quote is not None:
+                tally.first_quote.append(result.first_quote)
+            tally.declines += bool(answer["refused"])
+            tally.follow_ups += expect == "follow"
+            tally.summaries += bool(answer.get("prose"))
+            tally.skipped += "summary was skipped" in (answer.get("note") or "")
+        if why:
+            tally.error(why)
+        history = [
+            {"role": "user", "content": str(arguments[0])},
+            {"role": "assistant", "content": answer["text"]},
+        ]
+        follow_up = next_up
+        time.sleep(rng.uniform(*THINK_S))
 
 
-def test_25_users_for_two_minutes(
-    server: tuple[str, subprocess.Popen[bytes]], capsys: pytest.CaptureFixture[str]
-) -> None:
+def run_load(url: str, process: subprocess.Popen[bytes], users: int) -> dict[str, Any]:
+    """Run `users` readers against the server for SECONDS; return what they saw and server memory."""
     from gradio_client import Client
 
-    url, process = server
-    at_ready = rss_mb(process.pid)
     warm = Client(url, verbose=False)
-    for arguments, expect in ASKS:  # every code path loaded (and right) before the baseline
-        assert _check(warm.predict(*arguments, api_name="/ask"), expect) is None, arguments
+    for arguments, expect, _ in ASKS:  # every code path loaded (and right) before the baseline
+        assert problem(ask(warm, arguments, []).answer, expect) is None, arguments
     at_start = rss_mb(process.pid)
-
     tally = Tally()
-    start = threading.Barrier(USERS + 1)
+    start = threading.Barrier(users + 1)
     deadline = [float("inf")]
-    users = [
-        threading.Thread(target=_user, args=(n, url, start, deadline, tally), daemon=True)
-        for n in range(USERS)
+    threads = [
+        threading.Thread(target=user, args=(n, url, start, deadline, tally), daemon=True)
+        for n in range(users)
     ]
-    for thread in users:
+    for thread in threads:
         thread.start()
     try:
         start.wait(timeout=300)
@@ -198,51 +245,84 @@ def test_25_users_for_two_minutes(
         pytest.fail(f"the users could not all connect: {tally.errors[:3]}")
     began = time.monotonic()
     deadline[0] = began + SECONDS
-    peak = at_start
-    while any(thread.is_alive() for thread in users):
+    memory: list[tuple[float, float]] = []
+    while any(thread.is_alive() for thread in threads):
         assert process.poll() is None, "the server died under load"
-        peak = max(peak, rss_mb(process.pid))
-        time.sleep(1.0)
+        memory.append((round(time.monotonic() - began, 1), round(rss_mb(process.pid), 1)))
+        time.sleep(2.0)
         assert time.monotonic() < deadline[0] + REQUEST_TIMEOUT_S + 60, "users did not stop"
     elapsed = time.monotonic() - began
-    time.sleep(3)
-    after = Client(url, verbose=False).predict(IDLIB, api_name="/ask")  # still answering
-    assert _check(after, ASKS[0][1]) is None
     at_end = rss_mb(process.pid)
 
-    latencies = sorted(tally.latencies)
-    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) >= 2 else float("nan")
-    figures = {
-        "users": USERS,
+    def seconds(values: list[float], q: float) -> float | None:
+        found = quantile(values, q)
+        return None if found is None else round(found, 2)
+
+    return {
+        "users": users,
         "seconds": round(elapsed, 1),
-        "concurrency": CONCURRENCY,
-        "max_queue": MAX_QUEUE,
-        "answers": len(latencies),
-        "answers_per_s": round(len(latencies) / elapsed, 2),
-        "queue_full": tally.queue_full,
+        "answers": len(tally.whole),
+        "follow_ups": tally.follow_ups,
+        "declines": tally.declines,
+        "summaries": tally.summaries,
+        "summaries_skipped": tally.skipped,
+        "refused": tally.refused,
         "errors": len(tally.errors),
-        "p50_s": round(statistics.median(latencies), 2) if latencies else None,
-        "p95_s": round(p95, 2),
-        "max_s": round(latencies[-1], 2) if latencies else None,
+        "error_samples": tally.errors[:5],
+        "first_quote_s": {"p50": seconds(tally.first_quote, 0.5), "p95": seconds(tally.first_quote, 0.95)},
+        "whole_answer_s": {"p50": seconds(tally.whole, 0.5), "p95": seconds(tally.whole, 0.95)},
         "rss_mb": {
-            "ready": round(at_ready),
             "start": round(at_start),
-            "peak": round(peak),
+            "peak": round(max([at_start, at_end] + [m for _, m in memory])),
             "end": round(at_end),
             "growth": round(at_end - at_start),
+            "over_time": memory,
         },
     }
-    ARTIFACT.parent.mkdir(exist_ok=True)
-    ARTIFACT.write_text(json.dumps(figures, indent=2))
+
+
+def report(figures: dict[str, Any]) -> str:
+    """One line for people."""
+    return (
+        f"{figures['users']} users, {figures['seconds']:.0f} s: {figures['answers']} answers "
+        f"({figures['follow_ups']} follow-ups, {figures['declines']} declines), "
+        f"{figures['summaries']} with a summary, {figures['summaries_skipped']} summaries skipped, "
+        f"{figures['refused']} refused, {figures['errors']} errors; first quote p50 "
+        f"{figures['first_quote_s']['p50']} s, p95 {figures['first_quote_s']['p95']} s; whole answer "
+        f"p50 {figures['whole_answer_s']['p50']} s, p95 {figures['whole_answer_s']['p95']} s; server RSS "
+        f"{figures['rss_mb']['start']} MB at start, peak {figures['rss_mb']['peak']} MB, growth "
+        f"{figures['rss_mb']['growth']:+d} MB"
+    )
+
+
+def write_results(figures: dict[str, Any]) -> None:
+    """Keep the figures as JSON in test-artifacts/ and, for the full soak, a row in the results file."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = f"soak-newsroom-{figures['users']}{'-short' if SHORT else ''}.json"
+    (ARTIFACTS / name).write_text(json.dumps(figures, indent=2))
+    if SHORT:
+        return
+    header = "# Newsroom load (make soak)\n\nOne line per run of tests/test_soak_load.py on this machine.\n\n"
+    existing = RESULTS.read_text() if RESULTS.exists() else header
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    RESULTS.write_text(existing.rstrip("\n") + f"\n- {stamp}: {report(figures)}\n")
+
+
+def check(figures: dict[str, Any]) -> None:
+    """What users must see: no errors, nobody refused, an answer for every ask, flat memory."""
+    assert figures["errors"] == 0, f"{figures['errors']} errors: {figures['error_samples']}"
+    assert figures["refused"] == 0, f"{figures['refused']} asks were turned away"
+    assert figures["answers"] >= figures["users"], "fewer answers than users came back"
+    assert figures["rss_mb"]["growth"] < MAX_GROWTH_MB, f"server memory grew {figures['rss_mb']['growth']} MB"
+
+
+@pytest.mark.parametrize("users", [25] if SHORT else [25, 50])
+def test_a_newsroom_of_readers_all_get_verified_quotes(
+    users: int, server: tuple[str, subprocess.Popen[bytes]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, process = server
+    figures = run_load(url, process, users)
+    write_results(figures)
     with capsys.disabled():
-        print(
-            f"\nSOAK load [{USERS} users, {elapsed:.0f}s, concurrency {CONCURRENCY}, queue {MAX_QUEUE}]: "
-            f"{len(latencies)} answers ({figures['answers_per_s']}/s), {tally.queue_full} 'queue full', "
-            f"{len(tally.errors)} other errors; latency p50 {figures['p50_s']}s, p95 {figures['p95_s']}s, "
-            f"max {figures['max_s']}s; server RSS {at_start:.0f} MB at start (after warm-up; "
-            f"{at_ready:.0f} MB when ready), peak {peak:.0f} MB, {at_end:.0f} MB at end "
-            f"(growth {at_end - at_start:+.0f} MB). Details: {ARTIFACT}"
-        )
-    assert not tally.errors, f"{len(tally.errors)} errors other than 'queue full': {tally.errors[:5]}"
-    assert len(latencies) >= USERS, "too few answers came back"
-    assert at_end - at_start < MAX_GROWTH_MB, f"server memory grew {at_end - at_start:.0f} MB"
+        print(f"\nSOAK newsroom: {report(figures)}")
+    check(figures)

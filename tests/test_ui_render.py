@@ -175,6 +175,17 @@ def test_turn_states_streaming_error_and_empty_conversation() -> None:
     assert 'id="na-turn-0"' in chat and 'id="na-turn-1"' in chat
 
 
+def test_quotes_show_while_the_summary_is_written_then_the_final_answer_replaces_them() -> None:
+    waiting = Turn(question="Q", answer=answer(pending="Writing a summary (2 ahead of you)"))
+    html = render_turn(0, waiting)
+    assert "Writing a summary (2 ahead of you)…" in html and 'aria-busy="true"' in html
+    assert "12 military observation posts" in html and "na-sources" in html
+    writing = render_turn(0, Turn(question="Q", partial="Turkey set up <b>12</b>", answer=waiting.answer))
+    assert "Turkey set up &lt;b&gt;12&lt;/b&gt;" in writing
+    done = render_turn(0, Turn(question="Q", partial="Turkey set up 12", answer=answer()))
+    assert "Writing a summary" not in done and "na-pending" not in done
+
+
 def test_article_highlights_the_quote_at_its_offsets() -> None:
     cite = citation()
     html = render_article(FakeArticle(id="d24", text=ARTICLE_TEXT), cite)

@@ -148,6 +148,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         )
         app.load(corpus.refresh, None, [table, chart, outlets], api_visibility="private")
         gr.api(chat.ask_api, api_name="ask", concurrency_id="answer")
+        gr.api(chat.ask_events, api_name="ask_stream", concurrency_id="answer")
     app.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_max_queue)
     return app
 

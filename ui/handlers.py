@@ -144,6 +144,8 @@ class ChatHandlers:
             for item in stream:
                 if isinstance(item, Answer):
                     turn.answer = item
+                    if item.pending:  # the quotes, shown while the summary is written
+                        yield render_conversation(turns), turns, "", gr.skip(), gr.skip()
                 elif item:
                     turn.partial += item
                     yield render_conversation(turns), turns, "", gr.skip(), gr.skip()
@@ -203,6 +205,29 @@ class ChatHandlers:
         except Exception as exc:  # the API edge: a message, never a traceback
             raise gr.Error(friendly_error(exc)) from None
         return answer.model_dump(mode="json")
+
+    def ask_events(
+        self,
+        question: str,
+        generator: str = "",
+        outlets: list[str] | None = None,
+        since: str = "",
+        until: str = "",
+        top_k: int = 0,
+        history: list[dict[str, str]] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Stream an answer for programs: {"quotes": Answer} as soon as the verified quotes are
+        ready (while a summary is written), {"text": piece} as the summary streams, then
+        {"answer": Answer}, the final one."""
+        try:
+            request = self.request(question, history or [], outlets, since, until, generator or None, top_k)
+            for item in ask_stream(request, settings=self.settings):
+                if isinstance(item, Answer):
+                    yield {"quotes" if item.pending else "answer": item.model_dump(mode="json")}
+                elif item:
+                    yield {"text": item}
+        except Exception as exc:  # the API edge: a message, never a traceback
+            raise gr.Error(friendly_error(exc)) from None
 
 
 EMPTY_ARTICLE = (

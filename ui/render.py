@@ -108,10 +108,25 @@ def render_closest(refs: Sequence[ArticleRef]) -> str:
     return f'<div class="na-closest">{label}<ul>{items}</ul></div>'
 
 
-def render_answer(turn: int, answer: Answer) -> str:
-    """An answer bubble: searched-for line, text with markers, note, sources or closest articles."""
+def render_pending(pending: str, writing: str) -> str:
+    """The summary still being written above the quotes: its text so far and its place in line."""
+    text = f'<div class="na-text">{_paragraphs(writing)}</div>' if writing.strip() else ""
+    return (
+        f'<div class="na-pending" aria-busy="true">{text}'
+        f'<div class="na-meta na-pending-status">{esc(pending)}…</div></div>'
+    )
+
+
+def render_answer(turn: int, answer: Answer, writing: str = "") -> str:
+    """An answer bubble: searched-for line, text with markers, note, sources or closest articles.
+
+    While `answer.pending` says a summary is coming, the summary's text so far (`writing`) and the
+    place in line are shown above the verified quotes.
+    """
     kind = "na-decline" if answer.refused else "na-answer-ok"
     parts = [f'<div class="na-bubble na-answer {kind}" data-turn="{turn}">']
+    if answer.pending:
+        parts.append(render_pending(answer.pending, writing))
     if answer.refused:
         parts.append('<div class="na-badge">Not in the articles</div>')
     if answer.rewritten:
@@ -139,7 +154,7 @@ def render_turn(index: int, turn: Turn) -> str:
     out = [f'<div class="na-turn" id="na-turn-{index}">']
     out.append(f'<div class="na-bubble na-user">{_paragraphs(turn.question)}</div>')
     if turn.answer is not None:
-        out.append(render_answer(index, turn.answer))
+        out.append(render_answer(index, turn.answer, turn.partial))
     elif turn.error is not None:
         out.append(
             f'<div class="na-bubble na-error" role="alert"><strong>Could not answer.</strong> '

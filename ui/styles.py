@@ -16,6 +16,8 @@ CHAT_CSS = """
 .na-decline { background: #fff7e6; border: 1px dashed #d48806; color: #5c3b00; }
 .na-error { background: #fff1f0; border-color: #cf1322; color: #820014; }
 .na-streaming { opacity: 0.85; border-style: dotted; }
+.na-pending { border-bottom: 1px dotted var(--border-color-primary, #ccc); margin-bottom: 8px;
+  padding-bottom: 6px; }
 .na-badge { display: inline-block; font-size: 0.8em; font-weight: 600; letter-spacing: 0.02em;
   text-transform: uppercase; background: #d48806; color: #fff; border-radius: 6px;
   padding: 1px 8px; margin-bottom: 6px; }
