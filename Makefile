@@ -16,7 +16,7 @@ DEV_ARGS := --questions $(DEV_SET)/questions.jsonl --corpus $(DEV_SET)/corpus.js
 # about ten minutes on two cores). `make eval-dev` runs every question of both halves.
 DEV_SAMPLE ?= 40
 
-.PHONY: setup prepare chat test lint eval eval-dev fit index browser-deps bench bench-full soak audit clean
+.PHONY: setup prepare chat test lint eval eval-dev fit index browser-deps bench bench-full soak audit clean bench-source
 
 setup: $(STAMP)
 
@@ -96,3 +96,8 @@ bench-full: setup
 
 clean:
 	rm -rf .index eval_reports test-artifacts
+
+# find_source on 200 sentences drawn from the dev corpus (verbatim and with words dropped): the share
+# whose article comes first and the latency, into benchmarks/results.md (about a minute on 2 cores).
+bench-source: setup
+	$(BIN)/python -m benchmarks.source

@@ -68,6 +68,10 @@ def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
     ask.add_argument("--until", type=_date, help="only articles published on or before")
     ask.add_argument("--top-k", type=int, help="number of chunks retrieved")
 
+    source = commands.add_parser("source", help="find the articles a passage of text comes from")
+    source.add_argument("text", help="the passage (verbatim or with a few words changed)")
+    source.add_argument("--json", action="store_true", help="print the matches as JSON")
+
     plugged = {command.name for command in extra}
     for command in extra:
         sub = commands.add_parser(command.name, help=command.help)
@@ -132,6 +136,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _articles(args, settings)
     if args.command == "ask":
         return _ask(args, settings)
+    if args.command == "source":
+        return _source(args, settings)
     plugged = getattr(args, "plugged", None)
     if plugged is not None:
         return int(plugged.run(args, settings))
@@ -220,4 +226,25 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print()
     for c in answer.citations:
         print(f"[{c.number}] {c.label()}\n    “{' '.join(c.quote.split())}”")
+    return 0
+
+
+def _source(args: argparse.Namespace, settings: Settings) -> int:
+    """news-assistant source "TEXT" """
+    from assistant.source import find_source
+
+    matches = find_source(args.text, settings=settings)
+    if args.json:
+        print(json.dumps([m.model_dump(mode="json") for m in matches], ensure_ascii=False, indent=2))
+        return 0
+    if not matches:
+        print("Not found in the indexed articles (neither verbatim nor with a few words changed).")
+        return 1
+    for number, match in enumerate(matches, start=1):
+        how = "verbatim" if match.exact else f"near-verbatim, {match.coverage:.0%} of the words"
+        print(f"[{number}] {match.label()}  ({how}) [{match.source}]")
+        print(f"    “{' '.join(match.passage.split())}”")
+        for copy in match.copies:
+            when = copy.published.isoformat() if copy.published else "date not stated"
+            print(f"    copy: {copy.outlet or 'Unknown outlet'} · {when} · {copy.title or 'Untitled'}")
     return 0

@@ -33,6 +33,7 @@ from assistant.scoring.features import features
 from assistant.scoring.model import FittedModels, load_models
 from assistant.scoring.nlp import ParseCache
 from assistant.scoring.question_features import question_info
+from assistant.source_question import source_answer, source_passage
 from assistant.text import STOPWORDS, normalise
 from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
@@ -92,6 +93,13 @@ class Engine:
         if not isinstance(request, AskRequest):
             request = AskRequest.of(request, history, **options)
         request = self.resolve(request)
+        passage = source_passage(request.question)
+        if passage is not None:
+            answer = source_answer(passage, request.question, self.store.passages())
+            answer.generator = str(request.generator)
+            yield answer.text
+            yield self._timed(answer, started)
+            return
         standalone = standalone_question(request.question, request.history)
         base = {
             "question": standalone.question,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from assistant.source import SourceMatch
 from index.models import Credit
 
 
@@ -57,4 +58,7 @@ class Answer(BaseModel):
     pending: str | None = Field(
         default=None,
         description="set on an early Answer while the summary is still coming, e.g. 'writing a summary'",
+    )
+    source_matches: list[SourceMatch] = Field(
+        default_factory=list, description="for a pasted passage: the articles it comes from (find_source)"
     )

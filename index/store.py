@@ -15,6 +15,7 @@ from index.catalog import Catalog
 from index.embedding import Embedder
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
+from index.passages import PassageIndex
 
 COLLECTION = "news_chunks"
 CATALOG_FILE = "catalog.sqlite3"
@@ -89,6 +90,7 @@ class IndexStore:
         self._articles: dict[str, Article] = {}
         self._chunk_total = 0
         self._lexical: LexicalIndex | None = None
+        self._passages: tuple[int, PassageIndex] | None = None
         self._lock = threading.RLock()
 
     # -- Chroma ------------------------------------------------------------------------------
@@ -217,6 +219,14 @@ class IndexStore:
         """How rare each stemmed term is in the current snapshot (BM25 inverse document frequency)."""
         self.refresh()
         return self._lexical.idf(terms) if self._lexical is not None else {}
+
+    def passages(self) -> PassageIndex:
+        """The shingle index over the current snapshot's article texts, built on first use."""
+        generation = self.refresh()
+        with self._lock:
+            if self._passages is None or self._passages[0] != generation:
+                self._passages = (generation, PassageIndex(self.catalog.articles(generation)))
+            return self._passages[1]
 
     def allowed_articles(self, search_filter: SearchFilter | None) -> set[str] | None:
         """Return the article ids a filter admits, or None when it admits everything."""

@@ -17,6 +17,7 @@ from ui.corpus import (
 )
 from ui.handlers import EMPTY_ARTICLE, ChatHandlers, generator_choices
 from ui.render import render_conversation
+from ui.source_view import FIND_SOURCE_LABEL, offer_source
 from ui.styles import ARTICLE_CSS, ARTICLE_JS, CHAT_CSS, CHAT_JS, STATUS_CSS
 
 EXAMPLES = [
@@ -65,6 +66,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                             max_lines=4,
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    find_source = gr.Button(FIND_SOURCE_LABEL, visible=False, elem_id="find-source", size="sm")
                     gr.Examples(EXAMPLES, inputs=question, label="Example questions")
                     with gr.Row():
                         new_chat = gr.Button("New chat", elem_id="new-chat")
@@ -132,6 +134,11 @@ def build_app(settings: Settings) -> gr.Blocks:
                 concurrency_id="answer",
                 api_visibility="private",
             )
+        question.change(offer_source, question, find_source, queue=False, show_progress="hidden",
+                        api_visibility="private")  # fmt: skip
+        find_source.click(
+            chat.respond_source, ask_inputs, ask_outputs, concurrency_id="answer", api_visibility="private"
+        )
         conversation.click(chat.show_source, [turns], [article], api_visibility="private")
         new_chat.click(
             chat.new_chat,

@@ -26,6 +26,7 @@ from assistant import (
 )
 from ui.export import write_exports
 from ui.render import Turn, render_article, render_conversation
+from ui.source_view import as_source_question
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,10 @@ class ChatHandlers:
             gr.Warning(turn.error)
         markdown, data = self.export(turns)
         yield render_conversation(turns), turns, "", markdown, data
+
+    def respond_source(self, question: str, *controls: Any) -> Iterator[tuple[Any, ...]]:
+        """Answer the question box's pasted passage as a where-is-this-from question."""
+        yield from self.respond(as_source_question(question), *controls)
 
     def export(self, turns: Sequence[Turn]) -> tuple[str | None, str | None]:
         """Write the conversation's Markdown and JSON exports; return their paths."""

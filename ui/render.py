@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from assistant import Answer, ArticleRef, Citation
+from assistant import Answer, ArticleRef, Citation, SourceMatch
 
 NO_DATE = "date not stated"
 NO_TEXT = "The articles give no answer that could be checked against its quotes."
@@ -138,6 +138,7 @@ def render_answer(turn: int, answer: Answer, writing: str = "") -> str:
     if answer.citations:
         sources = "".join(render_citation(turn, c) for c in answer.citations)
         parts.append(f'<div class="na-label">Sources</div><ol class="na-sources">{sources}</ol>')
+    parts.append(render_source_matches(answer.source_matches))
     if answer.refused:
         parts.append(render_closest(answer.closest))
     meta = [answer.generator]
@@ -225,3 +226,26 @@ def render_status(lines: Sequence[str], kind: str = "info") -> str:
     """A short status box (upload results, problems) with every line escaped."""
     items = "".join(f"<li>{esc(line)}</li>" for line in lines)
     return f'<div class="na-status na-status-{esc(kind)}"><ul>{items}</ul></div>'
+
+
+def render_source_matches(matches: Sequence[SourceMatch]) -> str:
+    """Each article a pasted passage comes from: credit, verbatim or not, matched span, copies."""
+    if not matches:
+        return ""
+    items = []
+    for match in matches:
+        kind = "verbatim" if match.exact else f"near-verbatim: {match.coverage:.0%} of the words"
+        copies = ""
+        if match.copies:
+            names = "; ".join(f"{esc(c.outlet or 'Unknown outlet')} ({esc(format_date(c.published))})"
+                              for c in match.copies)  # fmt: skip
+            copies = f'<div class="na-copies">Also published by {names}</div>'
+        items.append(
+            f'<li class="na-match"><button type="button" class="na-article-link" '
+            f'data-article="{esc(match.article_id)}">{credit_html(match.outlet, match.published, match.title)}'
+            f'</button><span class="na-kind">{esc(kind)}</span>'
+            f'<blockquote class="na-quote"><mark>{esc(" ".join(match.passage.split()))}</mark></blockquote>'
+            f"{copies}</li>"
+        )
+    label = '<div class="na-label">Where this passage comes from</div>'
+    return f'{label}<ol class="na-matches">{"".join(items)}</ol>'

@@ -42,6 +42,11 @@ CHAT_CSS = """
   color: var(--body-text-color, #333) !important; opacity: 0.9; font-style: normal; }
 .na-closest ul { margin: 4px 0 0 18px; padding: 0; }
 .na-meta { font-size: 0.75em; margin-top: 6px; color: var(--body-text-color-subdued, #888); }
+.na-matches { margin: 4px 0 0 0; padding-left: 0; list-style: none; }
+.na-match { margin: 8px 0; }
+.na-match mark { background: #ffe58f; color: #000; padding: 1px 0; border-radius: 2px; }
+.na-kind { font-size: 0.8em; margin-left: 6px; color: var(--body-text-color-subdued, #666); }
+.na-copies { font-size: 0.85em; margin: 2px 0 0 22px; }
 """
 
 ARTICLE_CSS = """

@@ -23,6 +23,9 @@ an answer is *declined* when `answer.refused` is true):
   positives / positives; precision = declined positives / all declined answers.
 - false-decline rate: declined answerable questions / answerable questions.
 - follow-up accuracy: answer accuracy over the answerable questions that have a `history`.
+- source accuracy: over the questions of category `source` (a pasted passage asking where it comes
+  from): the question passed (its article and outlet credited, or a passage the articles do not
+  hold declined).
 - latency p50 / p95: wall time of each ask() call in milliseconds (linear interpolation).
 
 Gold `articles` entries match an article by file name (the basename of its `source`, without any
@@ -45,6 +48,7 @@ from assistant.models import Answer, Citation
 from assistant.text import contains_verbatim
 from index.models import Article
 
+SOURCE_CATEGORY = "source"  # the gold category of where-is-this-from questions
 ArticleLookup = Callable[[str], Article | None]
 
 # (key, label, higher is better); the order of the summary tables.
@@ -62,6 +66,7 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
     ("false_decline_rate", "false declines", False),
     ("followup_accuracy", "follow-up accuracy", True),
     ("pass_rate", "questions passed", True),
+    ("source_accuracy", "source questions passed", True),
     ("latency_p50_ms", "latency p50 (ms)", False),
     ("latency_p95_ms", "latency p95 (ms)", False),
 )
@@ -302,6 +307,7 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
     declined = [r for r in results if r.refused]
     follow_ups = [r for r in answerable if r.follow_up]
     latencies = sorted(r.latency_ms for r in results)
+    sourced = [r for r in results if r.category == SOURCE_CATEGORY]
     metrics = {
         "answer_accuracy": _ratio(sum(bool(r.answer_correct) for r in answerable), len(answerable)),
         "prose_accuracy": _ratio(sum(bool(r.prose_correct) for r in answerable), len(answerable)),
@@ -316,6 +322,7 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
         "false_decline_rate": _ratio(sum(r.refused for r in answerable), len(answerable)),
         "followup_accuracy": _ratio(sum(bool(r.answer_correct) for r in follow_ups), len(follow_ups)),
         "pass_rate": _ratio(sum(r.passed for r in results), len(results)),
+        "source_accuracy": _ratio(sum(r.passed for r in sourced), len(sourced)),
         "latency_p50_ms": Metric(value=_percentile(latencies, 50), total=len(latencies)),
         "latency_p95_ms": Metric(value=_percentile(latencies, 95), total=len(latencies)),
     }

@@ -46,6 +46,9 @@ THRESHOLDS: tuple[Threshold, ...] = (
     # generator it is the quotes; Gemma 3 270M's own sentences measured 0.36 on 2 Dec 2026, and
     # this floor only catches a regression of the local prompt or the verifier.
     Threshold("prose_accuracy", 0.30),
+    # Passages pasted from the seeds are found by exact word runs, not a fitted model: every
+    # source question must credit its article (or decline a passage the articles do not hold).
+    Threshold("source_accuracy", 1.00),
 )
 BY_METRIC = {t.metric: t for t in THRESHOLDS}
 

@@ -1,0 +1,128 @@
+"""Where a passage comes from: find_source, with syndicated copies grouped under the original."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from index.models import Credit
+from index.passages import PassageIndex, PassageMatch
+
+# Two articles sharing at least this share of the shorter one's five-word runs are one text (wire
+# copy republished with a new headline, dateline, byline or a paragraph added or cut); separate
+# reports of one event share a few quoted sentences, far below four runs in five.
+SYNDICATED_CONTAINMENT = 0.8
+# Matches covering the passage within this share of the best match are equally good sources and
+# are listed earliest first; weaker ones (they hold only part of the passage) follow, best first.
+EQUAL_COVERAGE = 0.1
+_LATEST = date.max  # undated articles sort after every dated one
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+
+
+class SourceCopy(Credit):
+    """A near-identical article (syndicated copy) of a credited original."""
+
+    article_id: str
+    containment: float = Field(description="share of the shorter article's word runs found in the other")
+
+
+class SourceMatch(Credit):
+    """An article the passage comes from: credit, the matched span and whether it is verbatim."""
+
+    article_id: str
+    start: int = Field(description="offset of the matched span in the cleaned article text")
+    end: int
+    exact: bool = Field(description="True when the article has the passage word for word")
+    coverage: float = Field(description="share of the passage's words found in this article, in order")
+    passage: str = Field(description="the matched span as the article has it")
+    copies: list[SourceCopy] = Field(
+        default_factory=list, description="near-identical articles published later (or undated)"
+    )
+
+    def label(self) -> str:
+        """Return 'Outlet · 28 Dec 2016 · Headline' for display."""
+        when = self.published.strftime("%-d %b %Y") if self.published else "date not stated"
+        return f"{self.outlet or 'Unknown outlet'} · {when} · {self.title or 'Untitled'}"
+
+
+def find_source(
+    text: str, *, settings: Settings | None = None, passages: PassageIndex | None = None
+) -> list[SourceMatch]:
+    """Articles a passage comes from, earliest first, with syndicated copies under the original."""
+    if passages is None:
+        from assistant.api import get_engine
+
+        passages = get_engine(settings).store.passages()
+    matches = passages.search(strip_quote_marks(text))
+    if not matches:
+        return []
+    groups = _syndicated_groups(matches, passages)
+    best = max(m.coverage for m in matches)
+    credited = [_credited(group, passages) for group in groups]
+    equal = [m for m in credited if m.coverage >= best - EQUAL_COVERAGE]
+    weaker = [m for m in credited if m.coverage < best - EQUAL_COVERAGE]
+    equal.sort(key=lambda m: (m.published or _LATEST, m.source))
+    weaker.sort(key=lambda m: (-m.coverage, m.published or _LATEST, m.source))
+    return equal + weaker
+
+
+def strip_quote_marks(text: str) -> str:
+    """The passage without the quote marks and whitespace a user pasted around it."""
+    return text.strip().strip("\"'“”‘’«»„").strip()
+
+
+def _syndicated_groups(matches: list[PassageMatch], passages: PassageIndex) -> list[list[PassageMatch]]:
+    """Matches split into groups of near-identical articles (each match in exactly one group)."""
+    groups: list[list[PassageMatch]] = []
+    for match in matches:
+        for group in groups:
+            if _same_text(match.article_id, group[0].article_id, passages):
+                group.append(match)
+                break
+        else:
+            groups.append([match])
+    return groups
+
+
+def _same_text(one: str, other: str, passages: PassageIndex) -> bool:
+    """True when two articles are copies of one text (the shorter one stands in the longer)."""
+    return _share(one, other, passages) >= SYNDICATED_CONTAINMENT
+
+
+def _share(one: str, other: str, passages: PassageIndex) -> float:
+    """The share of the shorter article's word runs that stand in the longer one."""
+    return max(passages.containment(one, other), passages.containment(other, one))
+
+
+def _credited(group: list[PassageMatch], passages: PassageIndex) -> SourceMatch:
+    """The group's earliest article credited as the source, the others listed as its copies."""
+
+    def when(match: PassageMatch) -> tuple[date, float, str]:
+        article = passages.article(match.article_id)
+        return (article.published or _LATEST, -match.coverage, article.source)
+
+    ordered = sorted(group, key=when)
+    first = ordered[0]
+    article = passages.article(first.article_id)
+    copies = [
+        SourceCopy(
+            article_id=m.article_id,
+            containment=round(_share(m.article_id, first.article_id, passages), 3),
+            **passages.article(m.article_id).credit().model_dump(),
+        )
+        for m in ordered[1:]
+    ]
+    return SourceMatch(
+        article_id=first.article_id,
+        start=first.start,
+        end=first.end,
+        exact=first.exact,
+        coverage=max(m.coverage for m in group),
+        passage=article.text[first.start : first.end],
+        copies=copies,
+        **article.credit().model_dump(),
+    )

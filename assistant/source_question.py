@@ -1,0 +1,105 @@
+"""Questions that paste a passage and ask where it comes from, and the answer find_source gives."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.models import Answer, Citation
+from assistant.source import SourceMatch, find_source, strip_quote_marks
+from index.passages import PassageIndex
+
+# Ways of asking for a text's origin, matched case-insensitively anywhere in the question.
+SOURCE_PHRASES = (
+    "where is this from",
+    "where does this come from",
+    "where did this come from",
+    "where was this published",
+    "where was this reported",
+    "who published this",
+    "who wrote this",
+    "who reported this",
+    "which outlet published",
+    "what is the source of",
+    "what's the source of",
+    "find the source",
+    "source of this",
+)
+# A pasted passage has at least this many words: shorter quoted text is a name or a phrase that a
+# question asks about, not a passage to trace.
+MIN_PASSAGE_WORDS = 8
+# A question that is nothing but a quoted text this long is a pasted passage even without a phrase.
+BARE_PASSAGE_WORDS = 20
+
+_QUOTED = re.compile(r"[\"“«„]([^\"”»“]+)[\"”»“]")
+
+
+def source_passage(question: str) -> str | None:
+    """The pasted passage when a question asks where it comes from, else None."""
+    text = " ".join(question.split())
+    lowered = text.casefold().replace("’", "'")
+    phrase = next((p for p in SOURCE_PHRASES if p in lowered), None)
+    quoted = max(_QUOTED.findall(text), key=len, default="")
+    if phrase is None:
+        bare = strip_quote_marks(text)
+        whole = quoted.strip() == bare and len(bare.split()) >= BARE_PASSAGE_WORDS
+        return bare if whole else None
+    if len(quoted.split()) >= MIN_PASSAGE_WORDS:
+        return quoted.strip()
+    at = lowered.index(phrase)
+    rest = text[:at] + " " + text[at + len(phrase) :]
+    passage = strip_quote_marks(rest.strip(" ?:-–—\n\t"))
+    passage = re.sub(r"^(?:the following|this passage|this text|this)\s*[?:.,-]*\s*", "", passage, flags=re.I)
+    return passage if len(passage.split()) >= MIN_PASSAGE_WORDS else None
+
+
+def source_answer(passage: str, question: str, passages: PassageIndex) -> Answer:
+    """The answer to a where-is-this-from question: the original credited, its copies named."""
+    matches = find_source(passage, passages=passages)
+    if not matches:
+        return Answer(
+            text="The passage was not found in the indexed articles: none of them has it verbatim "
+            "or with only a few words changed.",
+            refused=True,
+            question=question,
+            original_question=question,
+        )
+    first = matches[0]
+    citation = Citation(
+        number=1,
+        quote=first.passage,
+        start=first.start,
+        end=first.end,
+        article_id=first.article_id,
+        **first.credit().model_dump(),
+    )
+    return Answer(
+        text=_describe(matches),
+        prose=_describe(matches),
+        citations=[citation],
+        question=question,
+        original_question=question,
+        source_matches=matches,
+    )
+
+
+def _describe(matches: list[SourceMatch]) -> str:
+    """'This passage comes from TASS, “Headline” (28 Dec 2016) [1].' and any copies and others."""
+    first = matches[0]
+    how = "word for word" if first.exact else "with a few words different"
+    lines = [f"This passage comes from {_credit(first)} [1], {how}."]
+    if first.copies:
+        copies = "; ".join(_credit(copy) for copy in first.copies)
+        lines.append(f"The same text was also published by {copies}: credited to the earliest.")
+    others = matches[1:]
+    if others:
+        lines.append("It also appears in " + "; ".join(_credit(m) for m in others) + ".")
+    return " ".join(lines)
+
+
+def _credit(match: object) -> str:
+    """'TASS, “Headline” (28 Dec 2016)' for a match or a copy."""
+    outlet = getattr(match, "outlet", None) or "an unnamed outlet"
+    title = getattr(match, "title", None) or "Untitled"
+    published = getattr(match, "published", None)
+    when = published.strftime("%-d %b %Y") if published else "date not stated"
+    return f"{outlet}, “{title}” ({when})"

@@ -1,0 +1,184 @@
+"""A shingle index over article texts: where a passage of text stands, verbatim or nearly.
+
+Every run of SHINGLE_WORDS consecutive normalised words of an article is hashed; a passage is
+looked up by its own runs, and each article sharing enough of them gets the span they cover, as
+character offsets into its cleaned text. Built from the texts alone (no embeddings), in memory.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.models import Article
+
+# Five-word runs: a passage with one word changed or dropped in every six still keeps a run
+# between the edits, and five consecutive words are rarely shared by unrelated articles.
+SHINGLE_WORDS = 5
+# A passage must have this share of its words inside runs shared with an article to come from it:
+# a near-verbatim copy covers nearly all of them, an unrelated text only a stock phrase or two.
+MIN_COVERAGE = 0.5
+
+# Words a passage may have dropped or gained between two shared runs and still read as one span.
+MAX_DRIFT = 2 * SHINGLE_WORDS
+
+_WORD = re.compile(r"[^\W_]+")
+_FOLD = str.maketrans({"’": "'", "‘": "'"})
+
+
+@dataclass(frozen=True)
+class Words:
+    """The normalised words of a text with their character spans in it."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+def text_words(text: str) -> Words:
+    """Split a text into lower-cased letter/digit runs with their offsets (punctuation ignored)."""
+    words, starts, ends = [], [], []
+    for match in _WORD.finditer(text):
+        words.append(unicodedata.normalize("NFKC", match.group().translate(_FOLD)).casefold())
+        starts.append(match.start())
+        ends.append(match.end())
+    return Words(words, starts, ends)
+
+
+def shingle_hashes(words: Sequence[str]) -> np.ndarray:
+    """The hash of every run of SHINGLE_WORDS consecutive words, in order (int64)."""
+    count = len(words) - SHINGLE_WORDS + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromiter(
+        (hash(tuple(words[i : i + SHINGLE_WORDS])) for i in range(count)), dtype=np.int64, count=count
+    )
+
+
+@dataclass(frozen=True)
+class PassageMatch:
+    """Where a passage stands in one article: the span, how much of the passage it covers, verbatim?"""
+
+    article_id: str
+    start: int
+    end: int
+    coverage: float
+    exact: bool
+
+
+class PassageIndex:
+    """Hashed word runs of every article -> (article, word position), searched with numpy."""
+
+    def __init__(self, articles: Iterable[Article]) -> None:
+        self.articles: list[Article] = []
+        self._words: list[Words] = []
+        per_article: list[np.ndarray] = []
+        for article in articles:
+            words = text_words(article.text)
+            self.articles.append(article)
+            self._words.append(words)
+            per_article.append(shingle_hashes(words.words))
+        self._own = per_article
+        hashes = np.concatenate(per_article) if per_article else np.zeros(0, dtype=np.int64)
+        docs = np.concatenate([np.full(len(h), i, dtype=np.int32) for i, h in enumerate(per_article)] or [[]])
+        positions = np.concatenate([np.arange(len(h), dtype=np.int32) for h in per_article] or [[]])
+        order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[order]
+        self._docs = docs[order].astype(np.int32)
+        self._positions = positions[order].astype(np.int32)
+        self._by_id = {article.id: i for i, article in enumerate(self.articles)}
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def search(self, passage: str) -> list[PassageMatch]:
+        """Articles holding the passage (verbatim or with a few words changed), best covered first."""
+        query = text_words(passage)
+        hashes = shingle_hashes(query.words)
+        if not len(hashes):
+            return self._short(query.words)
+        left = np.searchsorted(self._hashes, hashes, side="left")
+        right = np.searchsorted(self._hashes, hashes, side="right")
+        hits: dict[int, list[tuple[int, int]]] = {}
+        for q, (lo, hi) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+            for doc, pos in zip(self._docs[lo:hi].tolist(), self._positions[lo:hi].tolist(), strict=True):
+                hits.setdefault(doc, []).append((q, pos))
+        matches = [self._match(doc, pairs, len(query.words)) for doc, pairs in hits.items()]
+        found = [m for m in matches if m is not None]
+        return sorted(found, key=lambda m: (-m.coverage, not m.exact, m.article_id))
+
+    def _match(self, doc: int, pairs: list[tuple[int, int]], n_words: int) -> PassageMatch | None:
+        """The densest aligned run of shared shingles in one article, as a match (or None if thin)."""
+        best = _aligned(pairs)
+        covered = np.zeros(n_words, dtype=bool)
+        for q, _ in best:
+            covered[q : q + SHINGLE_WORDS] = True
+        coverage = float(covered.mean())
+        if coverage < MIN_COVERAGE:
+            return None
+        words = self._words[doc]
+        first_q, first_pos = min(best)
+        last_q, last_pos = max(best)
+        start_word = max(0, first_pos - first_q)
+        end_word = min(len(words.words), last_pos + SHINGLE_WORDS + (n_words - last_q - SHINGLE_WORDS)) - 1
+        start, end = words.starts[start_word], words.ends[end_word]
+        return PassageMatch(
+            article_id=self.articles[doc].id,
+            start=start,
+            end=end,
+            coverage=round(coverage, 4),
+            exact=bool(coverage == 1.0 and _verbatim(words.words[start_word : end_word + 1], n_words, best)),
+        )
+
+    def _short(self, words: list[str]) -> list[PassageMatch]:
+        """A passage shorter than one shingle: every article holding its words in a row, verbatim."""
+        if not words:
+            return []
+        found = []
+        for doc, own in enumerate(self._words):
+            for i in range(len(own.words) - len(words) + 1):
+                if own.words[i : i + len(words)] == words:
+                    end = own.ends[i + len(words) - 1]
+                    found.append(PassageMatch(self.articles[doc].id, own.starts[i], end, 1.0, True))
+                    break
+        return found
+
+    def containment(self, article_id: str, other_id: str) -> float:
+        """The share of one article's distinct word runs that also stand in the other (0..1)."""
+        mine = np.unique(self._own[self._by_id[article_id]])
+        theirs = np.unique(self._own[self._by_id[other_id]])
+        if not len(mine):
+            return 0.0
+        return float(len(np.intersect1d(mine, theirs, assume_unique=True)) / len(mine))
+
+    def article(self, article_id: str) -> Article:
+        """The indexed article with this id."""
+        return self.articles[self._by_id[article_id]]
+
+
+def _aligned(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The largest set of (query shingle, article position) hits lying in one place in the article.
+
+    Hits are grouped by their offset (article position - passage position); offsets a few words
+    apart (words dropped or added between them) join one group.
+    """
+    ordered = sorted(pairs, key=lambda p: (p[1] - p[0], p[1]))
+    groups: list[list[tuple[int, int]]] = []
+    for q, pos in ordered:
+        if groups:
+            lq, lpos = groups[-1][-1]
+            if (pos - q) - (lpos - lq) <= MAX_DRIFT:
+                groups[-1].append((q, pos))
+                continue
+        groups.append([(q, pos)])
+    return max(groups, key=lambda g: (len({q for q, _ in g}), -min(p for _, p in g)))
+
+
+def _verbatim(span: list[str], n_words: int, best: list[tuple[int, int]]) -> bool:
+    """True when the article's words over the span are the passage's words, one for one."""
+    offsets = {pos - q for q, pos in best}
+    return len(span) == n_words and len(offsets) == 1
