@@ -29,10 +29,10 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.models import ArticleRef as ArticleRef
     from assistant.models import Citation as Citation
     from assistant.request import AskRequest as AskRequest
+    from assistant.request import QuestionError as QuestionError
     from assistant.source import SourceMatch as SourceMatch
     from assistant.source import find_source as find_source
     from assistant.source_question import source_passage as source_passage
-    from assistant.request import QuestionError as QuestionError
     from index.build import BuildReport as BuildReport
     from index.build import IndexLockedError as IndexLockedError
     from index.embedding import EmbeddingError as EmbeddingError

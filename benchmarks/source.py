@@ -91,10 +91,16 @@ def measure(passages: PassageIndex, drawn: list[tuple[Article, str]], perturb: b
             continue
         earlier += earlier_holder(matches, article)
         first = matches[0] if matches else None
-        misses.append({"sentence": sentence[:160], "article": article.source, "published": str(article.published),
-                       "first": first.source if first else None,
-                       "first_published": str(first.published) if first else None,
-                       "printed_earlier": earlier_holder(matches, article)})  # fmt: skip
+        misses.append(
+            {
+                "sentence": sentence[:160],
+                "article": article.source,
+                "published": str(article.published),
+                "first": first.source if first else None,
+                "first_published": str(first.published) if first else None,
+                "printed_earlier": earlier_holder(matches, article),
+            }
+        )
     n = len(drawn)
     return {"right_first": right, "earlier_first": earlier, "n": n, "share": round(right / n, 4),
             "share_with_earlier": round((right + earlier) / n, 4), "exact_flagged": exact,
@@ -112,7 +118,7 @@ def run(corpus: Path, count: int, seed: int) -> dict[str, Any]:
     return {
         "date": now_iso(),
         "machine": machine_info(),
-        "corpus": str(corpus.relative_to(PROJECT_ROOT.parent)) if corpus.is_relative_to(PROJECT_ROOT.parent) else str(corpus),
+        "corpus": _relative(corpus),
         "articles": len(articles),
         "seed": seed,
         "load_s": round(loaded - started, 1),
@@ -151,7 +157,10 @@ def render(results: dict[str, Any]) -> str:
         )
     misses = results["verbatim"]["misses"] + results["dropped"]["misses"]
     if misses:
-        lines += ["", "Sentences whose drawn article was not first (drawn article, date -> first match, date):"]
+        lines += [
+            "",
+            "Sentences whose drawn article was not first (drawn article, date -> first match, date):",
+        ]
         lines += [
             f"- “{m['sentence']}” ({_short(m['article'])}, {m['published']} -> {_short(m['first'])}, "
             f"{m['first_published']}{'; printed earlier' if m['printed_earlier'] else ''})"
@@ -159,6 +168,12 @@ def render(results: dict[str, Any]) -> str:
         ]
     lines.append(SECTION_END)
     return "\n".join(lines) + "\n"
+
+
+def _relative(path: Path) -> str:
+    """A path relative to the folder above the project (as ../shared/... is named), else as given."""
+    base = PROJECT_ROOT.parent
+    return str(path.resolve().relative_to(base)) if path.resolve().is_relative_to(base) else str(path)
 
 
 def _short(source: str | None) -> str:
@@ -173,7 +188,11 @@ def write(results: dict[str, Any], folder: Path = OUT_DIR) -> None:
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", re.S)
     section = render(results)
-    updated = pattern.sub(lambda _: section, current) if pattern.search(current) else current.rstrip() + "\n\n" + section
+    updated = (
+        pattern.sub(lambda _: section, current)
+        if pattern.search(current)
+        else current.rstrip() + "\n\n" + section
+    )
     path.write_text(updated, encoding="utf-8")
 
 

@@ -311,7 +311,25 @@ def test_gate_trips_and_names_the_metric() -> None:
     assert (
         failures["false_decline_rate"].message()
     ) == "false declines 0.167 is above the threshold 0.10 by 0.067"
-    assert {t.metric for t in THRESHOLDS} - {"prose_accuracy"} == set(failures)
+    # prose accuracy's floor is lower than these answers; the fake set has no source questions
+    assert {t.metric for t in THRESHOLDS} - {"prose_accuracy", "source_accuracy"} == set(failures)
+
+
+def test_source_questions_are_scored_and_gated_apart() -> None:
+    source = {"id": "src", "category": "source", "question": "Where is this from: 'The next talks'",
+              "must_contain": ["TASS"], "outlets": ["TASS"], "articles": ["001_tass.txt"],
+              "answerable": True}  # fmt: skip
+    quote = "The next talks are planned in Astana"
+    right = Answer(text="This passage comes from TASS [1].", question=source["question"],
+                   citations=[cite(1, TASS, quote)])  # fmt: skip
+    wrong = Answer(text="This passage comes from Press TV [1].", question=source["question"],
+                   citations=[cite(1, PTV, PRESS_TV_TEXT[:40])])  # fmt: skip
+    passed = make_run({source["question"]: right}, [source]).summary
+    assert passed.value("source_accuracy") == 1.0
+    assert "source_accuracy" not in {f.metric for f in check_gate(passed)}
+    failed = make_run({source["question"]: wrong}, [source]).summary
+    assert failed.value("source_accuracy") == 0.0
+    assert "source_accuracy" in {f.metric for f in check_gate(failed)}
 
 
 def _cli_args(tmp_path: Path, *extra: str) -> argparse.Namespace:

@@ -138,4 +138,3 @@ def test_syndicated_copies_are_grouped_under_the_earliest(wire_settings) -> None
 )
 def test_which_questions_ask_for_a_source(question: str, passage: str | None) -> None:
     assert source_passage(question) == passage
-

@@ -66,7 +66,9 @@ def build_app(settings: Settings) -> gr.Blocks:
                             max_lines=4,
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                    find_source = gr.Button(FIND_SOURCE_LABEL, visible=False, elem_id="find-source", size="sm")
+                    find_source = gr.Button(
+                        FIND_SOURCE_LABEL, visible=False, elem_id="find-source", size="sm"
+                    )
                     gr.Examples(EXAMPLES, inputs=question, label="Example questions")
                     with gr.Row():
                         new_chat = gr.Button("New chat", elem_id="new-chat")

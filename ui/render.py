@@ -240,9 +240,10 @@ def render_source_matches(matches: Sequence[SourceMatch]) -> str:
             names = "; ".join(f"{esc(c.outlet or 'Unknown outlet')} ({esc(format_date(c.published))})"
                               for c in match.copies)  # fmt: skip
             copies = f'<div class="na-copies">Also published by {names}</div>'
+        credit = credit_html(match.outlet, match.published, match.title)
         items.append(
             f'<li class="na-match"><button type="button" class="na-article-link" '
-            f'data-article="{esc(match.article_id)}">{credit_html(match.outlet, match.published, match.title)}'
+            f'data-article="{esc(match.article_id)}">{credit}'
             f'</button><span class="na-kind">{esc(kind)}</span>'
             f'<blockquote class="na-quote"><mark>{esc(" ".join(match.passage.split()))}</mark></blockquote>'
             f"{copies}</li>"
