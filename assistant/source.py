@@ -36,7 +36,9 @@ class SourceMatch(Credit):
     article_id: str
     start: int = Field(description="offset of the matched span in the cleaned article text")
     end: int
-    exact: bool = Field(description="True when the article has the passage word for word")
+    exact: bool = Field(
+        description="True when the article has the passage word for word (case and punctuation aside)"
+    )
     coverage: float = Field(description="share of the passage's words found in this article, in order")
     passage: str = Field(description="the matched span as the article has it")
     copies: list[SourceCopy] = Field(

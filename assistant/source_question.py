@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.models import Answer, Citation
+from assistant.models import Answer, ArticleRef, Citation
 from assistant.source import SourceMatch, find_source, strip_quote_marks
 from index.passages import PassageIndex
 
@@ -76,6 +76,9 @@ def source_answer(passage: str, question: str, passages: PassageIndex) -> Answer
         text=_describe(matches),
         prose=_describe(matches),
         citations=[citation],
+        retrieved=[
+            ArticleRef(article_id=m.article_id, score=m.coverage, **m.credit().model_dump()) for m in matches
+        ],
         question=question,
         original_question=question,
         source_matches=matches,

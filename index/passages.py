@@ -74,14 +74,8 @@ class PassageIndex:
     """Hashed word runs of every article -> (article, word position), searched with numpy."""
 
     def __init__(self, articles: Iterable[Article]) -> None:
-        self.articles: list[Article] = []
-        self._words: list[Words] = []
-        per_article: list[np.ndarray] = []
-        for article in articles:
-            words = text_words(article.text)
-            self.articles.append(article)
-            self._words.append(words)
-            per_article.append(shingle_hashes(words.words))
+        self.articles: list[Article] = list(articles)
+        per_article = [shingle_hashes(text_words(a.text).words) for a in self.articles]
         self._own = per_article
         hashes = np.concatenate(per_article) if per_article else np.zeros(0, dtype=np.int64)
         docs = np.concatenate([np.full(len(h), i, dtype=np.int32) for i, h in enumerate(per_article)] or [[]])
@@ -99,8 +93,8 @@ class PassageIndex:
         """Articles holding the passage (verbatim or with a few words changed), best covered first."""
         query = text_words(passage)
         hashes = shingle_hashes(query.words)
-        if not len(hashes):
-            return self._short(query.words)
+        if not len(hashes):  # shorter than one run: a phrase, not a passage to trace
+            return []
         left = np.searchsorted(self._hashes, hashes, side="left")
         right = np.searchsorted(self._hashes, hashes, side="right")
         hits: dict[int, list[tuple[int, int]]] = {}
@@ -120,7 +114,7 @@ class PassageIndex:
         coverage = float(covered.mean())
         if coverage < MIN_COVERAGE:
             return None
-        words = self._words[doc]
+        words = text_words(self.articles[doc].text)
         first_q, first_pos = min(best)
         last_q, last_pos = max(best)
         start_word = max(0, first_pos - first_q)
@@ -133,19 +127,6 @@ class PassageIndex:
             coverage=round(coverage, 4),
             exact=bool(coverage == 1.0 and _verbatim(words.words[start_word : end_word + 1], n_words, best)),
         )
-
-    def _short(self, words: list[str]) -> list[PassageMatch]:
-        """A passage shorter than one shingle: every article holding its words in a row, verbatim."""
-        if not words:
-            return []
-        found = []
-        for doc, own in enumerate(self._words):
-            for i in range(len(own.words) - len(words) + 1):
-                if own.words[i : i + len(words)] == words:
-                    end = own.ends[i + len(words) - 1]
-                    found.append(PassageMatch(self.articles[doc].id, own.starts[i], end, 1.0, True))
-                    break
-        return found
 
     def containment(self, article_id: str, other_id: str) -> float:
         """The share of one article's distinct word runs that also stand in the other (0..1)."""
