@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -566,6 +567,17 @@ def _gib(mib: float | None) -> float | None:
     return None if mib is None else mib / GB
 
 
+_KEPT = re.compile(r"<!-- (?P<name>[\w ]+): start -->.*?<!-- (?P=name): end -->\n?", re.S)
+
+
+def kept_sections(path: Path) -> str:
+    """Sections other benchmarks wrote into the Markdown file (between start/end comments), kept."""
+    if not path.exists():
+        return ""
+    sections = [m.group(0).rstrip() + "\n" for m in _KEPT.finditer(path.read_text(encoding="utf-8"))]
+    return "".join("\n" + section for section in sections)
+
+
 def write_reports(results: dict[str, Any], folder: Path, stem: str = "results") -> dict[str, Path]:
     """Write results.json, results.md (and results.png when there is a scale table)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -577,7 +589,8 @@ def write_reports(results: dict[str, Any], folder: Path, stem: str = "results") 
     results["plot"] = png.name if png else None
     paths = {"json": folder / f"{stem}.json", "markdown": folder / f"{stem}.md"}
     paths["json"].write_text(json.dumps(results, indent=2, default=str) + "\n")
-    paths["markdown"].write_text(render_markdown(results))
+    markdown = render_markdown(results) + kept_sections(paths["markdown"])
+    paths["markdown"].write_text(markdown)
     if png:
         paths["png"] = png
     return paths

@@ -101,14 +101,14 @@ class PassageIndex:
         for q, (lo, hi) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
             for doc, pos in zip(self._docs[lo:hi].tolist(), self._positions[lo:hi].tolist(), strict=True):
                 hits.setdefault(doc, []).append((q, pos))
-        matches = [self._match(doc, pairs, len(query.words)) for doc, pairs in hits.items()]
+        matches = [self._match(doc, pairs, query.words) for doc, pairs in hits.items()]
         found = [m for m in matches if m is not None]
         return sorted(found, key=lambda m: (-m.coverage, not m.exact, m.article_id))
 
-    def _match(self, doc: int, pairs: list[tuple[int, int]], n_words: int) -> PassageMatch | None:
+    def _match(self, doc: int, pairs: list[tuple[int, int]], passage: list[str]) -> PassageMatch | None:
         """The densest aligned run of shared shingles in one article, as a match (or None if thin)."""
         best = _aligned(pairs)
-        covered = np.zeros(n_words, dtype=bool)
+        covered = np.zeros(len(passage), dtype=bool)
         for q, _ in best:
             covered[q : q + SHINGLE_WORDS] = True
         coverage = float(covered.mean())
@@ -117,15 +117,16 @@ class PassageIndex:
         words = text_words(self.articles[doc].text)
         first_q, first_pos = min(best)
         last_q, last_pos = max(best)
-        start_word = max(0, first_pos - first_q)
-        end_word = min(len(words.words), last_pos + SHINGLE_WORDS + (n_words - last_q - SHINGLE_WORDS)) - 1
-        start, end = words.starts[start_word], words.ends[end_word]
+        last_word = last_pos + SHINGLE_WORDS - 1
+        start_word = _edge(words.words, passage[0], first_pos - first_q, first_pos, reverse=False)
+        after = len(passage) - 1 - (last_q + SHINGLE_WORDS - 1)
+        end_word = _edge(words.words, passage[-1], last_word + after, last_word, reverse=True)
         return PassageMatch(
             article_id=self.articles[doc].id,
-            start=start,
-            end=end,
+            start=words.starts[start_word],
+            end=words.ends[end_word],
             coverage=round(coverage, 4),
-            exact=bool(coverage == 1.0 and _verbatim(words.words[start_word : end_word + 1], n_words, best)),
+            exact=bool(coverage == 1.0 and _verbatim(end_word - start_word + 1, len(passage), best)),
         )
 
     def containment(self, article_id: str, other_id: str) -> float:
@@ -159,7 +160,23 @@ def _aligned(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return max(groups, key=lambda g: (len({q for q, _ in g}), -min(p for _, p in g)))
 
 
-def _verbatim(span: list[str], n_words: int, best: list[tuple[int, int]]) -> bool:
-    """True when the article's words over the span are the passage's words, one for one."""
+def _verbatim(span_words: int, n_words: int, best: list[tuple[int, int]]) -> bool:
+    """True when the article's words over the span are the passage's words, one for one (every
+    word covered by shared runs lying at one offset, and the span as long as the passage)."""
     offsets = {pos - q for q, pos in best}
-    return len(span) == n_words and len(offsets) == 1
+    return span_words == n_words and len(offsets) == 1
+
+
+def _edge(words: list[str], wanted: str, guess: int, anchor: int, reverse: bool) -> int:
+    """Where the passage's first (or last) word stands in the article: the guess from the shared
+    runs, moved to the same word nearest to it within MAX_DRIFT words (words dropped or added)."""
+    last = len(words) - 1
+    guess = min(max(guess, 0), last)
+    if words[guess] == wanted:
+        return guess
+    if reverse:
+        window = range(anchor, min(last, guess + MAX_DRIFT) + 1)
+    else:
+        window = range(anchor, max(0, guess - MAX_DRIFT) - 1, -1)
+    found = [i for i in window if words[i] == wanted]
+    return min(found, key=lambda i: abs(i - guess)) if found else guess

@@ -1,0 +1,88 @@
+"""The shingle index alone (no models): spans, near-verbatim matches, copies; and bench-source's parts."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from assistant.source import find_source
+from benchmarks import source as bench
+from benchmarks.report import write_reports
+from index.models import Article
+from index.passages import PassageIndex
+
+BRIDGE = (
+    "The city council voted on Tuesday to close the old harbour bridge to lorries after engineers "
+    "found cracks in two of its steel supports. Repairs are expected to take at least six months."
+)
+MARKET = (
+    "Shares in the country's largest grocer fell sharply on Monday after it warned that profits "
+    "would shrink this year as shoppers switched to cheaper discount chains across the north."
+)
+
+
+def _article(key: str, text: str, outlet: str, published: date | None = None) -> Article:
+    return Article(
+        id=key, source=f"{key}.txt", outlet=outlet, title=key.title(), text=text, published=published
+    )
+
+
+def test_a_verbatim_passage_gets_its_exact_span() -> None:
+    index = PassageIndex([_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")])
+    passage = "close the old harbour bridge to lorries after engineers found cracks"
+    [match] = index.search(passage)
+    assert match.article_id == "bridge" and match.exact and match.coverage == 1.0
+    assert BRIDGE[match.start : match.end] == passage
+
+
+def test_words_dropped_still_find_the_span_but_not_exact() -> None:
+    index = PassageIndex([_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")])
+    [match] = index.search(
+        "Shares in the largest grocer fell sharply on Monday after it warned that profits would"
+    )
+    assert match.article_id == "market" and not match.exact
+    assert MARKET[match.start : match.end] == (
+        "Shares in the country's largest grocer fell sharply on Monday after it warned that profits would"
+    )
+
+
+def test_unrelated_text_and_short_phrases_find_nothing() -> None:
+    index = PassageIndex([_article("bridge", BRIDGE, "Gazette")])
+    assert index.search("The orchestra opened its season with a new symphony on Tuesday evening.") == []
+    assert index.search("old harbour bridge") == []
+    assert index.search("") == []
+
+
+def test_copies_are_grouped_under_the_earliest_and_undated_go_last() -> None:
+    later = _article("later", BRIDGE + " Send photos to the newsdesk.", "Gazette", date(2024, 5, 3))
+    first = _article("first", BRIDGE, "Wire", date(2024, 5, 2))
+    undated = _article("undated", "Breaking: " + BRIDGE, "Aggregator")
+    other = _article(
+        "other", MARKET + " Repairs are expected to take at least six months.", "Wire", date(2020, 1, 1)
+    )
+    index = PassageIndex([later, undated, first, other])
+    matches = find_source("“Repairs are expected to take at least six months.”", passages=index)
+    assert [m.article_id for m in matches] == ["other", "first"]
+    assert [c.article_id for c in matches[1].copies] == ["later", "undated"]
+
+
+def test_bench_draws_the_same_sentences_and_drops_every_seventh_word() -> None:
+    articles = [_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")]
+    assert bench.draw_sentences(articles, 5, 1) == bench.draw_sentences(articles, 5, 1)
+    assert bench.drop_words("one two three four five six seven eight") == "one two three four five six eight"
+
+
+def test_bench_section_is_replaced_in_results_md_and_kept_by_the_main_report(tmp_path: Path) -> None:
+    latency = {"p50_ms": 1.0, "p95_ms": 2.0}
+    row = {"right_first": 199, "earlier_first": 1, "n": 200, "share": 0.995, "share_with_earlier": 1.0,
+           "latency": latency, "misses": []}  # fmt: skip
+    results = {"verbatim": row, "dropped": row, "seed": 1, "articles": 10, "corpus": "c.jsonl",
+               "date": "today", "machine": {"cores": 2}, "load_s": 1.0, "build_s": 1.0}  # fmt: skip
+    (tmp_path / "results.md").write_text("# Benchmark results\n")
+    bench.write(results, tmp_path)
+    bench.write(results, tmp_path)
+    text = (tmp_path / "results.md").read_text()
+    assert text.count(bench.SECTION_START) == 1
+    assert "| verbatim | 99.5% (199/200) | 100.0% (200/200) | 1.0 ms | 2.0 ms |" in text
+    write_reports({"meta": {}}, tmp_path)
+    assert "| verbatim | 99.5% (199/200)" in (tmp_path / "results.md").read_text()
