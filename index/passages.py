@@ -95,15 +95,31 @@ class PassageIndex:
         hashes = shingle_hashes(query.words)
         if not len(hashes):  # shorter than one run: a phrase, not a passage to trace
             return []
-        left = np.searchsorted(self._hashes, hashes, side="left")
-        right = np.searchsorted(self._hashes, hashes, side="right")
-        hits: dict[int, list[tuple[int, int]]] = {}
-        for q, (lo, hi) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-            for doc, pos in zip(self._docs[lo:hi].tolist(), self._positions[lo:hi].tolist(), strict=True):
-                hits.setdefault(doc, []).append((q, pos))
-        matches = [self._match(doc, pairs, query.words) for doc, pairs in hits.items()]
+        matches = [self._match(doc, pairs, query.words) for doc, pairs in self._hits(hashes).items()]
         found = [m for m in matches if m is not None]
         return sorted(found, key=lambda m: (-m.coverage, not m.exact, m.article_id))
+
+    def _hits(self, hashes: np.ndarray) -> dict[int, list[tuple[int, int]]]:
+        """{article: [(passage run, article position)]} for the articles sharing enough distinct runs
+        to reach MIN_COVERAGE (found with numpy, so runs common to many articles stay cheap)."""
+        left = np.searchsorted(self._hashes, hashes, side="left")
+        counts = np.searchsorted(self._hashes, hashes, side="right") - left
+        if not counts.sum():
+            return {}
+        rows = np.repeat(left - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        runs = np.repeat(np.arange(len(hashes)), counts)
+        docs, positions = self._docs[rows], self._positions[rows]
+        distinct = np.unique(docs.astype(np.int64) * len(hashes) + runs) // len(hashes)
+        per_doc = np.bincount(distinct)
+        # each distinct run covers at most SHINGLE_WORDS words: fewer runs cannot reach the bar
+        needed = MIN_COVERAGE * (len(hashes) + SHINGLE_WORDS - 1) / SHINGLE_WORDS
+        keep = np.isin(docs, np.flatnonzero(per_doc >= needed))
+        hits: dict[int, list[tuple[int, int]]] = {}
+        for doc, run, pos in zip(
+            docs[keep].tolist(), runs[keep].tolist(), positions[keep].tolist(), strict=True
+        ):
+            hits.setdefault(doc, []).append((run, pos))
+        return hits
 
     def _match(self, doc: int, pairs: list[tuple[int, int]], passage: list[str]) -> PassageMatch | None:
         """The densest aligned run of shared shingles in one article, as a match (or None if thin)."""

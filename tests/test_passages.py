@@ -86,3 +86,10 @@ def test_bench_section_is_replaced_in_results_md_and_kept_by_the_main_report(tmp
     assert "| verbatim | 99.5% (199/200) | 100.0% (200/200) | 1.0 ms | 2.0 ms |" in text
     write_reports({"meta": {}}, tmp_path)
     assert "| verbatim | 99.5% (199/200)" in (tmp_path / "results.md").read_text()
+
+
+def test_every_seventh_word_dropped_is_still_found() -> None:
+    index = PassageIndex([_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")])
+    [match] = index.search(bench.drop_words(BRIDGE))
+    assert match.article_id == "bridge" and not match.exact and match.coverage >= 0.8
+    assert BRIDGE[match.start : match.end] == BRIDGE.removesuffix(".")
