@@ -69,9 +69,9 @@ def is_right(matches: list[SourceMatch], article_id: str) -> bool:
 def earlier_holder(matches: list[SourceMatch], article: Article) -> bool:
     """True when the first match is another article with the same words published no later, and
     the drawn article is found as an equally good match (the sentence was printed before)."""
-    if not matches or article.published is None or matches[0].published is None:
+    first = matches[0] if matches else None
+    if first is None or article.published is None or first.published is None:
         return False
-    first = matches[0]
     found = next((m for m in matches if m.article_id == article.id), None)
     return (
         found is not None

@@ -77,9 +77,10 @@ class PassageIndex:
         self.articles: list[Article] = list(articles)
         per_article = [shingle_hashes(text_words(a.text).words) for a in self.articles]
         self._own = per_article
+        lengths = np.array([len(h) for h in per_article], dtype=np.int64)
         hashes = np.concatenate(per_article) if per_article else np.zeros(0, dtype=np.int64)
-        docs = np.concatenate([np.full(len(h), i, dtype=np.int32) for i, h in enumerate(per_article)] or [[]])
-        positions = np.concatenate([np.arange(len(h), dtype=np.int32) for h in per_article] or [[]])
+        docs = np.repeat(np.arange(len(per_article), dtype=np.int32), lengths)
+        positions = np.arange(len(hashes), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         order = np.argsort(hashes, kind="stable")
         self._hashes = hashes[order]
         self._docs = docs[order].astype(np.int32)
