@@ -33,7 +33,7 @@ from assistant.scoring.features import features
 from assistant.scoring.model import FittedModels, load_models
 from assistant.scoring.nlp import ParseCache
 from assistant.scoring.question_features import question_info
-from assistant.source_question import source_answer, source_passage
+from assistant.source_question import quoted, source_answer, source_passage
 from assistant.text import STOPWORDS, normalise
 from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
@@ -94,12 +94,13 @@ class Engine:
             request = AskRequest.of(request, history, **options)
         request = self.resolve(request)
         passage = source_passage(request.question)
-        if passage is not None:
+        if passage is not None:  # unquoted text that no article holds is answered as a question
             answer = source_answer(passage, request.question, self.store.passages())
-            answer.generator = str(request.generator)
-            yield answer.text
-            yield self._timed(answer, started)
-            return
+            if not answer.refused or quoted(request.question):
+                answer.generator = str(request.generator)
+                yield answer.text
+                yield self._timed(answer, started)
+                return
         standalone = standalone_question(request.question, request.history)
         base = {
             "question": standalone.question,

@@ -52,6 +52,11 @@ def source_passage(question: str) -> str | None:
     return passage if len(passage.split()) >= MIN_PASSAGE_WORDS else None
 
 
+def quoted(question: str) -> bool:
+    """True when the question holds a passage in quote marks (or is one): not to be read as a question."""
+    return any(len(q.split()) >= MIN_PASSAGE_WORDS for q in _QUOTED.findall(" ".join(question.split())))
+
+
 def source_answer(passage: str, question: str, passages: PassageIndex) -> Answer:
     """The answer to a where-is-this-from question: the original credited, its copies named."""
     matches = find_source(passage, passages=passages)

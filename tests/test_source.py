@@ -71,6 +71,14 @@ def test_a_passage_not_in_the_corpus_finds_nothing_and_ask_says_so(seed_settings
     assert answer.citations == []
 
 
+def test_an_unquoted_question_that_only_sounds_like_one_is_answered_as_a_question(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    question = "Who published this report on the ceasefire agreed between Russia and Turkey in Syria?"
+    assert source_passage(question) is not None
+    answer = ask(question, llm="extractive", settings=seed_settings)
+    assert answer.source_matches == []
+    assert "not found in the indexed articles" not in answer.text
+
+
 def test_ask_credits_the_source_of_a_pasted_passage(seed_settings) -> None:  # type: ignore[no-untyped-def]
     answer = ask(f"Who published this? “{TASS_PASSAGE}”", llm="extractive", settings=seed_settings)
     assert not answer.refused
