@@ -71,6 +71,9 @@ def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
     source = commands.add_parser("source", help="find the articles a passage of text comes from")
     source.add_argument("text", help="the passage (verbatim or with a few words changed)")
     source.add_argument("--json", action="store_true", help="print the matches as JSON")
+    source.add_argument("--outlet", action="append", default=[], help="only texts this outlet carried")
+    source.add_argument("--since", type=_date, help="only texts with an article on or after (YYYY-MM-DD)")
+    source.add_argument("--until", type=_date, help="only texts with an article on or before")
 
     plugged = {command.name for command in extra}
     for command in extra:
@@ -233,7 +236,9 @@ def _source(args: argparse.Namespace, settings: Settings) -> int:
     """news-assistant source "TEXT" """
     from assistant.source import find_source
 
-    matches = find_source(args.text, settings=settings)
+    matches = find_source(
+        args.text, outlets=args.outlet, since=args.since, until=args.until, settings=settings
+    )
     if args.json:
         print(json.dumps([m.model_dump(mode="json") for m in matches], ensure_ascii=False, indent=2))
         return 0

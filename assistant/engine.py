@@ -95,7 +95,7 @@ class Engine:
         request = self.resolve(request)
         passage = source_passage(request.question)
         if passage is not None:  # unquoted text that no article holds is answered as a question
-            answer = source_answer(passage, request.question, self.store.passages())
+            answer = source_answer(passage, request.question, self.store.passages(), request.search_filter)
             if not answer.refused or quoted(request.question):
                 answer.generator = str(request.generator)
                 yield answer.text

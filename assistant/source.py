@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ from pydantic import Field
 
 from index.models import Credit
 from index.passages import PassageIndex, PassageMatch
+from index.store import SearchFilter
 
 # Two articles sharing at least this share of the shorter one's five-word runs are one text (wire
 # copy republished with a new headline, dateline, byline or a paragraph added or cut); separate
@@ -52,17 +54,33 @@ class SourceMatch(Credit):
 
 
 def find_source(
-    text: str, *, settings: Settings | None = None, passages: PassageIndex | None = None
+    text: str,
+    *,
+    outlets: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    settings: Settings | None = None,
+    passages: PassageIndex | None = None,
 ) -> list[SourceMatch]:
-    """Articles a passage comes from, earliest first, with syndicated copies under the original."""
+    """Articles a passage comes from, earliest first, with syndicated copies under the original.
+
+    Filters keep the texts with at least one article they admit; the credit still goes to the
+    earliest copy, so a filtered outlet's reprint is never passed off as the original.
+    """
     if passages is None:
         from assistant.api import get_engine
 
         passages = get_engine(settings).store.passages()
     matches = passages.search(strip_quote_marks(text))
-    if not matches:
+    wanted = SearchFilter(tuple(outlets or ()), since, until)
+    groups = [
+        group
+        for group in _syndicated_groups(matches, passages)
+        if any(wanted.admits(passages.article(m.article_id)) for m in group)
+    ]
+    if not groups:
         return []
-    groups = _syndicated_groups(matches, passages)
+    matches = [m for group in groups for m in group]
     best = max(m.coverage for m in matches)
     credited = [_credited(group, passages) for group in groups]
     equal = [m for m in credited if m.coverage >= best - EQUAL_COVERAGE]

@@ -7,6 +7,7 @@ import re
 from assistant.models import Answer, ArticleRef, Citation
 from assistant.source import SourceMatch, find_source, strip_quote_marks
 from index.passages import PassageIndex
+from index.store import SearchFilter
 
 # Ways of asking for a text's origin, matched case-insensitively anywhere in the question.
 SOURCE_PHRASES = (
@@ -57,12 +58,18 @@ def quoted(question: str) -> bool:
     return any(len(q.split()) >= MIN_PASSAGE_WORDS for q in _QUOTED.findall(" ".join(question.split())))
 
 
-def source_answer(passage: str, question: str, passages: PassageIndex) -> Answer:
+def source_answer(
+    passage: str, question: str, passages: PassageIndex, search_filter: SearchFilter | None = None
+) -> Answer:
     """The answer to a where-is-this-from question: the original credited, its copies named."""
-    matches = find_source(passage, passages=passages)
+    wanted = search_filter or SearchFilter()
+    matches = find_source(
+        passage, outlets=wanted.outlets, since=wanted.since, until=wanted.until, passages=passages
+    )
     if not matches:
+        scope = "the indexed articles" if wanted.is_empty() else "the articles your filters admit"
         return Answer(
-            text="The passage was not found in the indexed articles: none of them has it verbatim "
+            text=f"The passage was not found in {scope}: none of them has it verbatim "
             "or with only a few words changed.",
             refused=True,
             question=question,

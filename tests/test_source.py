@@ -133,6 +133,18 @@ def test_syndicated_copies_are_grouped_under_the_earliest(wire_settings) -> None
     assert "also published by Harbour Gazette" in answer.text
 
 
+def test_filters_keep_a_copy_but_still_credit_the_original(wire_settings) -> None:  # type: ignore[no-untyped-def]
+    passage = "the council said in a statement, and buses will be diverted through the northern ring road"
+    [match] = find_source(passage, outlets=["Harbour Gazette"], settings=wire_settings)
+    assert match.outlet == "Northern Wire"
+    assert [c.outlet for c in match.copies] == ["Harbour Gazette"]
+    assert find_source(passage, outlets=["TASS"], settings=wire_settings) == []
+    answer = ask(
+        f'Where is this from: "{passage}"', outlets=["TASS"], llm="extractive", settings=wire_settings
+    )
+    assert answer.refused and "not found in the articles your filters admit" in answer.text
+
+
 @pytest.mark.parametrize(
     ("question", "passage"),
     [
