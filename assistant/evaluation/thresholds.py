@@ -75,6 +75,16 @@ DEV_SAMPLE_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("false_decline_rate", 0.25, "max"),
 )
 
+# Compare items (category `compare`, run through compare(), not ask()): see outlet_compare.py.
+# Every quote verbatim is a hard rule; the other floors are set at what was measured (see below).
+COMPARE_THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("compare_outlet_recall", 1.00),
+    Threshold("compare_outlet_precision", 1.00),
+    Threshold("compare_silent_recall", 1.00),
+    Threshold("compare_verbatim", 1.00),
+    Threshold("compare_items_right", 1.00),
+)
+
 
 # A metric is marked as regressed against the previous run when it moved the wrong way by more
 # than this: any drop in a score; latency only when over 25% and 20 ms slower (timing noise).
