@@ -50,14 +50,20 @@ class Coverage(BaseModel):
         """Every matching article counted."""
         return sum(o.total for o in self.outlets) + sum(self.undated.values())
 
-    def rows(self) -> list[list[str]]:
-        """The table: a header (outlet, each period, total), then one row per outlet."""
-        header = ["outlet", *self.periods] + ([UNDATED] if self.undated else []) + ["total"]
+    def rows(self, nonempty_only: bool = False) -> list[list[str]]:
+        """The table: a header (outlet, each period, undated, total), then one row per outlet;
+        with nonempty_only, the periods no outlet has an article in are left out."""
+        keep = [
+            i for i in range(len(self.periods)) if not nonempty_only or any(o.counts[i] for o in self.outlets)
+        ]
+        header = (
+            ["outlet", *(self.periods[i] for i in keep)] + ([UNDATED] if self.undated else []) + ["total"]
+        )
         body = []
         for row in self.outlets:
-            undated = [str(self.undated.get(row.outlet, 0))] if self.undated else []
-            body.append([row.outlet, *map(str, row.counts), *undated,
-                         str(row.total + self.undated.get(row.outlet, 0))])  # fmt: skip
+            undated = self.undated.get(row.outlet, 0)
+            extra = [str(undated)] if self.undated else []
+            body.append([row.outlet, *(str(row.counts[i]) for i in keep), *extra, str(row.total + undated)])
         return [header, *body]
 
     def to_csv(self) -> str:

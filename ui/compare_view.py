@@ -11,6 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant import (
+    Citation,
     Comparison,
     Coverage,
     OutletCoverage,
@@ -20,7 +21,7 @@ from assistant import (
     comparison_markdown,
 )
 from ui.handlers import friendly_error, parse_date
-from ui.render import credit_html, esc
+from ui.render import esc, format_date
 
 # Chart geometry in SVG user units: room for the period labels below and the counts at the left.
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 640, 220, 36
@@ -43,6 +44,7 @@ COMPARE_CSS = """
 .na-num { color: #1677ff; font-weight: 600; }
 .na-nodate { font-style: italic; }
 .na-error { color: #820014; }
+.nc-chart { max-height: 260px; }
 .nc-table th, .nc-table td { border: 1px solid var(--border-color-primary, #ddd); padding: 2px 6px; }
 """
 
@@ -71,15 +73,21 @@ def render_comparison(comparison: Comparison) -> str:
 
 
 def _column(column: OutletCoverage) -> str:
-    """One outlet's column: its name and each verified quote under its credit."""
-    outlet = column.outlet
-    quotes = "".join(
-        f'<div class="nc-quote"><span class="na-num">[{c.number}]</span> '
-        f"{credit_html(c.outlet, c.published, c.title)}"
-        f"<blockquote>{esc(' '.join(c.quote.split()))}</blockquote></div>"
-        for c in column.citations
+    """One outlet's column: its name and each verified quote under its date and headline."""
+    quotes = "".join(_quote(c) for c in column.citations)
+    name = esc(column.outlet)
+    return f'<div class="nc-column" data-outlet="{name}"><h3>{name}</h3>{quotes}</div>'
+
+
+def _quote(citation: Citation) -> str:
+    """A numbered quote under its date and headline (the column names the outlet)."""
+    when = "na-date" if citation.published else "na-date na-nodate"
+    return (
+        f'<div class="nc-quote"><span class="na-num">[{citation.number}]</span> '
+        f'<span class="{when}">{esc(format_date(citation.published))}</span> · '
+        f'<span class="na-headline">{esc(citation.title or "Untitled")}</span>'
+        f"<blockquote>{esc(' '.join(citation.quote.split()))}</blockquote></div>"
     )
-    return f'<div class="nc-column" data-outlet="{esc(outlet)}"><h3>{esc(outlet)}</h3>{quotes}</div>'
 
 
 def coverage_svg(found: Coverage) -> str:
@@ -115,7 +123,7 @@ def coverage_svg(found: Coverage) -> str:
 
 def coverage_table(found: Coverage) -> str:
     """The coverage counts as an HTML table."""
-    header, *body = found.rows()
+    header, *body = found.rows(nonempty_only=True)
     head = "".join(f"<th>{esc(cell)}</th>" for cell in header)
     rows = "".join("<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in body)
     return f'<table class="nc-table"><tr>{head}</tr>{rows}</table>'
@@ -123,9 +131,11 @@ def coverage_table(found: Coverage) -> str:
 
 def render_coverage(found: Coverage) -> str:
     """The chart and the table under a heading."""
+    undated = ", ".join(f"{esc(o)}: {n}" for o, n in sorted(found.undated.items()))
+    note = f'<div class="nc-undated">Not charted, no date on the page: {undated}</div>' if undated else ""
     return (
         f'<div class="nc-coverage"><b>Matching articles per {esc(found.period)}</b>'
-        f"{coverage_svg(found)}{coverage_table(found)}</div>"
+        f"{coverage_svg(found)}{note}{coverage_table(found)}</div>"
     )
 
 
