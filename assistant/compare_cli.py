@@ -25,7 +25,7 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", type=_date, help="only articles published on or before")
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(commands: argparse._SubParsersAction) -> None:
     """Add `compare` and `coverage` to the news-assistant subcommands."""
     compare = commands.add_parser("compare", help="how each outlet covers a question, side by side")
     compare.add_argument("question")

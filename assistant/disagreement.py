@@ -102,8 +102,9 @@ def differing_values(
     text_a: str, values_a: Sequence[tuple[Kind, str]], text_b: str, values_b: Sequence[tuple[Kind, str]]
 ) -> list[tuple[Kind, str, str]]:
     """(kind, value in a, value in b) for each slot two same-event sentences fill differently."""
-    found = []
-    for kind in ("number", "date", "name"):
+    found: list[tuple[Kind, str, str]] = []
+    kinds: tuple[Kind, ...] = ("number", "date", "name")
+    for kind in kinds:
         mine = [v for k, v in values_a if k == kind]
         theirs = [w for k, w in values_b if k == kind]
         only_a = [v for v in mine if not any(_compatible(kind, v, w) for w in theirs)]
