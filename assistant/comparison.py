@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from assistant.config import Settings
 from assistant.disagreement import Disagreement, find_disagreements
 from assistant.engine import Engine
+from assistant.engine import _citation as citation_of  # ask()'s own builder: same Citation fields
 from assistant.evidence import Quote, select_quotes, weigh
 from assistant.models import ArticleRef, Citation
 from assistant.quarantine import is_instruction
@@ -125,20 +126,8 @@ def _outlet_coverage(
     return OutletCoverage(
         outlet=outlet,
         answerability=round(answerable, 4),
-        citations=[_citation(i, q) for i, q in enumerate(verified, start=1)],
+        citations=[citation_of(i, q) for i, q in enumerate(verified, start=1)],
         articles=_matching_articles([q for q in ranked if q.score >= floor]),
-    )
-
-
-def _citation(number: int, quote: Quote) -> Citation:
-    """A numbered citation from a verified quote."""
-    return Citation(
-        number=number,
-        quote=quote.text,
-        start=quote.start,
-        end=quote.end,
-        article_id=quote.article_id,
-        **quote.credit.model_dump(),
     )
 
 
