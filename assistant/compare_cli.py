@@ -61,8 +61,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.format == "markdown":
         print(found.to_markdown())
     else:
-        widths = [max(len(row[i]) for row in found.rows()) for i in range(len(found.rows()[0]))]
-        for row in found.rows():
+        rows = found.rows(nonempty_only=True)  # a terminal is narrow: periods with articles only
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
             print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         print(f"{found.total} matching article(s), per {found.period}")
     return 0

@@ -52,5 +52,10 @@ def comparison_markdown(comparison: Comparison, coverage: Coverage | None = None
                          f"“{d.second}” ({b.outlet} [{b.number}])")  # fmt: skip
         lines.append("")
     if coverage is not None and coverage.outlets:
-        lines += [f"## Matching articles per {coverage.period}", "", coverage.to_markdown(), ""]
+        lines += [
+            f"## Matching articles per {coverage.period}",
+            "",
+            coverage.to_markdown(nonempty_only=True),
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"

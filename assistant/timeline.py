@@ -72,9 +72,9 @@ class Coverage(BaseModel):
         csv.writer(out, lineterminator="\n").writerows(self.rows())
         return out.getvalue()
 
-    def to_markdown(self) -> str:
-        """The table as a Markdown table."""
-        header, *body = self.rows()
+    def to_markdown(self, nonempty_only: bool = False) -> str:
+        """The table as a Markdown table (without the periods nothing was published in, if asked)."""
+        header, *body = self.rows(nonempty_only)
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in body]
         return "\n".join(lines)
