@@ -94,3 +94,36 @@ def test_cli_compare_and_coverage(seed_index, capsys) -> None:  # type: ignore[n
     rows = capsys.readouterr().out.splitlines()
     assert rows[0].startswith("outlet,") and rows[0].endswith(",total")
     assert "Press TV" in rows[2] and rows[2].endswith(",2")
+
+
+def test_eval_runs_compare_items_through_compare_and_gates_them(
+    seed_settings, tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    import yaml
+
+    from assistant.evaluation import cli as eval_cli
+
+    items = [
+        {"id": "c-1", "category": "compare", "question": KERRY, "outlets": ["Press TV"],
+         "silent": ["TASS", "Sputnik International", "Devdiscourse (PTI)"], "answerable": True},
+        {"id": "c-2", "category": "compare", "question": KERRY, "outlets": ["TASS"], "answerable": True},
+        {"id": "f-1", "category": "fact", "question": "q?", "answerable": False},
+    ]  # fmt: skip
+    path = tmp_path / "q.yaml"
+    path.write_text(yaml.safe_dump(items), encoding="utf-8")
+
+    def no_ask(questions, *rest):  # type: ignore[no-untyped-def]
+        assert all(q.category != "compare" for q in questions)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(eval_cli, "evaluate_run", no_ask)
+    parser = argparse.ArgumentParser()
+    eval_cli.add_arguments(parser)
+    args = parser.parse_args(["--questions", str(path), "--category", "compare", "--gate"])
+    assert eval_cli.run(args, seed_settings) == 1  # c-2 expects a TASS column that cannot be there
+    out = capsys.readouterr().out
+    assert "== compare: 2 items ==" in out and "compare_silent_recall       1.000" in out
+    assert "c-2: columns ['Press TV'] (expected ['TASS'])" in out
+    assert "GATE FAILED (compare): compare_items_right 0.500" in out
