@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
+from assistant.cli import _date  # one ISO date parser for every subcommand
 from assistant.config import Settings
 
 COMMANDS = ("compare", "coverage")
-
-
-def _date(value: str) -> date:
-    """Parse an ISO date for argparse, with a clear message."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD") from None
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:

@@ -21,7 +21,7 @@ Period = Literal["week", "month"]
 # Up to this many days between the first and last article, weeks give a readable number of bars
 # (at most about 26); beyond it, months do.
 WEEKLY_MAX_SPAN_DAYS = 183
-UNDATED = "date not stated"
+UNDATED = "date not stated"  # the table column of articles whose page gives no date
 
 
 class OutletCounts(BaseModel):

@@ -127,3 +127,33 @@ def test_eval_runs_compare_items_through_compare_and_gates_them(
     assert "== compare: 2 items ==" in out and "compare_silent_recall       1.000" in out
     assert "c-2: columns ['Press TV'] (expected ['TASS'])" in out
     assert "GATE FAILED (compare): compare_items_right 0.500" in out
+
+
+def test_a_wire_copy_with_another_figure_is_reported_as_a_disagreement(minilm, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.config import load_settings
+    from index.build import build_index
+    from index.store import IndexStore
+    from tests.conftest import ROOT, SEEDS
+
+    rewrite = {
+        "outlet": "Harbour Wire",
+        "title": "Turkey and Russia at odds over Idlib",
+        "published": "2020-03-03",
+        "body": (
+            "They secured a deal in the southern Russian city of Sochi in 2018 that led to Turkey "
+            "establishing 10 military observation posts in Idlib to prevent a Syrian offensive.\n\n"
+            "Officials in Ankara said the talks in Moscow would decide what happens next."
+        ),
+    }
+    corpus = tmp_path / "wire.jsonl"
+    corpus.write_text(json.dumps(rewrite), encoding="utf-8")
+    store = IndexStore(tmp_path / "index", minilm)
+    build_index(store, [SEEDS, corpus], root=ROOT, progress=False)
+    store.close()
+    settings = load_settings(index_dir=tmp_path / "index", corpus=[SEEDS])
+    found = compare("How many military observation posts did Turkey establish in Idlib?", settings=settings)
+    assert {c.outlet for c in found.outlets} == {"Devdiscourse (PTI)", "Harbour Wire"}
+    [disagreement] = found.disagreements
+    values = {disagreement.first_citation.outlet: disagreement.first,
+              disagreement.second_citation.outlet: disagreement.second}  # fmt: skip
+    assert disagreement.kind == "number" and values == {"Devdiscourse (PTI)": "12", "Harbour Wire": "10"}

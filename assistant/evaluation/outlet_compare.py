@@ -23,7 +23,7 @@ from assistant.evaluation.questions import GoldQuestion
 from assistant.evaluation.thresholds import COMPARE_THRESHOLDS, GateFailure, check_gate
 from assistant.text import contains_verbatim
 
-COMPARE_CATEGORY = "compare"
+COMPARE_CATEGORY = "compare"  # gold items of this category go to compare(), not ask()
 CompareFn = Callable[..., Comparison]
 
 
