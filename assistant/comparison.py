@@ -98,7 +98,7 @@ def _outlet_coverage(
     engine: Engine, standalone: Standalone, vector: np.ndarray, outlet: str, wanted: SearchFilter
 ) -> OutletCoverage | None:
     """One outlet's verified quotes, or None when its articles do not answer the question."""
-    own = SearchFilter((outlet,), wanted.since, wanted.until)
+    own = SearchFilter((outlet,), wanted.since, wanted.until)  # admits 'Name (Wire)' too: dropped below
     chunks = [
         item
         for item in engine.retriever.retrieve(standalone.question, own, OUTLET_TOP_K, query_vector=vector)
