@@ -96,3 +96,8 @@ bench-full: setup
 
 clean:
 	rm -rf .index eval_reports test-artifacts
+
+# Only the compare gold items (run through compare(), gated by COMPARE_THRESHOLDS); about 15 s.
+.PHONY: eval-compare
+eval-compare: index
+	$(BIN)/news-assistant eval --llm extractive --category compare --gate
