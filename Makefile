@@ -16,7 +16,7 @@ DEV_ARGS := --questions $(DEV_SET)/questions.jsonl --corpus $(DEV_SET)/corpus.js
 # about ten minutes on two cores). `make eval-dev` runs every question of both halves.
 DEV_SAMPLE ?= 40
 
-.PHONY: setup prepare chat test lint eval eval-dev fit index browser-deps bench bench-full soak audit clean bench-source
+.PHONY: setup prepare chat test lint eval eval-dev fit index browser-deps bench bench-full soak audit clean
 
 setup: $(STAMP)
 
@@ -97,7 +97,13 @@ bench-full: setup
 clean:
 	rm -rf .index eval_reports test-artifacts
 
+# Only the compare gold items (run through compare(), gated by COMPARE_THRESHOLDS); about 15 s.
+.PHONY: eval-compare
+eval-compare: index
+	$(BIN)/news-assistant eval --llm extractive --category compare --gate
+
 # find_source on 200 sentences drawn from the dev corpus (verbatim and with words dropped): the share
 # whose article comes first and the latency, into benchmarks/results.md (about a minute on 2 cores).
+.PHONY: bench-source
 bench-source: setup
 	$(BIN)/python -m benchmarks.source

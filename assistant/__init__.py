@@ -19,9 +19,14 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.api import get_engine as get_engine
     from assistant.api import index_paths as index_paths
     from assistant.api import list_articles as list_articles
+    from assistant.comparison import Comparison as Comparison
+    from assistant.comparison import OutletCoverage as OutletCoverage
+    from assistant.comparison import compare as compare
+    from assistant.comparison_text import comparison_markdown as comparison_markdown
     from assistant.config import ConfigError as ConfigError
     from assistant.config import Settings as Settings
     from assistant.config import load_settings as load_settings
+    from assistant.disagreement import Disagreement as Disagreement
     from assistant.errors import USER_ERRORS as USER_ERRORS
     from assistant.errors import IndexUnavailableError as IndexUnavailableError
     from assistant.generators.base import GenerationError as GenerationError
@@ -33,6 +38,9 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.source import SourceMatch as SourceMatch
     from assistant.source import find_source as find_source
     from assistant.source_question import source_passage as source_passage
+    from assistant.timeline import Coverage as Coverage
+    from assistant.timeline import comparison_coverage as comparison_coverage
+    from assistant.timeline import coverage as coverage
     from index.build import BuildReport as BuildReport
     from index.build import IndexLockedError as IndexLockedError
     from index.embedding import EmbeddingError as EmbeddingError

@@ -86,6 +86,10 @@ def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
         )
         chat.add_argument("rest", nargs=argparse.REMAINDER)
 
+    from assistant.compare_cli import add_commands as add_compare_commands
+
+    add_compare_commands(commands)
+
     evaluate = commands.add_parser("eval", help="run the gold-question eval")
     from assistant.evaluation.cli import add_arguments
 
@@ -139,6 +143,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _articles(args, settings)
     if args.command == "ask":
         return _ask(args, settings)
+    if args.command in ("compare", "coverage"):
+        from assistant.compare_cli import run as run_compare
+
+        return run_compare(args, settings)
     if args.command == "source":
         return _source(args, settings)
     plugged = getattr(args, "plugged", None)

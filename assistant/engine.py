@@ -206,6 +206,10 @@ class Engine:
 
     def _threshold(self, models: FittedModels) -> float:
         """The decline threshold (a probability): the fitted one unless a setting overrides it."""
+        return self.decline_threshold(models)
+
+    def decline_threshold(self, models: FittedModels) -> float:
+        """The probability P(answerable) must reach: the fitted one unless a setting overrides it."""
         return self.settings.min_evidence or models.decline_below
 
     def _answer(

@@ -427,8 +427,8 @@ def test_previous_run_regression_highlighted(tmp_path: Path) -> None:
 # -- question files ----------------------------------------------------------------------------
 def test_project_question_file_is_valid() -> None:
     questions = load_questions(PROJECT_ROOT / "eval_questions.yaml")
-    assert len(questions) == 85
-    assert len({q.id for q in questions}) == 85
+    assert len(questions) == 93
+    assert len({q.id for q in questions}) == 93
     assert any(q.history for q in questions) and any(q.filters for q in questions)
 
 

@@ -7,6 +7,7 @@ import sys
 import gradio as gr
 
 from assistant import Settings, list_articles
+from ui.compare_view import compare_tab
 from ui.corpus import (
     TABLE_HEADERS,
     UPLOAD_TYPES,
@@ -105,6 +106,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                         container=True,
                         padding=True,
                     )
+            with gr.Tab("Compare outlets", id="compare"):
+                compare_tab(settings, outlet_names(articles))
             with gr.Tab("Corpus", id="corpus"):
                 table = gr.Dataframe(
                     value=article_rows(articles),

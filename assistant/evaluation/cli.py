@@ -75,7 +75,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.calibrate:
         return _calibrate(questions, settings)
     distractors = _existing([args.with_distractors])[0] if args.with_distractors else None
-    failures = _evaluate(questions, settings, settings.llm, args.out, str(args.questions))
+    compare_items, questions = _split_compare(questions)
+    failures = (
+        _evaluate(questions, settings, settings.llm, args.out, str(args.questions)) if questions else []
+    )
+    failures += _evaluate_compare(compare_items, settings)
     if distractors is not None:
         index_dir = settings.index_dir.with_name(settings.index_dir.name + "-distractors")
         dsettings = _with(settings, index_dir=index_dir, corpus=[*settings.corpus, distractors])
@@ -162,6 +166,30 @@ def _evaluate(
             print(f"  ▼ questions that passed before and fail now: {', '.join(worse)}")
     print(f"\nReports: {files.json}, {files.markdown}, {files.chart}")
     return [(label, failure) for failure in failures]
+
+
+def _split_compare(questions: list[GoldQuestion]) -> tuple[list[GoldQuestion], list[GoldQuestion]]:
+    """(compare items, the other questions): compare items go to compare(), not ask()."""
+    from assistant.evaluation.outlet_compare import COMPARE_CATEGORY
+
+    return [q for q in questions if q.category == COMPARE_CATEGORY], [
+        q for q in questions if q.category != COMPARE_CATEGORY
+    ]
+
+
+def _evaluate_compare(items: list[GoldQuestion], settings: Settings) -> list[tuple[str, GateFailure]]:
+    """Run the compare items through the real compare(), print their metrics; return gate failures."""
+    if not items:
+        return []
+    from assistant import api
+    from assistant.comparison import compare
+    from assistant.evaluation.outlet_compare import report_compare, run_compare_items
+
+    api.get_engine(settings)
+    results = run_compare_items(
+        items, functools.partial(compare, settings=settings), lambda a: api.get_article(a, settings)
+    )
+    return [("compare", failure) for failure in report_compare(results)]
 
 
 def _calibrate(questions: list[GoldQuestion], settings: Settings) -> int:

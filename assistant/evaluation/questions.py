@@ -57,6 +57,9 @@ class GoldQuestion(BaseModel):
     answerable: bool
     history: list[Turn] = Field(default_factory=list)
     filters: Filters | None = None
+    silent: list[str] = Field(
+        default_factory=list, description="compare items: outlets that must have nothing relevant"
+    )
 
     @field_validator("must_contain", "must_not_contain")
     @classmethod

@@ -78,6 +78,18 @@ DEV_SAMPLE_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("false_decline_rate", 0.25, "max"),
 )
 
+# Compare items (category `compare`, run through compare(), not ask()): see outlet_compare.py.
+# Measured 3 Dec 2026 on the 8 seed items: outlet recall 0.93 (13/14: compare-08 misses Press TV's
+# past Astana rounds), precision 1.00, silent recall 1.00, verbatim 1.00, items right 0.88 (7/8).
+# Floors just under that; every quote verbatim is a hard rule.
+COMPARE_THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("compare_outlet_recall", 0.92),
+    Threshold("compare_outlet_precision", 1.00),
+    Threshold("compare_silent_recall", 1.00),
+    Threshold("compare_verbatim", 1.00),
+    Threshold("compare_items_right", 0.85),
+)
+
 
 # A metric is marked as regressed against the previous run when it moved the wrong way by more
 # than this: any drop in a score; latency only when over 25% and 20 ms slower (timing noise).

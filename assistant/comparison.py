@@ -1,0 +1,170 @@
+"""Compare outlets: what each outlet in the index says about a question, who says nothing, and
+where their quotes disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from assistant.config import Settings
+from assistant.disagreement import Disagreement, find_disagreements
+from assistant.engine import Engine
+from assistant.engine import _citation as citation_of  # ask()'s own builder: same Citation fields
+from assistant.evidence import Quote, select_quotes, weigh
+from assistant.models import ArticleRef, Citation
+from assistant.quarantine import is_instruction
+from assistant.request import AskRequest
+from assistant.rewrite import Standalone, standalone_question
+from assistant.scoring.model import load_models
+from assistant.verify import quote_is_verbatim
+from index.store import SearchFilter
+
+# Each outlet is searched on its own: this many passages is enough for its best few quotes without
+# letting a large outlet's near misses crowd the evidence model's view.
+OUTLET_TOP_K = 6
+
+
+class OutletCoverage(BaseModel):
+    """One outlet's verified quotes on the question, and the articles they come from."""
+
+    outlet: str
+    answerability: float = Field(description="the model's probability that this outlet's articles answer")
+    citations: list[Citation] = Field(default_factory=list)
+    articles: list[ArticleRef] = Field(default_factory=list, description="this outlet's matching articles")
+
+
+class Comparison(BaseModel):
+    """What compare() returns: one entry per outlet that covers the question, the silent ones,
+    and the disagreements between outlets' quotes."""
+
+    question: str
+    outlets: list[OutletCoverage] = Field(default_factory=list)
+    silent: list[str] = Field(default_factory=list, description="outlets in the index with nothing relevant")
+    disagreements: list[Disagreement] = Field(default_factory=list)
+
+    def citations(self) -> list[Citation]:
+        """Every citation of every outlet, in column order."""
+        return [c for coverage in self.outlets for c in coverage.citations]
+
+
+def compare_with(
+    engine: Engine,
+    question: str,
+    *,
+    outlets: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Comparison:
+    """Compare the outlets of one engine's index on a question (see assistant.compare)."""
+    request = engine.resolve(AskRequest.of(question, outlets=outlets, since=since, until=until))
+    standalone = standalone_question(request.question, ())
+    wanted = request.search_filter
+    indexed = _indexed_outlets(engine, wanted.outlets)
+    if is_instruction(standalone.focus):
+        return Comparison(question=standalone.question, silent=indexed)
+    covered: list[OutletCoverage] = []
+    silent: list[str] = []
+    vector = engine.store.embedder.embed_batch([standalone.question])[0]
+    for outlet in indexed:
+        coverage = _outlet_coverage(engine, standalone, vector, outlet, wanted)
+        if coverage is None:
+            silent.append(outlet)
+        else:
+            covered.append(coverage)
+    covered.sort(key=lambda c: -c.answerability)
+    covered = _renumbered(covered)
+    citations = [c for coverage in covered for c in coverage.citations]
+    return Comparison(
+        question=standalone.question,
+        outlets=covered,
+        silent=silent,
+        disagreements=find_disagreements(citations, engine.parses),
+    )
+
+
+def _indexed_outlets(engine: Engine, names: tuple[str, ...]) -> list[str]:
+    """The outlets in the index, only those the outlet filter names when it names any."""
+    if not names:
+        return engine.store.outlets()
+    allowed = engine.store.allowed_articles(SearchFilter(names)) or set()
+    found = {meta.outlet for a in allowed if (meta := engine.store.article_meta(a)) and meta.outlet}
+    return sorted(found)
+
+
+def _outlet_coverage(
+    engine: Engine, standalone: Standalone, vector: np.ndarray, outlet: str, wanted: SearchFilter
+) -> OutletCoverage | None:
+    """One outlet's verified quotes, or None when its articles do not answer the question."""
+    own = SearchFilter((outlet,), wanted.since, wanted.until)  # admits 'Name (Wire)' too: dropped below
+    chunks = [
+        item
+        for item in engine.retriever.retrieve(standalone.question, own, OUTLET_TOP_K, query_vector=vector)
+        if item.chunk.outlet == outlet
+    ]
+    if not chunks:
+        return None
+    articles = engine.store.catalog.get_articles({c.chunk.article_id for c in chunks})
+    evidence = engine.describe(standalone, chunks, articles, (), vector)
+    models = load_models()
+    ranked, answerable = weigh(evidence, models)
+    if not ranked or answerable < engine.decline_threshold(models):
+        return None
+    chosen = select_quotes(ranked, engine.settings.max_quotes, models.extra_quote_ratio)
+    originals = engine.store.original_texts({q.article_id for q in chosen})
+    verified = [
+        q
+        for q in chosen
+        if q.outlet == outlet
+        and quote_is_verbatim(q, articles[q.article_id].text, originals.get(q.article_id))
+    ]
+    if not verified:
+        return None
+    floor = ranked[0].score * models.extra_quote_ratio
+    return OutletCoverage(
+        outlet=outlet,
+        answerability=round(answerable, 4),
+        citations=[citation_of(i, q) for i, q in enumerate(verified, start=1)],
+        articles=_matching_articles([q for q in ranked if q.score >= floor]),
+    )
+
+
+def _matching_articles(quotes: list[Quote]) -> list[ArticleRef]:
+    """The distinct articles of the quotes, best first."""
+    refs: dict[str, ArticleRef] = {}
+    for q in quotes:
+        refs.setdefault(
+            q.article_id,
+            ArticleRef(article_id=q.article_id, score=round(q.score, 4), **q.credit.model_dump()),
+        )
+    return list(refs.values())
+
+
+def _renumbered(covered: list[OutletCoverage]) -> list[OutletCoverage]:
+    """The columns with their citations numbered 1..n in column order."""
+    number = 0
+    result = []
+    for coverage in covered:
+        citations = []
+        for citation in coverage.citations:
+            number += 1
+            citations.append(citation.model_copy(update={"number": number}))
+        result.append(coverage.model_copy(update={"citations": citations}))
+    return result
+
+
+def compare(
+    question: str,
+    *,
+    outlets: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    settings: Settings | None = None,
+) -> Comparison:
+    """How each outlet in the index covers a question: its verified quotes, the silent outlets,
+    and the disagreements (a number, a date, a name) between outlets' quotes."""
+    from assistant.api import get_engine
+
+    return compare_with(get_engine(settings), question, outlets=outlets, since=since, until=until)

@@ -1,0 +1,61 @@
+"""A comparison of outlets as plain text (the terminal) and as Markdown (exports)."""
+
+from __future__ import annotations
+
+from assistant.comparison import Comparison
+from assistant.models import Citation
+from assistant.timeline import Coverage
+
+
+def _credit(citation: Citation) -> str:
+    """'[3] TASS · 28 Dec 2016 · Headline'."""
+    return f"[{citation.number}] {citation.label()}"
+
+
+def _quote(citation: Citation) -> str:
+    """The quote on one line, whitespace folded."""
+    return " ".join(citation.quote.split())
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """The comparison for a terminal: each outlet's quotes, the silent outlets, the disagreements."""
+    lines = [f"Compared outlets on: {comparison.question}", ""]
+    if not comparison.outlets:
+        lines.append("No outlet in the index has anything relevant.")
+    for coverage in comparison.outlets:
+        lines.append(f"== {coverage.outlet} ({len(coverage.articles)} matching article(s))")
+        for citation in coverage.citations:
+            lines += [f"  {_credit(citation)}", f"    “{_quote(citation)}”"]
+        lines.append("")
+    if comparison.silent:
+        lines.append(f"Nothing relevant from: {', '.join(comparison.silent)}")
+    for disagreement in comparison.disagreements:
+        a, b = disagreement.first_citation, disagreement.second_citation
+        lines.append(f"Differ on a {disagreement.kind}: “{disagreement.first}” [{a.number}] "
+                     f"vs “{disagreement.second}” [{b.number}]")  # fmt: skip
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def comparison_markdown(comparison: Comparison, coverage: Coverage | None = None) -> str:
+    """The comparison as Markdown, with the coverage table when given."""
+    lines = [f"# Outlets compared: {comparison.question}", ""]
+    for column in comparison.outlets:
+        lines += [f"## {column.outlet}", ""]
+        for citation in column.citations:
+            lines += [f"> {_quote(citation)}", ">", f"> — {_credit(citation)}", ""]
+    lines += ["## Silent outlets", "", ", ".join(comparison.silent) or "None: every outlet covers it.", ""]
+    if comparison.disagreements:
+        lines += ["## Where the outlets differ", ""]
+        for d in comparison.disagreements:
+            a, b = d.first_citation, d.second_citation
+            lines.append(f"- {d.kind}: “{d.first}” ({a.outlet} [{a.number}]) vs "
+                         f"“{d.second}” ({b.outlet} [{b.number}])")  # fmt: skip
+        lines.append("")
+    if coverage is not None and coverage.outlets:
+        lines += [
+            f"## Matching articles per {coverage.period}",
+            "",
+            coverage.to_markdown(nonempty_only=True),
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"

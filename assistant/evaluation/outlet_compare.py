@@ -1,0 +1,147 @@
+"""Compare gold items: run compare() on each, score its columns and silent outlets, and gate.
+
+Metric definitions (over the items of category `compare`; outlet names compared case-insensitively):
+- compare outlet recall: expected outlets (gold `outlets`) that got a column / expected outlets.
+- compare outlet precision: columns of expected outlets / columns (an outlet with nothing
+  relevant that still got a column counts against it).
+- compare silent recall: expected silent outlets (gold `silent`) listed as silent / expected ones.
+- compare quotes verbatim: citations whose quote stands in the cited article / citations.
+- compare items right: items whose columns are exactly the expected outlets, whose silent outlets
+  include every expected silent one, and whose every citation is verbatim and from its column's outlet.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel, Field
+
+from assistant.comparison import Comparison
+from assistant.evaluation.metrics import ArticleLookup, Metric, Summary
+from assistant.evaluation.questions import GoldQuestion
+from assistant.evaluation.thresholds import COMPARE_THRESHOLDS, GateFailure, check_gate
+from assistant.text import contains_verbatim
+
+COMPARE_CATEGORY = "compare"  # gold items of this category go to compare(), not ask()
+CompareFn = Callable[..., Comparison]
+
+
+class CompareResult(BaseModel):
+    """One compare item: what was expected and what compare() returned."""
+
+    id: str
+    question: str
+    expected: list[str]
+    expected_silent: list[str]
+    columns: list[str] = Field(default_factory=list)
+    silent: list[str] = Field(default_factory=list)
+    citations: int = 0
+    verbatim: int = 0
+    misplaced: int = Field(default=0, description="citations whose outlet is not their column's")
+    error: str | None = None
+
+    @property
+    def right(self) -> bool:
+        """Exactly the expected columns, every expected silent outlet silent, every quote verbatim."""
+        return (
+            self.error is None
+            and _folded(self.columns) == _folded(self.expected)
+            and _folded(self.expected_silent) <= _folded(self.silent)
+            and self.verbatim == self.citations
+            and not self.misplaced
+        )
+
+
+def _folded(names: Sequence[str]) -> set[str]:
+    """Outlet names in case-folded form."""
+    return {n.casefold() for n in names}
+
+
+def score_item(gold: GoldQuestion, comparison: Comparison | None, lookup: ArticleLookup,
+               error: str | None = None) -> CompareResult:  # fmt: skip
+    """Score one compare item's Comparison (None when compare() raised)."""
+    result = CompareResult(id=gold.id, question=gold.question, expected=gold.outlets,
+                           expected_silent=gold.silent, error=error)  # fmt: skip
+    if comparison is None:
+        return result
+    result.columns = [c.outlet for c in comparison.outlets]
+    result.silent = list(comparison.silent)
+    for column in comparison.outlets:
+        for citation in column.citations:
+            result.citations += 1
+            article = lookup(citation.article_id)
+            text = article.text if article else ""
+            if text[citation.start : citation.end] == citation.quote or contains_verbatim(
+                text, citation.quote
+            ):
+                result.verbatim += 1
+            if citation.outlet != column.outlet:
+                result.misplaced += 1
+    return result
+
+
+def summarise_compare(results: Sequence[CompareResult]) -> Summary:
+    """The compare metrics over the items, as a Summary the gate can check."""
+    expected = sum(len(r.expected) for r in results)
+    columns = sum(len(r.columns) for r in results)
+    hits = sum(len(_folded(r.columns) & _folded(r.expected)) for r in results)
+    silent_expected = sum(len(r.expected_silent) for r in results)
+    silent_hits = sum(len(_folded(r.expected_silent) & _folded(r.silent)) for r in results)
+    citations = sum(r.citations for r in results)
+    metrics = {
+        "compare_outlet_recall": _ratio(hits, expected),
+        "compare_outlet_precision": _ratio(hits, columns),
+        "compare_silent_recall": _ratio(silent_hits, silent_expected),
+        "compare_verbatim": _ratio(sum(r.verbatim for r in results), citations),
+        "compare_items_right": _ratio(sum(r.right for r in results), len(results)),
+    }
+    errors = sum(r.error is not None for r in results)
+    return Summary(questions=len(results), answerable=len(results), must_decline=0, errors=errors, k=0,
+                   metrics=metrics)  # fmt: skip
+
+
+def _ratio(hits: float, total: int) -> Metric:
+    """hits / total, None when there is nothing to measure."""
+    return Metric(value=hits / total if total else None, hits=hits, total=total)
+
+
+def run_compare_items(
+    items: Sequence[GoldQuestion], compare: CompareFn, lookup: ArticleLookup
+) -> list[CompareResult]:
+    """compare() each item with its filters and score it (one failing item does not stop the rest)."""
+    results = []
+    for gold in items:
+        filters = gold.filters
+        comparison, error = None, None
+        try:
+            comparison = compare(
+                gold.question,
+                outlets=filters.outlets if filters and filters.outlets else None,
+                since=filters.since if filters else None,
+                until=filters.until if filters else None,
+            )
+        except Exception as exc:  # scored as an error, like ask() errors in the main run
+            error = f"{type(exc).__name__}: {exc}"
+        results.append(score_item(gold, comparison, lookup, error))
+    return results
+
+
+def report_compare(results: Sequence[CompareResult]) -> list[GateFailure]:
+    """Print the compare metrics and the items that went wrong; return the gate failures."""
+    summary = summarise_compare(results)
+    failures = check_gate(summary, COMPARE_THRESHOLDS)
+    failed = {f.metric for f in failures}
+    print(f"\n== compare: {len(results)} items ==\n")
+    for threshold in COMPARE_THRESHOLDS:
+        metric = summary.metrics[threshold.metric]
+        value = "n/a" if metric.value is None else f"{metric.value:.3f}"
+        mark = "FAIL" if threshold.metric in failed else "ok"
+        print(f"  {threshold.metric:<26} {value:>6}  ({metric.hits:g}/{metric.total})  "
+              f"{threshold.describe():<8} {mark}")  # fmt: skip
+    for r in results:
+        if not r.right:
+            print(f"  {r.id}: columns {r.columns} (expected {r.expected}), silent {r.silent} "
+                  f"(expected {r.expected_silent}), {r.verbatim}/{r.citations} verbatim"
+                  + (f", error {r.error}" if r.error else ""), file=sys.stdout)  # fmt: skip
+    return failures

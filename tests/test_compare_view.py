@@ -1,0 +1,72 @@
+"""The compare view's HTML: columns, silent outlets, disagreements, chart and table, all escaped."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from assistant import Comparison, OutletCoverage
+from assistant.disagreement import Disagreement
+from assistant.models import Citation
+from assistant.timeline import count_coverage
+from index.models import Credit
+from ui.compare_view import CompareHandlers, coverage_svg, coverage_table, render_comparison
+
+HOSTILE = '<img src=x onerror="alert(1)"> 12 posts'
+
+
+def cite(number: int, outlet: str, quote: str, published: date | None = None) -> Citation:
+    """A citation for rendering."""
+    return Citation(number=number, outlet=outlet, title="Headline <b>", published=published, quote=quote,
+                    source="s.txt", start=0, end=len(quote))  # fmt: skip
+
+
+def comparison() -> Comparison:
+    """Two columns, one silent outlet and one disagreement."""
+    a = cite(1, "TASS", HOSTILE, date(2016, 12, 28))
+    b = cite(2, "Press TV", "Turkey set up 10 posts.")
+    return Comparison(
+        question="How many posts?",
+        outlets=[
+            OutletCoverage(outlet="TASS", answerability=0.9, citations=[a]),
+            OutletCoverage(outlet="Press TV", answerability=0.8, citations=[b]),
+        ],
+        silent=["Sputnik <International>"],
+        disagreements=[
+            Disagreement(kind="number", first="12", second="10", first_citation=a, second_citation=b)
+        ],
+    )
+
+
+def test_each_outlet_gets_a_column_with_its_quotes_dates_and_headlines_escaped() -> None:
+    html = render_comparison(comparison())
+    assert html.count('class="nc-column"') == 2
+    assert 'data-outlet="TASS"' in html and "28 Dec 2016" in html and "date not stated" in html
+    assert "<img" not in html and "&lt;img" in html and "Headline &lt;b&gt;" in html
+    assert "Nothing relevant from:</b> Sputnik &lt;International&gt;" in html
+    assert "nc-disagreement" in html and "“12” (TASS [1]) vs “10” (Press TV [2])" in html
+
+
+def test_no_column_says_so_and_every_outlet_covering_says_none_silent() -> None:
+    empty = render_comparison(Comparison(question="q", silent=["TASS"]))
+    assert "No outlet in the index has anything relevant." in empty and "nc-column" not in empty
+    full = render_comparison(comparison().model_copy(update={"silent": []}))
+    assert "none: every outlet covers it" in full
+
+
+def test_chart_has_one_bar_per_outlet_and_period_and_the_table_skips_empty_periods() -> None:
+    days = [("A", date(2020, 3, 2)), ("B", date(2020, 3, 20)), ("B", None)]
+    found = count_coverage([Credit(outlet=outlet, published=day) for outlet, day in days])
+    svg = coverage_svg(found)
+    assert svg.startswith("<svg") and svg.count("<rect") == 2 * len(found.periods)
+    assert "<title>A, 2020-03-02: 1</title>" in svg
+    table = coverage_table(found)
+    assert "2020-03-09" not in table and "2020-03-16" in table and "date not stated" in table
+    assert "No dated articles" in coverage_svg(count_coverage([]))
+
+
+def test_a_wrong_date_is_shown_as_a_message_not_an_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.config import load_settings
+
+    handlers = CompareHandlers(load_settings(index_dir=tmp_path / "none"))
+    html, markdown, table = handlers.run("Anything?", None, "March 2020", "")
+    assert "is not a date: use YYYY-MM-DD" in html and markdown is None and table is None
