@@ -9,21 +9,18 @@ from assistant.source import SourceMatch, find_source, strip_quote_marks
 from index.passages import PassageIndex
 from index.store import SearchFilter
 
-# Ways of asking for a text's origin, matched case-insensitively anywhere in the question.
-SOURCE_PHRASES = (
-    "where is this from",
-    "where does this come from",
-    "where did this come from",
-    "where was this published",
-    "where was this reported",
-    "who published this",
-    "who wrote this",
-    "who reported this",
-    "which outlet published",
-    "what is the source of",
-    "what's the source of",
-    "find the source",
-    "source of this",
+# Ways of asking for a text's origin ("where is this quote from", "who first published this",
+# "which paper ran", "what is the original source of"), matched anywhere in the question.
+SOURCE_ASKING = re.compile(
+    r"""\bwhere(?:['’]s|\s+is|\s+was|\s+does|\s+did)\s+(?:this|that|it)
+          (?:\s+(?:quote|passage|text|paragraph|sentence|line|story|report))?
+          \s+(?:from|come\s+from|published|reported|appear)\b
+      | \bwho\s+(?:first\s+)?(?:published|wrote|reported|printed|ran)\s+(?:this|that|it)\b
+      | \bwhich\s+(?:outlet|site|paper|newspaper|publication|agency)\s+(?:first\s+)?
+          (?:published|wrote|reported|printed|ran)\b
+      | \b(?:what(?:['’]s|\s+is)|find)\s+the\s+(?:original\s+)?source\s+of\b
+      | \bsource\s+of\s+(?:this|that)\b""",
+    re.IGNORECASE | re.VERBOSE,
 )
 # A pasted passage has at least this many words: shorter quoted text is a name or a phrase that a
 # question asks about, not a passage to trace.
@@ -37,8 +34,7 @@ _QUOTED = re.compile(r"[\"“«„]([^\"”»“]+)[\"”»“]")
 def source_passage(question: str) -> str | None:
     """The pasted passage when a question asks where it comes from, else None."""
     text = " ".join(question.split())
-    lowered = text.casefold().replace("’", "'")
-    phrase = next((p for p in SOURCE_PHRASES if p in lowered), None)
+    phrase = SOURCE_ASKING.search(text)
     quoted = max(_QUOTED.findall(text), key=len, default="")
     if phrase is None:
         bare = strip_quote_marks(text)
@@ -46,8 +42,7 @@ def source_passage(question: str) -> str | None:
         return bare if whole else None
     if len(quoted.split()) >= MIN_PASSAGE_WORDS:
         return quoted.strip()
-    at = lowered.index(phrase)
-    rest = text[:at] + " " + text[at + len(phrase) :]
+    rest = text[: phrase.start()] + " " + text[phrase.end() :]
     passage = strip_quote_marks(rest.strip(" ?:-–—\n\t"))
     passage = re.sub(r"^(?:the following|this passage|this text|this)\s*[?:.,-]*\s*", "", passage, flags=re.I)
     return passage if len(passage.split()) >= MIN_PASSAGE_WORDS else None
