@@ -15,8 +15,8 @@ from index.store import SearchFilter
 # Two articles sharing at least this share of the shorter one's five-word runs are one text (wire
 # copy republished with a new headline, dateline, byline or a paragraph added or cut). Measured on
 # the dev corpus (3,037 articles): 2,521 share under a tenth of their runs with any other; pairs
-# from 0.5 to 0.8 are separate stories reusing background paragraphs, pairs above 0.8 re-versions
-# of one story.
+# from 0.5 to 0.8 are mostly separate stories reusing background paragraphs, those above 0.8
+# mostly re-versions of one story.
 SYNDICATED_CONTAINMENT = 0.8
 # Matches covering the passage within this share of the best match are equally good sources and
 # are listed earliest first; weaker ones (they hold only part of the passage) follow, best first.
