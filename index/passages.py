@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,10 +43,15 @@ def text_words(text: str) -> Words:
     """Split a text into lower-cased letter/digit runs with their offsets (punctuation ignored)."""
     words, starts, ends = [], [], []
     for match in _WORD.finditer(text):
-        words.append(unicodedata.normalize("NFKC", match.group().translate(_FOLD)).casefold())
+        words.append(fold(match.group()))
         starts.append(match.start())
         ends.append(match.end())
     return Words(words, starts, ends)
+
+
+def fold(word: str) -> str:
+    """One word as the index compares it: NFKC, curly apostrophes straightened, case folded."""
+    return unicodedata.normalize("NFKC", word.translate(_FOLD)).casefold()
 
 
 def shingle_hashes(words: Sequence[str]) -> np.ndarray:
@@ -75,7 +80,12 @@ class PassageIndex:
 
     def __init__(self, articles: Iterable[Article]) -> None:
         self.articles: list[Article] = list(articles)
-        per_article = [shingle_hashes(text_words(a.text).words) for a in self.articles]
+        per_article, self._starts, self._ends = [], [], []
+        for article in self.articles:
+            words = text_words(article.text)
+            per_article.append(shingle_hashes(words.words))
+            self._starts.append(np.asarray(words.starts, dtype=np.int32))
+            self._ends.append(np.asarray(words.ends, dtype=np.int32))
         self._own = per_article
         lengths = np.array([len(h) for h in per_article], dtype=np.int64)
         hashes = np.concatenate(per_article) if per_article else np.zeros(0, dtype=np.int64)
@@ -131,17 +141,22 @@ class PassageIndex:
         coverage = float(covered.mean())
         if coverage < MIN_COVERAGE:
             return None
-        words = text_words(self.articles[doc].text)
+        text, starts, ends = self.articles[doc].text, self._starts[doc], self._ends[doc]
+
+        def word(i: int) -> str:
+            return fold(text[starts[i] : ends[i]])
+
         first_q, first_pos = min(best)
         last_q, last_pos = max(best)
         last_word = last_pos + SHINGLE_WORDS - 1
-        start_word = _edge(words.words, passage[0], first_pos - first_q, first_pos, reverse=False)
+        last = len(starts) - 1
+        start_word = _edge(word, last, passage[0], first_pos - first_q, first_pos, reverse=False)
         after = len(passage) - 1 - (last_q + SHINGLE_WORDS - 1)
-        end_word = _edge(words.words, passage[-1], last_word + after, last_word, reverse=True)
+        end_word = _edge(word, last, passage[-1], last_word + after, last_word, reverse=True)
         return PassageMatch(
             article_id=self.articles[doc].id,
-            start=words.starts[start_word],
-            end=words.ends[end_word],
+            start=int(starts[start_word]),
+            end=int(ends[end_word]),
             coverage=round(coverage, 4),
             exact=bool(coverage == 1.0 and _verbatim(end_word - start_word + 1, len(passage), best)),
         )
@@ -184,16 +199,15 @@ def _verbatim(span_words: int, n_words: int, best: list[tuple[int, int]]) -> boo
     return span_words == n_words and len(offsets) == 1
 
 
-def _edge(words: list[str], wanted: str, guess: int, anchor: int, reverse: bool) -> int:
+def _edge(word: Callable[[int], str], last: int, wanted: str, guess: int, anchor: int, reverse: bool) -> int:
     """Where the passage's first (or last) word stands in the article: the guess from the shared
     runs, moved to the same word nearest to it within MAX_DRIFT words (words dropped or added)."""
-    last = len(words) - 1
     guess = min(max(guess, 0), last)
-    if words[guess] == wanted:
+    if word(guess) == wanted:
         return guess
     if reverse:
         window = range(anchor, min(last, guess + MAX_DRIFT) + 1)
     else:
         window = range(anchor, max(0, guess - MAX_DRIFT) - 1, -1)
-    found = [i for i in window if words[i] == wanted]
+    found = [i for i in window if word(i) == wanted]
     return min(found, key=lambda i: abs(i - guess)) if found else guess
