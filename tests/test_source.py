@@ -161,3 +161,18 @@ def test_filters_keep_a_copy_but_still_credit_the_original(wire_settings) -> Non
 )
 def test_which_questions_ask_for_a_source(question: str, passage: str | None) -> None:
     assert source_passage(question) == passage
+
+
+def test_articles_indexed_later_are_found_without_a_restart(seed_index, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.api import index_paths
+    from assistant.config import load_settings
+
+    shutil.copytree(seed_index, tmp_path / "index")
+    settings = load_settings(index_dir=tmp_path / "index", corpus=[SEEDS])
+    passage = "Repairs are expected to take at least six months, the council said in a statement"
+    assert find_source(passage, settings=settings) == []
+    record = {"outlet": "Northern Wire", "title": "Council closes harbour bridge", "body": WIRE}
+    (tmp_path / "wire.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    index_paths([tmp_path / "wire.jsonl"], settings=settings, progress=False)
+    [match] = find_source(passage, settings=settings)
+    assert (match.outlet, match.exact) == ("Northern Wire", True)
