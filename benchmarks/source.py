@@ -35,8 +35,9 @@ SENTENCES = 200  # the issue's sample size
 MIN_WORDS = 8  # shorter "sentences" (datelines, photo credits) are not passages anyone traces
 DROP_EVERY = 7  # the perturbed variant drops every seventh word
 TARGET = 0.99  # share right first that the issue asks for
-SECTION_START = "<!-- source benchmark: start -->"
-SECTION_END = "<!-- source benchmark: end -->"
+SECTION = "source benchmark"  # names the results.md section; "... on an index" for --index-dir runs
+SECTION_START = f"<!-- {SECTION}: start -->"
+SECTION_END = f"<!-- {SECTION}: end -->"
 
 
 def draw_sentences(articles: list[Article], count: int, seed: int) -> list[tuple[Article, str]]:
@@ -141,6 +142,7 @@ def run(corpus: Path, count: int, seed: int, index_dir: Path | None = None) -> d
     return {
         "date": now_iso(),
         "machine": machine_info(),
+        "from_index": index_dir is not None,
         "corpus": f"the built index `{index_dir.name}/`" if index_dir else f"`../{_relative(corpus)}`",
         "articles": len(articles),
         "seed": seed,
@@ -151,11 +153,19 @@ def run(corpus: Path, count: int, seed: int, index_dir: Path | None = None) -> d
     }  # fmt: skip
 
 
+def _section(results: dict[str, Any]) -> str:
+    """The section's name: one for corpus runs, one for runs over a built index."""
+    return f"{SECTION} on an index" if results.get("from_index") else SECTION
+
+
 def render(results: dict[str, Any]) -> str:
     """The Markdown section for benchmarks/results.md."""
+    on_index = bool(results.get("from_index"))
     lines = [
-        SECTION_START,
-        "## Where a passage comes from (`find_source`, `make bench-source`)",
+        f"<!-- {_section(results)}: start -->",
+        "## Where a passage comes from"
+        + (", through a built index (`IndexStore.passages()`)" if on_index else "")
+        + " (`find_source`, `make bench-source`)",
         "",
         f"{results['verbatim']['n']} sentences of at least {MIN_WORDS} words drawn "
         f"with seed {results['seed']} from the {results['articles']:,} cleaned articles of "
@@ -189,7 +199,7 @@ def render(results: dict[str, Any]) -> str:
             f"{m['first_published']}{'; printed earlier' if m['printed_earlier'] else ''})"
             for m in misses[:12]
         ]
-    lines.append(SECTION_END)
+    lines.append(f"<!-- {_section(results)}: end -->")
     return "\n".join(lines) + "\n"
 
 
@@ -205,11 +215,13 @@ def _short(source: str | None) -> str:
 
 
 def write(results: dict[str, Any], folder: Path = OUT_DIR) -> None:
-    """Write source.json and replace (or append) the section in results.md."""
-    (folder / "source.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    """Write source.json (source-index.json) and replace (or append) its section in results.md."""
+    stem = "source-index" if results.get("from_index") else "source"
+    (folder / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     path = folder / "results.md"
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", re.S)
+    name = re.escape(_section(results))
+    pattern = re.compile(f"<!-- {name}: start -->.*?<!-- {name}: end -->\n?", re.S)
     section = render(results)
     updated = (
         pattern.sub(lambda _: section, current)
