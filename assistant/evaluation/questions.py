@@ -57,6 +57,18 @@ class GoldQuestion(BaseModel):
     answerable: bool
     history: list[Turn] = Field(default_factory=list)
     filters: Filters | None = None
+    expect_speaker: str | None = Field(
+        default=None, description="regex: who said the answering quotes (those matching must_contain)"
+    )
+    expect_decline_reason: str | None = Field(default=None, description="Answer.decline_reason expected")
+
+    @field_validator("expect_speaker")
+    @classmethod
+    def _valid_speaker(cls, pattern: str | None) -> str | None:
+        """The expected speaker must be a regular expression that compiles."""
+        if pattern is not None:
+            re.compile(pattern, re.IGNORECASE)
+        return pattern
 
     @field_validator("must_contain", "must_not_contain")
     @classmethod
