@@ -409,8 +409,8 @@ def test_previous_run_regression_highlighted(tmp_path: Path) -> None:
 # -- question files ----------------------------------------------------------------------------
 def test_project_question_file_is_valid() -> None:
     questions = load_questions(PROJECT_ROOT / "eval_questions.yaml")
-    assert len(questions) == 79
-    assert len({q.id for q in questions}) == 79
+    assert len(questions) == 91
+    assert len({q.id for q in questions}) == 91
     assert any(q.history for q in questions) and any(q.filters for q in questions)
 
 

@@ -96,7 +96,8 @@ def test_hostile_citation_fields_are_shown_as_text() -> None:
 
 
 def test_markdown_images_and_links_in_model_text_stay_text() -> None:
-    html = render_answer(0, answer(text="See ![x](http://evil.example/x.png) [site](http://e.x) [1]"))
+    prose = "See ![x](http://evil.example/x.png) [site](http://e.x) [1]"
+    html = render_answer(0, answer(text=prose, prose=prose, generator="local"))
     assert "<img" not in html and "<a " not in html and "href" not in html
     assert "![x](http://evil.example/x.png)" in html
 
