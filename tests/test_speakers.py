@@ -10,7 +10,7 @@ import pytest
 from assistant.api import ask, get_engine
 from assistant.config import Settings
 from assistant.scoring.mentions import mentions, speaker_of
-from ui.render import render_answer
+from ui.render import esc, render_answer
 
 pytestmark = pytest.mark.integration
 
@@ -59,8 +59,8 @@ def _said_lines_match_citations(answer) -> None:  # type: ignore[no-untyped-def]
     [
         ("What did Putin say about the truce in Syria?", "Vladimir Putin", "generally respected"),
         ("What did Kerry say about the Syrian army's declaration of 72 hours of quiet?", "John Kerry", "welcome"),
-        ("What did Peskov say about the militaries ahead of the talks between Putin and Erdogan?",
-         "Dmitry Peskov", "militaries are in constant contact"),
+        ("What did Peskov say about the contacts with the Turkish colleagues on a dialogue in Astana?",
+         "Dmitry Peskov", "Turkish colleagues"),
     ],
 )  # fmt: skip
 def test_who_said_what_is_answered_by_that_speaker(seed_settings, question, speaker, words) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +125,7 @@ def test_the_chat_shows_each_quote_once_under_its_credit(seed_settings) -> None:
     answer = ask("What did Putin say about the truce in Syria?", llm="extractive", settings=seed_settings)
     html = render_answer(0, answer)
     for citation in answer.cited():
-        words = " ".join(citation.quote.split())[:40]
+        words = esc(" ".join(citation.quote.split())[:40])
         assert html.count(words) == 1, words
     assert 'class="na-speaker">Vladimir Putin</span> said, as reported by' in html
     assert answer.lead().startswith("From the articles: Vladimir Putin, in Press TV [1]")
