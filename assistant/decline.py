@@ -43,7 +43,9 @@ def _shorten(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def filter_decline(search_filter: SearchFilter, articles: Sequence[Article]) -> tuple[DeclineReason, str] | None:
+def filter_decline(
+    search_filter: SearchFilter, articles: Sequence[Article]
+) -> tuple[DeclineReason, str] | None:
     """Why no article can answer under these filters, told apart, or None when some article passes."""
     if search_filter.is_empty() or any(search_filter.admits(a) for a in articles):
         return None

@@ -30,6 +30,8 @@ def with_speakers(quotes: Sequence[Quote], articles: Mapping[str, str], cache: M
     for quote in quotes:
         text = articles.get(quote.article_id)
         speaker = speaker_of(cache.of(text), quote.start, quote.end) if text else None
+        if speaker and quote.outlet and speaker.casefold() in quote.outlet.casefold():
+            speaker = None  # the outlet's own words are its narration, credited to it already
         found.append(replace(quote, speaker=speaker))
     return found
 

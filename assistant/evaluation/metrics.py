@@ -279,7 +279,9 @@ def score_question(
     citations_precise = all(c.precise for c in checks) if checks else None
     outlets_correct = all(c.outlet_correct for c in checks) and not missing_outlets if checks else None
     decline_correct = refused != gold.answerable
-    reason_correct = answer.decline_reason == gold.expect_decline_reason if gold.expect_decline_reason else None
+    reason_correct = (
+        answer.decline_reason == gold.expect_decline_reason if gold.expect_decline_reason else None
+    )
     outcome = answer_correct if gold.answerable else refused
     speakers_right = all(c.speaker_correct is not False for c in checks)
     passed = (
@@ -346,9 +348,7 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
         "false_decline_rate": _ratio(sum(r.refused for r in answerable), len(answerable)),
         "followup_accuracy": _ratio(sum(bool(r.answer_correct) for r in follow_ups), len(follow_ups)),
         "speaker_accuracy": _ratio(sum(bool(c.speaker_correct) for c in judged), len(judged)),
-        "decline_reason_accuracy": _ratio(
-            sum(bool(r.decline_reason_correct) for r in reasons), len(reasons)
-        ),
+        "decline_reason_accuracy": _ratio(sum(bool(r.decline_reason_correct) for r in reasons), len(reasons)),
         "pass_rate": _ratio(sum(r.passed for r in results), len(results)),
         "latency_p50_ms": Metric(value=_percentile(latencies, 50), total=len(latencies)),
         "latency_p95_ms": Metric(value=_percentile(latencies, 95), total=len(latencies)),

@@ -128,7 +128,7 @@ def _title_words(doc: Any, start: int) -> set[str]:
 def _clean_name(text: str) -> str:
     """A name without a possessive or stray punctuation."""
     text = re.sub(r"[’']s$", "", " ".join(text.split()))
-    return text.strip(" ,.;:-–—\"“”")
+    return text.strip(' ,.;:-–—"“”')
 
 
 def _fullest(name: str, people: dict[str, set[str]] | list[str]) -> str:
@@ -148,7 +148,7 @@ def _sentence_speaker(sent: Any, quotations: list[tuple[int, int]], memory: _Mem
     speaker = _according_to(sent, memory)
     if speaker is None:
         verb = _speech_verb(sent, quotations)
-        if verb is not None:
+        if verb is not None and not _reported_by_someone_unnamed(verb, quotations):
             speaker = _resolve_subject(_subject(verb, quotations), memory)
     if speaker is not None:
         memory.last_speaker = speaker
@@ -187,6 +187,17 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
             distance = min((abs(token.idx - m) for m in marks), default=0)
             found.append(((not linked, not clauses, not named, distance, _depth(token)), token.i))
     return sent.doc[min(found)[1]] if found else None
+
+
+def _reported_by_someone_unnamed(verb: Any, quotations: list[tuple[int, int]]) -> bool:
+    """True for 'claimed that X said ...' where the claim's own subject is not in the sentence:
+    the words are someone else's report of X, so X is not credited."""
+    token = verb
+    while token.dep_ in _CLAUSE_DEPS and token.head.i != token.i:
+        token = token.head
+        if token.pos_ in ("VERB", "AUX") and _subject(token, quotations) is None:
+            return True
+    return False
 
 
 def _subject(verb: Any, quotations: list[tuple[int, int]] = ()) -> Any | None:  # type: ignore[assignment]
