@@ -65,13 +65,13 @@ def test_filter_declines_tell_an_unknown_outlet_from_an_empty_date_range() -> No
     reason, text = filter_decline(SearchFilter(("Reuters",)), _articles()) or ("", "")
     assert reason == "outlet_not_indexed"
     assert text == (
-        "No articles from Reuters in the index. The index has articles from Devdiscourse (PTI), Press TV, TASS."
+        "No articles from Reuters in the index. "
+        "The index has articles from Devdiscourse (PTI), Press TV, TASS."
     )
     reason, text = filter_decline(SearchFilter(since=date(2020, 4, 1)), _articles()) or ("", "")
     assert reason == "out_of_date_range"
-    assert (
-        text
-        == "No articles after 31 Mar 2020 in the index. The dated articles run from 28 Dec 2016 to 2 Mar 2020."
+    assert text == (
+        "No articles after 31 Mar 2020 in the index. The dated articles run from 28 Dec 2016 to 2 Mar 2020."
     )
     reason, text = filter_decline(SearchFilter(("TASS",), since=date(2017, 1, 1)), _articles()) or ("", "")
     assert (reason, text) == (
