@@ -131,3 +131,34 @@ def test_the_chat_shows_each_quote_once_under_its_credit(seed_settings) -> None:
         assert html.count(words) == 1, words
     assert 'class="na-speaker">Vladimir Putin</span> said, as reported by' in html
     assert answer.lead().startswith("From the articles: Vladimir Putin, in Press TV [1]")
+
+
+# Who speaks the answering quote of each who-said-what gold question, read from the seed articles.
+GOLD_SPEAKERS = {
+    "who-01": "Dmitry Peskov",
+    "who-02": "Vladimir Putin",
+    "who-03": "John Kerry",
+    "who-04": "Recep Tayyip Erdogan",
+    "who-05": "Dmitry Peskov",
+    "who-06": "Qadri Jamil",
+    "who-07": "Dmitry Peskov",
+    "who-08": "the Kremlin",
+}
+
+
+def test_every_answering_quote_of_the_who_said_what_gold_questions_has_the_right_speaker(
+    seed_settings,
+) -> None:  # type: ignore[no-untyped-def]
+    from assistant.evaluation.questions import load_questions
+    from tests.conftest import ROOT
+
+    gold = {q.id: q for q in load_questions(ROOT / "eval_questions.yaml")}
+    for qid, speaker in GOLD_SPEAKERS.items():
+        question = gold[qid]
+        answer = ask(question.question, llm="extractive", settings=seed_settings)
+        answering = [
+            c for c in answer.citations if any(re.search(p, c.quote, re.I) for p in question.must_contain)
+        ]
+        assert answering, (qid, answer.text)
+        assert all(c.speaker == speaker for c in answering), (qid, [(c.speaker, c.quote) for c in answering])
+        _said_lines_match_citations(answer)
