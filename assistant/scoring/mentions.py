@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,7 +201,7 @@ def _reported_by_someone_unnamed(verb: Any, quotations: list[tuple[int, int]]) -
     return False
 
 
-def _subject(verb: Any, quotations: list[tuple[int, int]] = ()) -> Any | None:  # type: ignore[assignment]
+def _subject(verb: Any, quotations: Sequence[tuple[int, int]] = ()) -> Any | None:
     """The subject of a verb, if it has one outside a quotation."""
     return next(
         (c for c in verb.children if c.dep_ in _SPEAKER_DEPS and not _inside(c.idx, quotations)), None
@@ -275,7 +276,7 @@ def _pronoun(subject: Any, memory: _Memory) -> str | None:
 
 def _role(span: Any, subject: Any, memory: _Memory) -> str | None:
     """The person a description names: 'the Kremlin spokesman' -> the one introduced so."""
-    if subject.pos_ != "NOUN" or subject.tag_ not in ("NN",):
+    if subject.pos_ != "NOUN" or subject.tag_ != "NN":  # a singular common noun: 'the spokesman'
         return None
     words = {t.text.lower() for t in span if t.pos_ in ("NOUN", "PROPN", "ADJ")}
     head = subject.text.lower()
@@ -301,7 +302,7 @@ def _with_article(span: Any, part: Any) -> str:
     return str(text)
 
 
-def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
+def _inside(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
     """True when an offset lies within one of the spans."""
     return any(start < offset < end for start, end in spans)
 
