@@ -285,3 +285,17 @@ def test_prose_answer_lists_only_the_sources_it_cites() -> None:
     assert html.count(esc(QUOTE)) == 1 and "Peskov refused" not in html
     assert "12 observation posts in Idlib" in html and 'data-cite="0:1"' in html
     assert "Reported by" in html and "na-speaker" not in html
+
+
+def test_a_decline_badge_says_why() -> None:
+    filtered = answer(
+        text="No articles from Reuters in the index.",
+        refused=True,
+        citations=[],
+        decline_reason="outlet_not_indexed",
+    )
+    html = render_answer(0, filtered)
+    assert "No articles match the filters" in html and "No articles from Reuters in the index." in html
+    assert "Not in the articles" not in html
+    instruction = answer(text="I won't.", refused=True, citations=[], decline_reason="instruction")
+    assert "Not a question about the articles" in render_answer(0, instruction)

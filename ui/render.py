@@ -14,6 +14,15 @@ from assistant import Answer, ArticleRef, Citation
 NO_DATE = "date not stated"
 NO_TEXT = "The articles give no answer that could be checked against its quotes."
 _MARKER = re.compile(r"\[(\d+)\]")
+# The badge of a declined answer, by Answer.decline_reason: the filters, the articles, or the question.
+NOT_IN = "Not in the articles"
+NO_MATCH = "No articles match the filters"
+DECLINE_BADGES = {
+    "outlet_not_indexed": NO_MATCH,
+    "out_of_date_range": NO_MATCH,
+    "no_articles_for_filters": NO_MATCH,
+    "instruction": "Not a question about the articles",
+}
 # Characters that HTML escaping leaves alone but a template or Markdown renderer could act on.
 _EXTRA = str.maketrans({"$": "&#36;", "`": "&#96;", "{": "&#123;", "}": "&#125;"})
 
@@ -123,7 +132,9 @@ def render_answer(turn: int, answer: Answer) -> str:
     kind = "na-decline" if answer.refused else "na-answer-ok"
     parts = [f'<div class="na-bubble na-answer {kind}" data-turn="{turn}">']
     if answer.refused:
-        parts.append('<div class="na-badge">Not in the articles</div>')
+        parts.append(
+            f'<div class="na-badge">{esc(DECLINE_BADGES.get(answer.decline_reason or "", NOT_IN))}</div>'
+        )
     if answer.rewritten:
         parts.append(f'<div class="na-searched">Searched for: <q>{esc(answer.question)}</q></div>')
     text = answer.lead().strip() or NO_TEXT
