@@ -16,8 +16,13 @@ from assistant.scoring.nlp import pipeline
 from assistant.text import STOPWORDS
 
 # Candidates beyond the chosen quotes looked at for the speaker a question names: the best few,
-# since each new article costs one parse.
-SPEAKER_CANDIDATES = 8
+# since each costs a parse of its surroundings (about 0.1 s on one core).
+SPEAKER_CANDIDATES = 4
+# The text parsed around a quote: the paragraphs up to this many characters before it (where a
+# story introduces who speaks, by full name) and after it (an attribution follows within a
+# sentence or two). Parsing whole articles took up to 10 s for the longest dev-set pages.
+CONTEXT_BEFORE = 2500
+CONTEXT_AFTER = 600
 
 # Entity labels of a speaker a question can name: a person or an organisation (not a country).
 _NAMED_SPEAKERS = frozenset({"PERSON", "ORG"})
@@ -29,11 +34,28 @@ def with_speakers(quotes: Sequence[Quote], articles: Mapping[str, str], cache: M
     found = []
     for quote in quotes:
         text = articles.get(quote.article_id)
-        speaker = speaker_of(cache.of(text), quote.start, quote.end) if text else None
+        speaker = None
+        if text:
+            start, end = surroundings(text, quote.start, quote.end)
+            speaker = speaker_of(cache.of(text[start:end]), quote.start - start, quote.end - start)
         if speaker and quote.outlet and speaker.casefold() in quote.outlet.casefold():
             speaker = None  # the outlet's own words are its narration, credited to it already
         found.append(replace(quote, speaker=speaker))
     return found
+
+
+def surroundings(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span parsed for a quote: whole paragraphs from up to CONTEXT_BEFORE characters before
+    it to up to CONTEXT_AFTER after it; within one long paragraph, the nearest space."""
+    first = max(0, start - CONTEXT_BEFORE)
+    if first > 0:
+        cut = text.find("\n\n", first, start)
+        first = cut + 2 if cut >= 0 else max(first, text.find(" ", first, start) + 1)
+    last = min(len(text), end + CONTEXT_AFTER)
+    if last < len(text):
+        cut = text.rfind("\n\n", end, last)
+        last = cut if cut >= 0 else max(end, text.rfind(" ", end, last))
+    return first, last
 
 
 def asked_names(question: str) -> frozenset[str]:

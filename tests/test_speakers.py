@@ -10,6 +10,7 @@ import pytest
 from assistant.api import ask, get_engine
 from assistant.config import Settings
 from assistant.scoring.mentions import mentions, speaker_of
+from assistant.speakers import surroundings
 from ui.render import esc, render_answer
 
 pytestmark = pytest.mark.integration
@@ -83,7 +84,10 @@ def test_a_quote_is_never_credited_to_a_speaker_who_did_not_say_it(seed_settings
         for citation in answer.citations:
             article = store.article(citation.article_id)
             assert article is not None
-            assert citation.speaker == speaker_of(mentions(article.text), citation.start, citation.end)
+            start, end = surroundings(article.text, citation.start, citation.end)
+            found = mentions(article.text[start:end])
+            expected = speaker_of(found, citation.start - start, citation.end - start)
+            assert citation.speaker == (None if expected == citation.outlet else expected)
 
 
 def test_narration_is_credited_to_the_outlet_alone(seed_settings) -> None:  # type: ignore[no-untyped-def]
@@ -162,3 +166,15 @@ def test_every_answering_quote_of_the_who_said_what_gold_questions_has_the_right
         assert answering, (qid, answer.text)
         assert all(c.speaker == speaker for c in answering), (qid, [(c.speaker, c.quote) for c in answering])
         _said_lines_match_citations(answer)
+
+
+def test_a_long_article_is_parsed_only_around_the_quote() -> None:
+    paragraphs = [f"Paragraph {i} says nothing of note at all, again and again." for i in range(200)]
+    text = "\n\n".join(paragraphs)
+    start = text.index("Paragraph 100 ")
+    end = start + len(paragraphs[100])
+    first, last = surroundings(text, start, end)
+    assert first <= start and end <= last
+    assert text[first:].startswith("Paragraph") and text[last:].startswith("\n\n")
+    assert last - first < 3500
+    assert surroundings("Short text.", 0, 11) == (0, 11)
