@@ -31,12 +31,20 @@ _WORD = re.compile(r"[A-Z][\w’'-]+")
 
 def with_speakers(quotes: Sequence[Quote], articles: Mapping[str, str], cache: MentionCache) -> list[Quote]:
     """The quotes, each with the person or body its article says spoke it (None: narration)."""
+    spans: dict[str, tuple[int, int]] = {}  # one parse per article when its quotes lie close
+    for quote in quotes:
+        low, high = spans.get(quote.article_id, (quote.start, quote.end))
+        spans[quote.article_id] = (min(low, quote.start), max(high, quote.end))
     found = []
     for quote in quotes:
         text = articles.get(quote.article_id)
         speaker = None
         if text:
-            start, end = surroundings(text, quote.start, quote.end)
+            low, high = spans[quote.article_id]
+            close = high - low <= CONTEXT_BEFORE
+            start, end = (
+                surroundings(text, low, high) if close else surroundings(text, quote.start, quote.end)
+            )
             speaker = speaker_of(cache.of(text[start:end]), quote.start - start, quote.end - start)
         if speaker and quote.outlet and speaker.casefold() in quote.outlet.casefold():
             speaker = None  # the outlet's own words are its narration, credited to it already
