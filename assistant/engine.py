@@ -104,7 +104,8 @@ class Engine:
             yield answer.text
             yield self._timed(answer, started)
             return
-        empty = filter_decline(request.search_filter, self.store.articles())
+        wanted = request.search_filter
+        empty = None if wanted.is_empty() else filter_decline(wanted, self.store.articles())
         if empty is not None:
             answer = Answer(text=empty[1], refused=True, decline_reason=empty[0], **base)
             yield answer.text
