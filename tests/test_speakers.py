@@ -178,3 +178,31 @@ def test_a_long_article_is_parsed_only_around_the_quote() -> None:
     assert text[first:].startswith("Paragraph") and text[last:].startswith("\n\n")
     assert last - first < 3500
     assert surroundings("Short text.", 0, 11) == (0, 11)
+
+
+INVENTED = (
+    "Mayor Jane Doe said on Monday that the bridge would reopen in June.\n\n"
+    '"We will rebuild it stronger," Doe told reporters.\n\n'
+    "She added that the repairs would cost $4 million.\n\n"
+    "The bridge was closed in March after a flood.\n\n"
+    "A statement released by the city council said the work had been approved.\n\n"
+    '"The money is in the budget," the statement added.\n\n'
+    "According to Acme Engineering, the steel will arrive in May."
+)
+
+
+@pytest.mark.parametrize(
+    ("words", "speaker"),
+    [
+        ("the bridge would reopen", "Jane Doe"),
+        ("We will rebuild it stronger", "Jane Doe"),
+        ("the repairs would cost", "Jane Doe"),
+        ("The bridge was closed", None),
+        ("the work had been approved", "the city council"),
+        ("The money is in the budget", "the city council"),
+        ("the steel will arrive", "Acme Engineering"),
+    ],
+)
+def test_speakers_of_an_invented_story_none_of_whose_words_are_in_the_code(words: str, speaker: str) -> None:
+    start = INVENTED.index(words)
+    assert speaker_of(mentions(INVENTED), start, start + len(words)) == speaker
