@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.models import Answer as Answer
     from assistant.models import ArticleRef as ArticleRef
     from assistant.models import Citation as Citation
+    from assistant.models import DeclineReason as DeclineReason
     from assistant.request import AskRequest as AskRequest
     from assistant.request import QuestionError as QuestionError
     from assistant.source import SourceMatch as SourceMatch

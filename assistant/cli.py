@@ -230,13 +230,13 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if answer.rewritten:
         print(f"Searched for: {answer.question}\n")
-    print(answer.text)
+    print(answer.lead())
     if answer.note:
         print(f"\nNote: {answer.note}")
-    if answer.citations:
+    if answer.cited():
         print()
-    for c in answer.citations:
-        print(f"[{c.number}] {c.label()}\n    “{' '.join(c.quote.split())}”")
+    for c in answer.cited():
+        print(f"[{c.number}] {c.said_by()}: {c.title or 'Untitled'}\n    “{' '.join(c.quote.split())}”")
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from assistant.config import Settings
-from assistant.decline import closest_articles, decline_text
+from assistant.decline import closest_articles, decline_text, filter_decline
 from assistant.evidence import (
     Evidence,
     Quote,
@@ -30,10 +30,12 @@ from assistant.request import AskRequest, QuestionError
 from assistant.retrieval import HybridRetriever, RetrievedChunk
 from assistant.rewrite import Message, Standalone, standalone_question
 from assistant.scoring.features import features
+from assistant.scoring.mentions import MentionCache
 from assistant.scoring.model import FittedModels, load_models
 from assistant.scoring.nlp import ParseCache
 from assistant.scoring.question_features import question_info
 from assistant.source_question import quoted, source_answer, source_passage
+from assistant.speakers import prefer_named_speaker
 from assistant.text import STOPWORDS, normalise
 from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
@@ -63,6 +65,7 @@ class Engine:
         self.retriever = HybridRetriever(store, top_k=settings.top_k)
         self.sentences = SentenceEmbeddingCache(store.embedder)
         self.parses = ParseCache()
+        self.mentions = MentionCache()
         self.extractive = ExtractiveGenerator()
         self._generators: dict[str, Generator] = {"extractive": self.extractive}
         self.prose_queue = ProseQueue(settings.prose_slots, settings.prose_waiting, settings.prose_max_wait_s)
@@ -110,8 +113,18 @@ class Engine:
         }
         if is_instruction(standalone.focus):
             answer = Answer(
-                text=decline_text(standalone.question, [], instruction=True), refused=True, **base
+                text=decline_text(standalone.question, [], instruction=True),
+                refused=True,
+                decline_reason="instruction",
+                **base,
             )
+            yield answer.text
+            yield self._timed(answer, started)
+            return
+        wanted = request.search_filter
+        empty = None if wanted.is_empty() else filter_decline(wanted, self.store.articles())
+        if empty is not None:
+            answer = Answer(text=empty[1], refused=True, decline_reason=empty[0], **base)
             yield answer.text
             yield self._timed(answer, started)
             return
@@ -126,6 +139,7 @@ class Engine:
             answer = Answer(
                 text=decline_text(standalone.question, closest),
                 refused=True,
+                decline_reason="not_in_articles",
                 closest=closest,
                 retrieved=retrieved,
                 answerability=round(answerable, 4),
@@ -134,6 +148,8 @@ class Engine:
             yield answer.text
             yield self._timed(answer, started)
             return
+        floor = ranked[0].score * models.extra_quote_ratio
+        quotes = prefer_named_speaker(standalone.question, quotes, ranked, floor, articles, self.mentions)
         pages = Pages(articles, self.store.original_texts({q.article_id for q in quotes}))
         yield from self._answer(request, standalone.question, quotes, retrieved, pages, base, started)
 
@@ -262,7 +278,8 @@ class Engine:
         if not citations:
             closest = closest_articles(quotes)
             answer = Answer(text=decline_text(question, closest), refused=True, closest=closest,
-                            retrieved=retrieved, note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
+                            decline_reason="not_in_articles", retrieved=retrieved, note=UNVERIFIED,
+                            **base)  # type: ignore[arg-type]  # fmt: skip
         else:
             answer = Answer(text=verified.text, prose=None, citations=citations, retrieved=retrieved,
                             **base)  # type: ignore[arg-type]  # fmt: skip
@@ -329,8 +346,10 @@ class Engine:
             )
         if prose_text is None:
             prose_text = "" if fallback else verified.text
-        fresh = verified.text.startswith(emitted)
-        rest = verified.text[len(emitted) :] if fresh else "\n\n" + verified.text
+        # After an early answer the quotes are already on screen: stream only the summary's text.
+        shown = verified.text if quick is None else prose_text
+        fresh = shown.startswith(emitted)
+        rest = shown[len(emitted) :] if fresh else "\n\n" + shown
         if rest:
             yield rest
         citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
@@ -338,8 +357,8 @@ class Engine:
             closest = closest_articles(quotes)
             text = decline_text(question, closest)
             yield "\n\n" + text
-            answer = Answer(text=text, refused=True, closest=closest, retrieved=retrieved,
-                            note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
+            answer = Answer(text=text, refused=True, decline_reason="not_in_articles", closest=closest,
+                            retrieved=retrieved, note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
             yield self._timed(answer, started)
             return
         answer = Answer(
@@ -435,6 +454,7 @@ def _citation(number: int, quote: Quote) -> Citation:
         start=quote.start,
         end=quote.end,
         article_id=quote.article_id,
+        speaker=quote.speaker,
         **quote.credit.model_dump(),
     )
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from assistant.source import SourceMatch
 from index.models import Credit
+
+# Why an answer was declined: the filters admit no article (each kind told apart), the articles
+# don't answer, or the question was an instruction.
+DeclineReason = Literal[
+    "outlet_not_indexed", "out_of_date_range", "no_articles_for_filters", "not_in_articles", "instruction"
+]
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
 class Citation(Credit):
@@ -16,11 +26,24 @@ class Citation(Credit):
     start: int
     end: int
     article_id: str = ""
+    speaker: str | None = Field(
+        default=None, description="the person or body quoted in the article; None for the outlet's narration"
+    )
 
     def label(self) -> str:
         """Return 'Outlet · 28 Dec 2016 · Headline' for display."""
-        when = self.published.strftime("%-d %b %Y") if self.published else "date not stated"
-        return f"{self.outlet or 'Unknown outlet'} · {when} · {self.title or 'Untitled'}"
+        return f"{self.outlet or 'Unknown outlet'} · {self.when()} · {self.title or 'Untitled'}"
+
+    def when(self) -> str:
+        """'28 Dec 2016', or 'date not stated'."""
+        return self.published.strftime("%-d %b %Y") if self.published else "date not stated"
+
+    def said_by(self) -> str:
+        """'Dmitry Peskov said, as reported by TASS (28 Dec 2016)', or 'TASS reported (28 Dec 2016)'."""
+        outlet = self.outlet or "an unknown outlet"
+        if self.speaker:
+            return f"{self.speaker} said, as reported by {outlet} ({self.when()})"
+        return f"{outlet[:1].upper()}{outlet[1:]} reported ({self.when()})"
 
 
 class ArticleRef(Credit):
@@ -38,6 +61,9 @@ class Answer(BaseModel):
         default=None, description="the verified generated text alone, before the quotes are appended"
     )
     refused: bool = False
+    decline_reason: DeclineReason | None = Field(
+        default=None, description="why the answer was declined (None when it was not)"
+    )
     answerability: float | None = Field(
         default=None, description="the model's probability that the articles answer the question"
     )
@@ -62,3 +88,29 @@ class Answer(BaseModel):
     source_matches: list[SourceMatch] = Field(
         default_factory=list, description="for a pasted passage: the articles it comes from (find_source)"
     )
+
+    def cited(self) -> list[Citation]:
+        """The citations the shown text cites: those the prose marks, or every one for quotes alone."""
+        if self.refused:
+            return []
+        if not self.prose or self.generator == "extractive" or self.fallback:
+            return list(self.citations)
+        marked = {int(n) for n in _MARKER.findall(self.prose)}
+        return [c for c in self.citations if c.number in marked]
+
+    def lead(self) -> str:
+        """The text shown above the quotes: the prose with [n] markers, or for quotes alone a
+        short line naming who said them and where ('Dmitry Peskov in TASS [1]; Press TV [2].')."""
+        if self.refused:
+            return self.text
+        if self.prose and self.generator != "extractive" and not self.fallback:
+            return self.prose
+        if not self.citations:
+            return self.text
+        parts = [
+            f"{c.speaker}, in {c.outlet or 'an unknown outlet'} [{c.number}]"
+            if c.speaker
+            else f"{c.outlet or 'An unknown outlet'} [{c.number}]"
+            for c in self.citations
+        ]
+        return "From the articles: " + "; ".join(parts) + "."

@@ -67,6 +67,7 @@ def source_answer(
             text=f"The passage was not found in {scope}: none of them has it verbatim "
             "or with only a few words changed.",
             refused=True,
+            decline_reason="not_in_articles",
             question=question,
             original_question=question,
         )

@@ -311,8 +311,39 @@ def test_gate_trips_and_names_the_metric() -> None:
     assert (
         failures["false_decline_rate"].message()
     ) == "false declines 0.167 is above the threshold 0.10 by 0.067"
-    # prose accuracy's floor is lower than these answers; the fake set has no source questions
-    assert {t.metric for t in THRESHOLDS} - {"prose_accuracy", "source_accuracy"} == set(failures)
+    # BAD has no speaker, decline-reason or source items: those gates are tripped in the test below.
+    unmeasured = {"prose_accuracy", "speaker_accuracy", "decline_reason_accuracy", "source_accuracy"}
+    assert {t.metric for t in THRESHOLDS} - unmeasured == set(failures)
+
+
+def test_a_wrong_speaker_or_decline_reason_trips_the_gate() -> None:
+    from assistant.evaluation.metrics import score_question, summarise
+    from assistant.evaluation.questions import GoldQuestion
+    from assistant.models import Answer, Citation
+    from index.models import Article
+
+    text = "“We are pleased,” Putin said."
+    article = Article(id="a1", outlet="Press TV", source="p.txt", text=text)
+    said = GoldQuestion(
+        id="s", category="speaker", question="What did Putin say?", must_contain=["pleased"],
+        articles=["p.txt"], answerable=True, expect_speaker="Putin",
+    )  # fmt: skip
+    wrong = Citation(number=1, outlet="Press TV", quote=text, source="p.txt", start=0, end=len(text),
+                     article_id="a1", speaker="John Kerry")  # fmt: skip
+    answer = Answer(text=f"{text} [1]", citations=[wrong], question=said.question)
+    result = score_question(said, answer, lambda _: article, 1.0)
+    assert result.citations[0].speaker_correct is False and not result.passed
+    assert "[1] speaker 'John Kerry' is not the one expected" in result.reasons()
+    declined = GoldQuestion(
+        id="d", category="decline-reason", question="Q?", answerable=False,
+        expect_decline_reason="outlet_not_indexed",
+    )  # fmt: skip
+    other = Answer(
+        text="The articles don't say.", refused=True, decline_reason="not_in_articles", question="Q?"
+    )
+    summary = summarise([result, score_question(declined, other, lambda _: None, 1.0)])
+    failures = {f.metric for f in check_gate(summary)}
+    assert {"speaker_accuracy", "decline_reason_accuracy"} <= failures
 
 
 def test_source_questions_are_scored_and_gated_apart() -> None:
@@ -427,8 +458,8 @@ def test_previous_run_regression_highlighted(tmp_path: Path) -> None:
 # -- question files ----------------------------------------------------------------------------
 def test_project_question_file_is_valid() -> None:
     questions = load_questions(PROJECT_ROOT / "eval_questions.yaml")
-    assert len(questions) == 93
-    assert len({q.id for q in questions}) == 93
+    assert len(questions) == 105
+    assert len({q.id for q in questions}) == 105
     assert any(q.history for q in questions) and any(q.filters for q in questions)
 
 

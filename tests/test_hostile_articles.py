@@ -99,9 +99,9 @@ PAYLOAD = re.compile(
 )
 DAN = re.compile(r"\bDAN\b")
 KNOWN_OUTLETS = sorted({*REAL_OUTLETS, *(outlet for _, outlet in HOSTILE.values()), "An unnamed outlet"})
-CREDIT = re.compile(
-    rf"(?P<outlet>{'|'.join(map(re.escape, KNOWN_OUTLETS))}) reported "
-    r"(?:on \d{1,2} [A-Z][a-z]+ \d{4}|\(date not stated\)): "
+CREDIT = re.compile(  # 'TASS reported on 28 December 2016: ' or 'X said, as reported by TASS on ...: '
+    rf"(?:[^\n:“\"]{{1,80}} said, as reported by )?(?P<outlet>{'|'.join(map(re.escape, KNOWN_OUTLETS))})"
+    r"(?: reported)? (?:on \d{1,2} [A-Z][a-z]+ \d{4}|\(date not stated\)): "
 )
 MARKER = re.compile(r"\[(\d+)\]")
 QUOTED = re.compile(r"“[^“”]*”|\"[^\"]*\"")

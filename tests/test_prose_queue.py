@@ -63,5 +63,7 @@ def test_waiting_asks_are_served_in_order_as_slots_free_up() -> None:
     for thread in threads:
         thread.join(5)
     assert served == ["second", "third"]
-    assert seen == {"second": [1], "third": [2, 1]}
+    assert seen["second"] == [1]
+    third = seen["third"]  # 2 ahead, then 1 unless the second was already done when it looked
+    assert third[0] == 2 and third == sorted(third, reverse=True) and set(third) <= {1, 2}
     assert queue.load() == (0, 0)

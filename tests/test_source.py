@@ -66,7 +66,7 @@ def test_a_passage_with_words_changed_is_found_but_not_exact(seed_settings) -> N
 def test_a_passage_not_in_the_corpus_finds_nothing_and_ask_says_so(seed_settings) -> None:  # type: ignore[no-untyped-def]
     assert find_source(UNKNOWN_PASSAGE, settings=seed_settings) == []
     answer = ask(f'Where is this from: "{UNKNOWN_PASSAGE}"', llm="extractive", settings=seed_settings)
-    assert answer.refused
+    assert answer.refused and answer.decline_reason == "not_in_articles"
     assert "not found in the indexed articles" in answer.text
     assert answer.citations == []
 

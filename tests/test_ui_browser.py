@@ -131,6 +131,8 @@ def test_chat_cites_opens_the_article_follows_up_and_declines(page: Any) -> None
     assert "na-answer-ok" in bubble.get_attribute("class")
     text = bubble.inner_text()
     assert "12 military observation posts" in text and "[1]" in text
+    assert text.count("12 military observation posts") == 1  # each quote once, under its credit
+    assert text.startswith("From the articles: Devdiscourse (PTI) [1]")
     source = page.locator("#na-turn-0 .na-cite").first
     assert "Devdiscourse (PTI)" in source.inner_text() and "2 Mar 2020" in source.inner_text()
 

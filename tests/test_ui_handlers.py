@@ -39,9 +39,16 @@ class FakeArticle:
 
 
 def make_answer(text: str = "Posts were set up [1]", refused: bool = False) -> Answer:
-    """A small answer with one citation."""
+    """A small answer of generated prose with one citation."""
     cite = Citation(number=1, outlet="TASS", quote="Posts were set up.", source="s", start=0, end=18)
-    return Answer(text=text, refused=refused, citations=[] if refused else [cite], question="Q?")
+    return Answer(
+        text=text,
+        prose=None if refused else text,
+        generator="local",
+        refused=refused,
+        citations=[] if refused else [cite],
+        question="Q?",
+    )
 
 
 @pytest.fixture

@@ -96,7 +96,8 @@ def test_hostile_citation_fields_are_shown_as_text() -> None:
 
 
 def test_markdown_images_and_links_in_model_text_stay_text() -> None:
-    html = render_answer(0, answer(text="See ![x](http://evil.example/x.png) [site](http://e.x) [1]"))
+    prose = "See ![x](http://evil.example/x.png) [site](http://e.x) [1]"
+    html = render_answer(0, answer(text=prose, prose=prose, generator="local"))
     assert "<img" not in html and "<a " not in html and "href" not in html
     assert "![x](http://evil.example/x.png)" in html
 
@@ -112,7 +113,8 @@ def test_answer_shows_markers_and_sources_with_outlet_and_date() -> None:
 
 
 def test_unknown_markers_are_left_as_text() -> None:
-    html = render_answer(0, answer(text="A claim [7] and a source [1]"))
+    prose = "A claim [7] and a source [1]"
+    html = render_answer(0, answer(text=prose, prose=prose, generator="local"))
     assert "[7]" in html and 'data-cite="0:7"' not in html
     assert 'data-cite="0:1"' in html
 
@@ -269,3 +271,42 @@ def test_export_json_round_trips_the_answers(tmp_path: Path) -> None:
     markdown, json_path = write_exports(turns, tmp_path / "out", "chat")
     assert markdown.read_text(encoding="utf-8").startswith("# News assistant")
     assert json.loads(json_path.read_text(encoding="utf-8"))["turns"][0]["question"]
+
+
+def test_extractive_answer_shows_a_short_lead_and_each_quote_once() -> None:
+    html = render_answer(0, answer(citations=[citation(speaker="Dmitry Peskov")]))
+    assert html.count(esc(QUOTE)) == 1
+    assert "From the articles: Dmitry Peskov, in Devdiscourse (PTI)" in html
+    assert '<span class="na-speaker">Dmitry Peskov</span> said, as reported by' in html
+
+
+def test_prose_answer_lists_only_the_sources_it_cites() -> None:
+    other = citation(number=2, outlet="TASS", quote="Peskov refused to comment.", start=0, end=26)
+    prose = "Turkey set up 12 observation posts in Idlib [1]."
+    html = render_answer(
+        0,
+        answer(
+            text=f"{prose}\n\nDevdiscourse (PTI) reported on 2 March 2020: “{QUOTE}” [1]\n\n"
+            "TASS reported on 2 March 2020: “Peskov refused to comment.” [2]",
+            prose=prose,
+            generator="local",
+            citations=[citation(), other],
+        ),
+    )
+    assert html.count(esc(QUOTE)) == 1 and "Peskov refused" not in html
+    assert "12 observation posts in Idlib" in html and 'data-cite="0:1"' in html
+    assert "Reported by" in html and "na-speaker" not in html
+
+
+def test_a_decline_badge_says_why() -> None:
+    filtered = answer(
+        text="No articles from Reuters in the index.",
+        refused=True,
+        citations=[],
+        decline_reason="outlet_not_indexed",
+    )
+    html = render_answer(0, filtered)
+    assert "No articles match the filters" in html and "No articles from Reuters in the index." in html
+    assert "Not in the articles" not in html
+    instruction = answer(text="I won't.", refused=True, citations=[], decline_reason="instruction")
+    assert "Not a question about the articles" in render_answer(0, instruction)

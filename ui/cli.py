@@ -33,3 +33,7 @@ CHAT = Command("chat", "serve the chat UI in the browser", _chat_arguments, _cha
 def main(argv: Sequence[str] | None = None) -> int:
     """Run news-assistant with every subcommand, chat included."""
     return assistant_main(argv, extra=[CHAT])
+
+
+if __name__ == "__main__":  # `python -m ui.cli` behaves like `python -m ui`
+    raise SystemExit(main())

@@ -29,14 +29,16 @@ def export_markdown(turns: Sequence[Turn], exported: datetime | None = None) -> 
             lines += [f"_Searched for: {answer.question}_", ""]
         if answer.refused:
             lines += ["**Not in the articles.**", ""]
-        lines += [answer.text, ""]
+        lines += [answer.lead(), ""]
         if answer.note:
             lines += [f"_Note: {answer.note}_", ""]
-        if answer.citations:
+        cited = answer.cited()
+        if cited:
             lines += ["**Sources**", ""]
-        for c in answer.citations:
+        for c in cited:
             credit = f"{c.outlet or 'Unknown outlet'}, {format_date(c.published)}"
-            lines += [f"[{c.number}] {credit}: {c.title or 'Untitled'} ({c.url or c.source})", ""]
+            said = f"{c.speaker} said, as reported by " if c.speaker else ""
+            lines += [f"[{c.number}] {said}{credit}: {c.title or 'Untitled'} ({c.url or c.source})", ""]
             lines += [_quote_block(" ".join(c.quote.split())), ""]
         if answer.refused and answer.closest:
             lines += ["**Closest articles**", ""]

@@ -14,6 +14,15 @@ from assistant import Answer, ArticleRef, Citation, SourceMatch
 NO_DATE = "date not stated"
 NO_TEXT = "The articles give no answer that could be checked against its quotes."
 _MARKER = re.compile(r"\[(\d+)\]")
+# The badge of a declined answer, by Answer.decline_reason: the filters, the articles, or the question.
+NOT_IN = "Not in the articles"
+NO_MATCH = "No articles match the filters"
+DECLINE_BADGES = {
+    "outlet_not_indexed": NO_MATCH,
+    "out_of_date_range": NO_MATCH,
+    "no_articles_for_filters": NO_MATCH,
+    "instruction": "Not a question about the articles",
+}
 # Characters that HTML escaping leaves alone but a template or Markdown renderer could act on.
 _EXTRA = str.maketrans({"$": "&#36;", "`": "&#96;", "{": "&#123;", "}": "&#125;"})
 
@@ -84,13 +93,22 @@ def _with_markers(text: str, turn: int, citations: Sequence[Citation]) -> str:
     return _MARKER.sub(marker, _paragraphs(text))
 
 
+def said_by_html(citation: Citation) -> str:
+    """'<speaker> said, as reported by <outlet · date · headline>' or 'Reported by <...>', escaped."""
+    credit = credit_html(citation.outlet, citation.published, citation.title)
+    if citation.speaker:
+        return f'<span class="na-speaker">{esc(citation.speaker)}</span> said, as reported by {credit}'
+    return f"Reported by {credit}"
+
+
 def render_citation(turn: int, citation: Citation) -> str:
-    """One source under an answer: a clickable credit line and the verbatim quote."""
+    """One quote of an answer, shown once: its clickable credit (who said it, where, when), then
+    the verbatim quote."""
     quote = " ".join(citation.quote.split())
     return (
         f'<li class="na-source"><button type="button" class="na-cite" '
         f'data-cite="{turn}:{citation.number}"><span class="na-num">[{citation.number}]</span> '
-        f"{credit_html(citation.outlet, citation.published, citation.title)}</button>"
+        f"{said_by_html(citation)}</button>"
         f'<blockquote class="na-quote">“{esc(quote)}”</blockquote></li>'
     )
 
@@ -118,7 +136,8 @@ def render_pending(pending: str, writing: str) -> str:
 
 
 def render_answer(turn: int, answer: Answer, writing: str = "") -> str:
-    """An answer bubble: searched-for line, text with markers, note, sources or closest articles.
+    """An answer bubble: searched-for line, the prose (or a short lead) with markers, note, then
+    each cited quote once under its credit, or the closest articles of a decline.
 
     While `answer.pending` says a summary is coming, the summary's text so far (`writing`) and the
     place in line are shown above the verified quotes.
@@ -128,15 +147,18 @@ def render_answer(turn: int, answer: Answer, writing: str = "") -> str:
     if answer.pending:
         parts.append(render_pending(answer.pending, writing))
     if answer.refused:
-        parts.append('<div class="na-badge">Not in the articles</div>')
+        parts.append(
+            f'<div class="na-badge">{esc(DECLINE_BADGES.get(answer.decline_reason or "", NOT_IN))}</div>'
+        )
     if answer.rewritten:
         parts.append(f'<div class="na-searched">Searched for: <q>{esc(answer.question)}</q></div>')
-    text = answer.text.strip() or NO_TEXT
-    parts.append(f'<div class="na-text">{_with_markers(text, turn, answer.citations)}</div>')
+    text = answer.lead().strip() or NO_TEXT
+    cited = answer.cited()
+    parts.append(f'<div class="na-text">{_with_markers(text, turn, cited)}</div>')
     if answer.note:
         parts.append(f'<div class="na-note" role="note">Note: {esc(answer.note)}</div>')
-    if answer.citations:
-        sources = "".join(render_citation(turn, c) for c in answer.citations)
+    if cited:
+        sources = "".join(render_citation(turn, c) for c in cited)
         parts.append(f'<div class="na-label">Sources</div><ol class="na-sources">{sources}</ol>')
     parts.append(render_source_matches(answer.source_matches))
     if answer.refused:

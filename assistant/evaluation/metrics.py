@@ -23,6 +23,10 @@ an answer is *declined* when `answer.refused` is true):
   positives / positives; precision = declined positives / all declined answers.
 - false-decline rate: declined answerable questions / answerable questions.
 - follow-up accuracy: answer accuracy over the answerable questions that have a `history`.
+- speaker accuracy: over the citations of answered questions with an `expect_speaker`, those whose
+  quote matches a `must_contain` pattern (the answering quotes): citation.speaker matches the
+  expected speaker (a regex, case-insensitive). A missing speaker counts as wrong.
+- decline-reason accuracy: over questions with an `expect_decline_reason`: declined with that reason.
 - source accuracy: over the questions of category `source` (a pasted passage asking where it comes
   from): the question passed (its article and outlet credited, or a passage the articles do not
   hold declined).
@@ -65,6 +69,8 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
     ("decline_recall", "decline recall", True),
     ("false_decline_rate", "false declines", False),
     ("followup_accuracy", "follow-up accuracy", True),
+    ("speaker_accuracy", "speaker accuracy (who said each quote)", True),
+    ("decline_reason_accuracy", "decline reason accuracy", True),
     ("pass_rate", "questions passed", True),
     ("source_accuracy", "source questions passed", True),
     ("latency_p50_ms", "latency p50 (ms)", False),
@@ -87,6 +93,8 @@ class CitationCheck(BaseModel):
     verbatim: bool
     supporting: bool
     outlet_correct: bool
+    speaker: str | None = None
+    speaker_correct: bool | None = Field(default=None, description="None: the speaker is not judged")
 
     @property
     def precise(self) -> bool:
@@ -114,6 +122,8 @@ class QuestionResult(BaseModel):
     missing_patterns: list[str] = Field(default_factory=list)
     wrong_patterns: list[str] = Field(default_factory=list, description="must_not_contain that matched")
     missing_outlets: list[str] = Field(default_factory=list)
+    decline_reason: str | None = None
+    decline_reason_correct: bool | None = None
     answer_correct: bool | None = None
     prose_correct: bool | None = None
     retrieval_hit: bool | None = None
@@ -141,6 +151,10 @@ class QuestionResult(BaseModel):
                 found.append(f"[{c.number}] quote does not support the answer ({c.source})")
             if not c.outlet_correct:
                 found.append(f"[{c.number}] credited to {c.outlet!r}, article says {c.article_outlet!r}")
+            if c.speaker_correct is False:
+                found.append(f"[{c.number}] speaker {c.speaker!r} is not the one expected")
+        if self.decline_reason_correct is False:
+            found.append(f"decline reason {self.decline_reason!r} is not the one expected")
         if self.retrieval_hit is False:
             found.append("gold article not retrieved")
         return found
@@ -216,9 +230,11 @@ def check_citation(citation: Citation, gold: GoldQuestion, lookup: ArticleLookup
         article.text[citation.start : citation.end] == citation.quote
         or contains_verbatim(article.text, citation.quote)
     )
-    supporting = is_gold(citation.source, citation.article_id, gold.articles, citation.url) or any(
-        re.search(p, citation.quote, re.IGNORECASE) for p in gold.must_contain
-    )
+    answering = any(re.search(p, citation.quote, re.IGNORECASE) for p in gold.must_contain)
+    supporting = is_gold(citation.source, citation.article_id, gold.articles, citation.url) or answering
+    speaker_correct = None
+    if gold.expect_speaker and answering:
+        speaker_correct = bool(citation.speaker and re.search(gold.expect_speaker, citation.speaker, re.I))
     return CitationCheck(
         number=citation.number,
         outlet=citation.outlet,
@@ -230,6 +246,8 @@ def check_citation(citation: Citation, gold: GoldQuestion, lookup: ArticleLookup
         verbatim=verbatim,
         supporting=supporting,
         outlet_correct=article is not None and _fold(citation.outlet) == _fold(article.outlet),
+        speaker=citation.speaker,
+        speaker_correct=speaker_correct,
     )
 
 
@@ -266,8 +284,18 @@ def score_question(
     citations_precise = all(c.precise for c in checks) if checks else None
     outlets_correct = all(c.outlet_correct for c in checks) and not missing_outlets if checks else None
     decline_correct = refused != gold.answerable
+    reason_correct = (
+        answer.decline_reason == gold.expect_decline_reason if gold.expect_decline_reason else None
+    )
     outcome = answer_correct if gold.answerable else refused
-    passed = bool(outcome) and citations_precise is not False and outlets_correct is not False
+    speakers_right = all(c.speaker_correct is not False for c in checks)
+    passed = (
+        bool(outcome)
+        and citations_precise is not False
+        and outlets_correct is not False
+        and speakers_right
+        and reason_correct is not False
+    )
     return QuestionResult(
         id=gold.id,
         category=gold.category,
@@ -286,6 +314,8 @@ def score_question(
         missing_patterns=missing_patterns,
         wrong_patterns=wrong_patterns,
         missing_outlets=missing_outlets,
+        decline_reason=answer.decline_reason,
+        decline_reason_correct=reason_correct,
         answer_correct=answer_correct,
         prose_correct=prose_correct,
         retrieval_hit=retrieval_hit,
@@ -307,6 +337,8 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
     declined = [r for r in results if r.refused]
     follow_ups = [r for r in answerable if r.follow_up]
     latencies = sorted(r.latency_ms for r in results)
+    judged = [c for c in citations if c.speaker_correct is not None]
+    reasons = [r for r in results if r.decline_reason_correct is not None]
     sourced = [r for r in results if r.category == SOURCE_CATEGORY]
     metrics = {
         "answer_accuracy": _ratio(sum(bool(r.answer_correct) for r in answerable), len(answerable)),
@@ -321,6 +353,8 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
         "decline_recall": _ratio(sum(r.refused for r in must_decline), len(must_decline)),
         "false_decline_rate": _ratio(sum(r.refused for r in answerable), len(answerable)),
         "followup_accuracy": _ratio(sum(bool(r.answer_correct) for r in follow_ups), len(follow_ups)),
+        "speaker_accuracy": _ratio(sum(bool(c.speaker_correct) for c in judged), len(judged)),
+        "decline_reason_accuracy": _ratio(sum(bool(r.decline_reason_correct) for r in reasons), len(reasons)),
         "pass_rate": _ratio(sum(r.passed for r in results), len(results)),
         "source_accuracy": _ratio(sum(r.passed for r in sourced), len(sourced)),
         "latency_p50_ms": Metric(value=_percentile(latencies, 50), total=len(latencies)),

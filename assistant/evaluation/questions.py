@@ -60,6 +60,18 @@ class GoldQuestion(BaseModel):
     silent: list[str] = Field(
         default_factory=list, description="compare items: outlets that must have nothing relevant"
     )
+    expect_speaker: str | None = Field(
+        default=None, description="regex: who said the answering quotes (those matching must_contain)"
+    )
+    expect_decline_reason: str | None = Field(default=None, description="Answer.decline_reason expected")
+
+    @field_validator("expect_speaker")
+    @classmethod
+    def _valid_speaker(cls, pattern: str | None) -> str | None:
+        """The expected speaker must be a regular expression that compiles."""
+        if pattern is not None:
+            re.compile(pattern, re.IGNORECASE)
+        return pattern
 
     @field_validator("must_contain", "must_not_contain")
     @classmethod

@@ -46,6 +46,11 @@ THRESHOLDS: tuple[Threshold, ...] = (
     # generator it is the quotes; Gemma 3 270M's own sentences measured 0.36 on 2 Dec 2026, and
     # this floor only catches a regression of the local prompt or the verifier.
     Threshold("prose_accuracy", 0.30),
+    # Issue H: a quote credited to someone who did not say it is a false credit, as wrong as a
+    # quote that is not verbatim. Measured 1.00 (7/7 answering quotes of the speaker items) and
+    # 1.00 (4/4 decline reasons) on 3 Dec 2026; both are hard rules, not floors under a score.
+    Threshold("speaker_accuracy", 1.00),
+    Threshold("decline_reason_accuracy", 1.00),
     # Passages pasted from the seeds are found by exact word runs, not a fitted model: every
     # source question must credit its article (or decline a passage the articles do not hold).
     Threshold("source_accuracy", 1.00),

@@ -8,11 +8,13 @@ from assistant.evidence import Quote
 
 
 def reported(quote: Quote) -> str:
-    """'TASS reported on 28 December 2016' or 'Press TV reported (date not stated)'."""
+    """'TASS reported on 28 December 2016', 'Press TV reported (date not stated)', or with the
+    quote's speaker 'Dmitry Peskov said, as reported by TASS on 28 December 2016'."""
     outlet = quote.outlet or "An unnamed outlet"
-    if quote.published is None:
-        return f"{outlet} reported (date not stated)"
-    return f"{outlet} reported on {quote.published.strftime('%-d %B %Y')}"
+    when = " (date not stated)" if quote.published is None else f" on {quote.published.strftime('%-d %B %Y')}"
+    if quote.speaker:
+        return f"{quote.speaker} said, as reported by {outlet}{when}"
+    return f"{outlet} reported{when}"
 
 
 def attribute(quote: Quote, number: int) -> str:

@@ -1,0 +1,324 @@
+"""Who speaks in each sentence of an article: reported speech found from spaCy's parse.
+
+A sentence reports speech when a verb outside any quotation has a subject and either governs a
+clause ('X said (that) ...', '"...," X said') or stands beside a quotation in the same sentence.
+No list of speech verbs is used: the clause or the quotation is what marks the speech. The
+subject is then resolved within the article itself: a surname to the fullest name given
+('Peskov' -> 'Dmitry Peskov'), a pronoun to the last speaker, a role ('the Turkish leader') to the
+person the article introduced with those words, 'a statement released by X' to X. A sentence
+inside a quotation takes the speaker the quotation is attributed to. Narration gets None.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.scoring.nlp import pipeline
+
+# Articles whose speakers are kept; an answer cites at most a handful, so this covers many answers.
+MENTION_CACHE_SIZE = 512
+# A speaker described by a noun phrase longer than this is a clause, not a name or role.
+MAX_SPEAKER_TOKENS = 8
+# Title words read before a name ('Kremlin spokesman Dmitry Peskov'): about one job title's length.
+MAX_TITLE_TOKENS = 5
+
+_QUOTATION = re.compile(r"[“\"][^“”\"]+[”\"]")  # curly or straight marks, mixed as pages mix them
+_BODY_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
+_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+_SPEAKER_DEPS = frozenset({"nsubj", "nsubjpass"})
+_CLAUSE_DEPS = frozenset({"ccomp", "parataxis"})
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A sentence of an article (character span) and who it quotes (None: the outlet's narration)."""
+
+    start: int
+    end: int
+    speaker: str | None
+
+
+@dataclass
+class _Memory:
+    """What the article has said so far: people and their titles, the last speakers, known nouns."""
+
+    people: dict[str, set[str]] = field(default_factory=dict)  # full name -> title words
+    last_person: str | None = None  # the last person who spoke
+    last_named: str | None = None  # the last person named outside quotations
+    last_speaker: str | None = None
+    nouns: dict[str, str] = field(default_factory=dict)  # 'statement' -> 'the Kremlin'
+
+
+def mentions(text: str) -> tuple[Mention, ...]:
+    """Each sentence of an article with the person or body it quotes."""
+    doc = pipeline()(text)
+    quotations = [(m.start(), m.end()) for m in _QUOTATION.finditer(text)]
+    memory = _Memory(people=_people(doc))
+    found = [_sentence_speaker(sent, quotations, memory) for sent in doc.sents]
+    return _spread_quotations(found, quotations)
+
+
+def speaker_of(found: tuple[Mention, ...], start: int, end: int) -> str | None:
+    """The speaker of a passage: the first speaker among the sentences it overlaps."""
+    for mention in found:
+        if mention.start < end and start < mention.end and mention.speaker:
+            return mention.speaker
+    return None
+
+
+class MentionCache:
+    """Speakers per article text, computed once and kept for the most recent articles."""
+
+    def __init__(self, size: int = MENTION_CACHE_SIZE) -> None:
+        self.size = size
+        self._cache: OrderedDict[str, tuple[Mention, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, text: str) -> tuple[Mention, ...]:
+        """The mentions of one article text (parsed on first use)."""
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return self._cache[text]
+        found = mentions(text)
+        with self._lock:
+            self._cache[text] = found
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return found
+
+
+# -- people ----------------------------------------------------------------------------------------
+def _people(doc: Any) -> dict[str, set[str]]:
+    """Every person the article names in full, with the title words written before the name."""
+    people: dict[str, set[str]] = {}
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        name = _clean_name(ent.text)
+        if not name:
+            continue
+        titles = people.setdefault(name, set())
+        titles |= _title_words(doc, ent.start)
+    full: dict[str, set[str]] = {}
+    for name, titles in people.items():
+        canonical = _fullest(name, people)
+        full.setdefault(canonical, set()).update(titles)
+    return full
+
+
+def _title_words(doc: Any, start: int) -> set[str]:
+    """Lower-cased nouns, proper nouns and adjectives just before a name ('Russian President')."""
+    words: set[str] = set()
+    i = start - 1
+    while i >= 0 and start - i <= MAX_TITLE_TOKENS:
+        token = doc[i]
+        if token.pos_ in ("NOUN", "PROPN", "ADJ"):
+            words.add(token.text.lower())
+        elif token.pos_ != "ADP":
+            break
+        i -= 1
+    return words
+
+
+def _clean_name(text: str) -> str:
+    """A name without a possessive or stray punctuation."""
+    text = re.sub(r"[’']s$", "", " ".join(text.split()))
+    return text.strip(' ,.;:-–—"“”')
+
+
+def _fullest(name: str, people: dict[str, set[str]] | list[str]) -> str:
+    """The longest name the article gives that ends with (or equals) this one: 'Peskov' -> 'Dmitry Peskov'."""
+    parts = name.split()
+    best = name
+    for other in people:
+        words = other.split()
+        if len(words) > len(best.split()) and words[-len(parts) :] == parts:
+            best = other
+    return best
+
+
+# -- one sentence ----------------------------------------------------------------------------------
+def _sentence_speaker(sent: Any, quotations: list[tuple[int, int]], memory: _Memory) -> Mention:
+    """The sentence with its speaker, updating what the article has said so far."""
+    speaker = _according_to(sent, memory)
+    if speaker is None:
+        verb = _speech_verb(sent, quotations)
+        if verb is not None and not _reported_by_someone_unnamed(verb, quotations):
+            speaker = _resolve_subject(_subject(verb, quotations), memory)
+    if speaker is not None:
+        memory.last_speaker = speaker
+        if speaker in memory.people:
+            memory.last_person = speaker
+    for ent in sent.ents:
+        if ent.label_ == "PERSON" and not _inside(ent.start_char, quotations):
+            memory.last_named = _fullest(_clean_name(ent.text), memory.people) or memory.last_named
+    return Mention(sent.start_char, sent.end_char, speaker)
+
+
+def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
+    """The verb, outside quotations and with a subject, that reports the sentence's speech.
+
+    Candidates govern a clause, or stand in a sentence holding a quotation. Preferred: a verb the
+    parse links to the quotation (its clause inside it, or it hangs off a word inside it), then one
+    governing a clause, then a subject that is a name or a pronoun, then nearness to the
+    quotation, then nearness to the root.
+    """
+    marks = [start for start, _ in quotations if sent.start_char <= start < sent.end_char] + [
+        end for _, end in quotations if sent.start_char < end <= sent.end_char
+    ]
+    found = []
+    for token in sent:
+        if token.pos_ not in ("VERB", "AUX") or _inside(token.idx, quotations):
+            continue
+        subject = _subject(token, quotations)
+        if subject is None:
+            continue
+        clauses = [c for c in token.children if c.dep_ in _CLAUSE_DEPS]
+        if clauses or marks:
+            linked = any(_inside(c.idx, quotations) for c in clauses) or (
+                token.dep_ in _CLAUSE_DEPS and _inside(token.head.idx, quotations)
+            )
+            named = subject.pos_ == "PRON" or bool(subject.ent_type_)
+            distance = min((abs(token.idx - m) for m in marks), default=0)
+            found.append(((not linked, not clauses, not named, distance, _depth(token)), token.i))
+    return sent.doc[min(found)[1]] if found else None
+
+
+def _reported_by_someone_unnamed(verb: Any, quotations: list[tuple[int, int]]) -> bool:
+    """True for 'claimed that X said ...' where the claim's own subject is not in the sentence:
+    the words are someone else's report of X, so X is not credited."""
+    token = verb
+    while token.dep_ in _CLAUSE_DEPS and token.head.i != token.i:
+        token = token.head
+        if token.pos_ in ("VERB", "AUX") and _subject(token, quotations) is None:
+            return True
+    return False
+
+
+def _subject(verb: Any, quotations: Sequence[tuple[int, int]] = ()) -> Any | None:
+    """The subject of a verb, if it has one outside a quotation."""
+    return next(
+        (c for c in verb.children if c.dep_ in _SPEAKER_DEPS and not _inside(c.idx, quotations)), None
+    )
+
+
+def _depth(token: Any) -> int:
+    """How many heads lie between a token and its sentence root."""
+    depth = 0
+    while token.head.i != token.i:
+        token, depth = token.head, depth + 1
+    return depth
+
+
+def _according_to(sent: Any, memory: _Memory) -> str | None:
+    """The source of 'according to X, ...' when X is a person or a named body."""
+    for token in sent:
+        if token.lower_ == "according":
+            to = next((c for c in token.children if c.lower_ == "to"), None)
+            obj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
+            if obj is not None:
+                return _resolve_subject(obj, memory, named_only=True)
+    return None
+
+
+def _resolve_subject(subject: Any | None, memory: _Memory, named_only: bool = False) -> str | None:
+    """The person or body a subject refers to, resolved within the article."""
+    if subject is None:
+        return None
+    agent = _agent(subject)
+    if agent is not None:
+        resolved = _resolve_subject(agent, memory)
+        if resolved:
+            memory.nouns[subject.lower_] = resolved
+        return resolved
+    if subject.pos_ == "PRON":
+        return _pronoun(subject, memory)
+    span = subject.doc[subject.left_edge.i : subject.right_edge.i + 1]
+    for ent in span.ents:
+        if ent.label_ == "PERSON":
+            return _fullest(_clean_name(ent.text), memory.people)
+    for ent in span.ents:
+        if ent.label_ in _BODY_LABELS and subject.i in range(ent.start, ent.end):
+            return _with_article(span, ent)
+    role = _role(span, subject, memory)
+    if role is not None:
+        return role
+    noun = memory.nouns.get(subject.lower_)
+    if noun is not None:
+        return noun
+    if named_only or len(span) > MAX_SPEAKER_TOKENS or subject.pos_ not in ("NOUN", "PROPN"):
+        return None
+    if subject.pos_ == "PROPN" and _fullest(span.text, memory.people) != span.text:
+        return _fullest(span.text, memory.people)  # a surname the parse did not tag as a person
+    return _with_article(span, span)
+
+
+def _agent(subject: Any) -> Any | None:
+    """X in 'a statement released by X' or 'a report by X'."""
+    for token in subject.subtree:
+        if token.dep_ == "agent" or (token.lower_ == "by" and token.dep_ == "prep"):
+            return next((c for c in token.children if c.dep_ == "pobj"), None)
+    return None
+
+
+def _pronoun(subject: Any, memory: _Memory) -> str | None:
+    """He/she: the last person who spoke (else the last one named); it/they: the last speaker."""
+    if subject.lower_ in _PERSON_PRONOUNS:
+        return memory.last_person or memory.last_named
+    if subject.lower_ in ("it", "they"):
+        return memory.last_speaker
+    return None
+
+
+def _role(span: Any, subject: Any, memory: _Memory) -> str | None:
+    """The person a description names: 'the Kremlin spokesman' -> the one introduced so."""
+    if subject.pos_ != "NOUN" or subject.tag_ != "NN":  # a singular common noun: 'the spokesman'
+        return None
+    words = {t.text.lower() for t in span if t.pos_ in ("NOUN", "PROPN", "ADJ")}
+    head = subject.text.lower()
+    best, score = None, 0
+    for name, titles in memory.people.items():
+        shared = words & titles
+        if not shared:
+            continue
+        points = len(shared) + (1 if head in titles else 0) + (1 if name == memory.last_person else 0)
+        if (head in titles or name == memory.last_person) and points > score:
+            best, score = name, points
+    return best
+
+
+def _with_article(span: Any, part: Any) -> str:
+    """'the Kremlin' (a leading 'the' kept in lower case), else the text as written."""
+    text = part.text
+    before = span.doc[part.start - 1] if part.start > span.start else None
+    if before is not None and before.lower_ == "the":
+        return f"the {text}"
+    if part[0].lower_ == "the":
+        return "the " + part[1:].text
+    return str(text)
+
+
+def _inside(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """True when an offset lies within one of the spans."""
+    return any(start < offset < end for start, end in spans)
+
+
+# -- quotations ------------------------------------------------------------------------------------
+def _spread_quotations(found: list[Mention], quotations: list[tuple[int, int]]) -> tuple[Mention, ...]:
+    """Sentences inside a quotation take the speaker the quotation is attributed to."""
+    result = list(found)
+    for start, end in quotations:
+        inside = [i for i, m in enumerate(result) if m.start < end and start < m.end]
+        speaker = next((result[i].speaker for i in reversed(inside) if result[i].speaker), None)
+        if speaker is None:
+            continue
+        for i in inside:
+            if result[i].speaker is None:
+                result[i] = Mention(result[i].start, result[i].end, speaker)
+    return tuple(result)

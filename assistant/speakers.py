@@ -1,0 +1,128 @@
+"""Who said each quote: speakers attached to quotes, and who-said-what questions answered by speaker.
+
+A quote's speaker comes from its own article (scoring/mentions.py), never from the question: a
+quote is credited to a person only when the article says that person said it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from assistant.evidence import Quote
+from assistant.scoring.mentions import MentionCache, speaker_of
+from assistant.scoring.nlp import pipeline
+from assistant.text import STOPWORDS
+
+# Candidates beyond the chosen quotes looked at for the speaker a question names: the best few,
+# since each costs a parse of its surroundings (about 0.1 s on one core).
+SPEAKER_CANDIDATES = 4
+# The text parsed around a quote: the paragraphs up to this many characters before it (where a
+# story introduces who speaks, by full name) and after it (an attribution follows within a
+# sentence or two). Parsing whole articles took up to 10 s for the longest dev-set pages.
+CONTEXT_BEFORE = 2500
+CONTEXT_AFTER = 600
+
+# Entity labels of a speaker a question can name: a person or an organisation (not a country).
+_NAMED_SPEAKERS = frozenset({"PERSON", "ORG"})
+_WORD = re.compile(r"[A-Z][\w’'-]+")
+
+
+def with_speakers(quotes: Sequence[Quote], articles: Mapping[str, str], cache: MentionCache) -> list[Quote]:
+    """The quotes, each with the person or body its article says spoke it (None: narration)."""
+    spans: dict[str, tuple[int, int]] = {}  # one parse per article when its quotes lie close
+    for quote in quotes:
+        low, high = spans.get(quote.article_id, (quote.start, quote.end))
+        spans[quote.article_id] = (min(low, quote.start), max(high, quote.end))
+    found = []
+    for quote in quotes:
+        text = articles.get(quote.article_id)
+        speaker = None
+        if text:
+            low, high = spans[quote.article_id]
+            close = high - low <= CONTEXT_BEFORE
+            start, end = (
+                surroundings(text, low, high) if close else surroundings(text, quote.start, quote.end)
+            )
+            speaker = speaker_of(cache.of(text[start:end]), quote.start - start, quote.end - start)
+        if speaker and quote.outlet and speaker.casefold() in quote.outlet.casefold():
+            speaker = None  # the outlet's own words are its narration, credited to it already
+        found.append(replace(quote, speaker=speaker))
+    return found
+
+
+def surroundings(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span parsed for a quote: whole paragraphs from up to CONTEXT_BEFORE characters before
+    it to up to CONTEXT_AFTER after it; within one long paragraph, the nearest space."""
+    first = max(0, start - CONTEXT_BEFORE)
+    if first > 0:
+        cut = text.find("\n\n", first, start)
+        first = cut + 2 if cut >= 0 else max(first, text.find(" ", first, start) + 1)
+    last = min(len(text), end + CONTEXT_AFTER)
+    if last < len(text):
+        cut = text.rfind("\n\n", end, last)
+        last = cut if cut >= 0 else max(end, text.rfind(" ", end, last))
+    return first, last
+
+
+def asked_names(question: str) -> frozenset[str]:
+    """Lower-cased words of the people and organisations a question names (spaCy's entities)."""
+    doc = pipeline()(question)
+    return frozenset(
+        w.lower()
+        for ent in doc.ents
+        if ent.label_ in _NAMED_SPEAKERS
+        for w in _WORD.findall(ent.text)
+        if w.lower() not in STOPWORDS
+    )
+
+
+def spoken_by(speaker: str | None, names: frozenset[str]) -> bool:
+    """True when a speaker is someone the question names ('Putin' ~ 'Vladimir Putin')."""
+    if not speaker or not names:
+        return False
+    return any(word.lower() in names for word in _WORD.findall(speaker))
+
+
+def prefer_named_speaker(
+    question: str,
+    chosen: list[Quote],
+    ranked: Sequence[Quote],
+    floor: float,
+    articles: Mapping[str, str],
+    cache: MentionCache,
+) -> list[Quote]:
+    """Chosen quotes with speakers; when the question names a speaker, that speaker's quotes first.
+
+    A quote by the named speaker among the chosen ones moves to the front; if none was chosen, the
+    best candidate by that speaker that is nearly as likely to answer (score >= floor) leads.
+    """
+    quotes = with_speakers(chosen, articles, cache)
+    names = asked_names(question) - _outlet_words(quotes)
+    if not names or not quotes or spoken_by(quotes[0].speaker, names):
+        return quotes
+    mine = [q for q in quotes if spoken_by(q.speaker, names)]
+    if mine:
+        return mine + [q for q in quotes if q not in mine]
+    taken = {(q.article_id, q.start, q.end) for q in quotes}
+    for candidate in ranked[:SPEAKER_CANDIDATES]:
+        if candidate.score < floor:
+            break
+        key = (candidate.article_id, candidate.start, candidate.end)
+        if key in taken or any(_overlap(candidate, q) for q in quotes):
+            continue
+        [attributed] = with_speakers([candidate], articles, cache)
+        if spoken_by(attributed.speaker, names):
+            return [attributed, *quotes]
+    return quotes
+
+
+def _outlet_words(quotes: Sequence[Quote]) -> frozenset[str]:
+    """Words of the quotes' outlet names: naming an outlet is not naming a speaker."""
+    return frozenset(w.lower() for q in quotes for w in _WORD.findall(q.outlet or ""))
+
+
+def _overlap(a: Quote, b: Quote) -> bool:
+    """True when two quotes share characters of one article."""
+    return a.article_id == b.article_id and a.start < b.end and b.start < a.end
