@@ -100,7 +100,6 @@ class Engine:
         if passage is not None:  # unquoted text that no article holds is answered as a question
             answer = source_answer(passage, request.question, self.store.passages(), request.search_filter)
             if not answer.refused or quoted(request.question):
-                answer.generator = str(request.generator)
                 yield answer.text
                 yield self._timed(answer, started)
                 return

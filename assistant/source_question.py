@@ -28,6 +28,10 @@ MIN_PASSAGE_WORDS = 8
 # A question that is nothing but a quoted text this long is a pasted passage even without a phrase.
 BARE_PASSAGE_WORDS = 20
 
+# Answer.generator of these answers: written by find_source, not by a text generator, so the
+# answer's own sentence (which names the source) is what the chat shows above the quote.
+SOURCE_GENERATOR = "find_source"
+
 _QUOTED = re.compile(r"[\"“«„]([^\"”»“]+)[\"”»“]")
 
 
@@ -68,6 +72,7 @@ def source_answer(
             "or with only a few words changed.",
             refused=True,
             decline_reason="not_in_articles",
+            generator=SOURCE_GENERATOR,
             question=question,
             original_question=question,
         )
@@ -84,6 +89,7 @@ def source_answer(
         text=_describe(matches),
         prose=_describe(matches),
         citations=[citation],
+        generator=SOURCE_GENERATOR,
         retrieved=[
             ArticleRef(article_id=m.article_id, score=m.coverage, **m.credit().model_dump()) for m in matches
         ],
