@@ -58,6 +58,7 @@ def test_pasting_a_passage_offers_to_find_its_source(page: Any) -> None:
     text = bubble.inner_text()
     assert "This passage comes from Press TV, “Putin hails closer Moscow-Ankara ties on Syria crisis”" in text
     assert "with a few words different" in text
+    assert page.locator("#na-turn-0 .na-sources").count() == 0, "the quote is shown once, under its match"
     match = page.locator("#na-turn-0 .na-match").first
     assert "Press TV" in match.locator(".na-outlet").inner_text()
     assert "near-verbatim" in match.locator(".na-kind").inner_text()

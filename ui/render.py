@@ -157,10 +157,10 @@ def render_answer(turn: int, answer: Answer, writing: str = "") -> str:
     parts.append(f'<div class="na-text">{_with_markers(text, turn, cited)}</div>')
     if answer.note:
         parts.append(f'<div class="na-note" role="note">Note: {esc(answer.note)}</div>')
-    if cited:
+    if cited and not answer.source_matches:
         sources = "".join(render_citation(turn, c) for c in cited)
         parts.append(f'<div class="na-label">Sources</div><ol class="na-sources">{sources}</ol>')
-    parts.append(render_source_matches(answer.source_matches))
+    parts.append(render_source_matches(turn, answer.source_matches))
     if answer.refused:
         parts.append(render_closest(answer.closest))
     meta = [answer.generator]
@@ -250,12 +250,21 @@ def render_status(lines: Sequence[str], kind: str = "info") -> str:
     return f'<div class="na-status na-status-{esc(kind)}"><ul>{items}</ul></div>'
 
 
-def render_source_matches(matches: Sequence[SourceMatch]) -> str:
-    """Each article a pasted passage comes from: credit, verbatim or not, matched span, copies."""
+def render_source_matches(turn: int, matches: Sequence[SourceMatch]) -> str:
+    """Each article a pasted passage comes from: credit, verbatim or not, matched span, copies.
+
+    They stand in for the Sources list: the first is the answer's citation [1] (a click opens it
+    with the span highlighted), the others open their article.
+    """
     if not matches:
         return ""
     items = []
-    for match in matches:
+    for number, match in enumerate(matches, start=1):
+        opens = (
+            f'class="na-cite" data-cite="{turn}:1"><span class="na-num">[1]</span> '
+            if number == 1
+            else f'class="na-article-link" data-article="{esc(match.article_id)}">'
+        )
         kind = "verbatim" if match.exact else f"near-verbatim: {match.coverage:.0%} of the words"
         copies = ""
         if match.copies:
@@ -264,9 +273,8 @@ def render_source_matches(matches: Sequence[SourceMatch]) -> str:
             copies = f'<div class="na-copies">Also published by {names}</div>'
         credit = credit_html(match.outlet, match.published, match.title)
         items.append(
-            f'<li class="na-match"><button type="button" class="na-article-link" '
-            f'data-article="{esc(match.article_id)}">{credit}'
-            f'</button><span class="na-kind">{esc(kind)}</span>'
+            f'<li class="na-match"><button type="button" {opens}{credit}</button>'
+            f'<span class="na-kind">{esc(kind)}</span>'
             f'<blockquote class="na-quote"><mark>{esc(" ".join(match.passage.split()))}</mark></blockquote>'
             f"{copies}</li>"
         )
