@@ -105,10 +105,11 @@ def shot(page: Any, name: str, full_page: bool = False) -> Path:
 
 
 def ask(page: Any, question: str, turn: int, timeout: float = 90_000) -> Any:
-    """Type a question, send it, and wait for the turn's final bubble."""
+    """Type a question, send it, and wait for the turn's final bubble (no summary still coming)."""
     page.fill("#question textarea", question)
     page.click("#ask")
-    done = f"#na-turn-{turn} .na-answer:not(.na-streaming), #na-turn-{turn} .na-error"
+    final = ".na-answer:not(.na-streaming):not(:has(.na-pending))"
+    done = f"#na-turn-{turn} {final}, #na-turn-{turn} .na-error"
     return page.wait_for_selector(done, timeout=timeout)
 
 
@@ -230,7 +231,17 @@ def test_one_question_with_the_local_model(page: Any) -> None:
     except Exception as exc:  # the bundled model package is optional for this one test
         pytest.skip(f"no local model: {exc}")
     page.get_by_label("local model").check()
+    page.evaluate(
+        """() => {
+        window.__quotesWhileWriting = false;
+        new MutationObserver(() => {
+          const early = document.querySelector('#conversation .na-answer:has(.na-pending) .na-quote');
+          if (early) window.__quotesWhileWriting = true;
+        }).observe(document.body, {childList: true, subtree: true});
+    }"""
+    )
     bubble = ask(page, IDLIB, 0, timeout=400_000)
+    assert page.evaluate("window.__quotesWhileWriting") is True, "the quotes did not come before the summary"
     assert "na-error" not in bubble.get_attribute("class"), bubble.inner_text()
     assert "local" in page.inner_text("#na-turn-0 .na-meta")
     sources = page.locator("#na-turn-0 .na-cite").all_inner_texts()
