@@ -56,3 +56,25 @@ def test_fit_learns_the_signal_and_reports_it() -> None:
         p = models.evidence.probability(sample.rows)
         right += bool(sample.labels[int(np.argmax(p))]) if sample.gold.answerable else 0
     assert right >= 0.9 * sum(s.gold.answerable for s in held_out)
+
+
+def _left_out(sample: Sample) -> Sample:
+    """The sample asked again without its own articles: only weak candidates, none answering."""
+    rows = np.random.default_rng(3).uniform(0, 0.4, size=sample.rows.shape)
+    unanswerable = sample.gold.model_copy(
+        update={"answerable": False, "must_contain": [], "must_not_contain": []}
+    )
+    count = len(sample.labels)
+    return Sample(unanswerable, rows, np.zeros(count, dtype=np.int64), sample.texts, sample.outlets,
+                  sample.spans, np.zeros(count, dtype=bool), left_out=True)  # fmt: skip
+
+
+def test_questions_asked_without_their_articles_train_answerability_only() -> None:
+    samples = _samples(60)
+    plain, _ = fit(samples, trained_on="synthetic")
+    augmented = samples + [_left_out(s) for s in samples if s.gold.answerable]
+    models, report = fit(augmented, trained_on="synthetic")
+    assert models.evidence == plain.evidence
+    assert models.answerability != plain.answerability
+    assert "60 questions (48 answerable, 12 with their articles left out of the index)" in report
+    assert "the 48 answerable ones asked again without their own articles" in report

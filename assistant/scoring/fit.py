@@ -7,6 +7,11 @@ cross-validation; the answerability model is fitted on out-of-fold evidence prob
 sees the evidence model as it behaves on questions it was not fitted on. The decline threshold
 and the extra-quote ratio are chosen on the same out-of-fold predictions. Nothing here looks at
 the check half.
+
+The answerability model also learns from each answerable tuning question asked once more with its
+own articles taken out of the retrieved passages: the corpus then still covers nearby stories but
+not the answer, which is what an unanswerable question looks like to a user. One question in five
+is held out of the index outright, too few negatives to fit on alone.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ QUOTES_SHOWN = 4  # the max_quotes setting's default: what the extra-quote ratio
 # the tuning half's answerable ones: issue G's bound on false declines. (Its other bound, nine in
 # ten unanswerables declined, cannot be met at the same time by these models; see the report.)
 MAX_FALSE_DECLINES = 0.10
+# Asked without its own articles, a question's passages are drawn from this many times top_k
+# before those articles are dropped, so that top_k others remain: a dev question links about ten
+# articles, and its own passages rarely fill more than three times top_k of the fused ranking.
+LEFT_OUT_OVERFETCH = 4
 
 
 @dataclass
@@ -48,6 +57,7 @@ class Sample:
     outlets: list[str | None]
     spans: list[tuple[str, int, int]]
     supporting: np.ndarray | None = None  # from one of the question's own articles, or holding the answer
+    left_out: bool = False  # asked again with its own articles taken out: a negative for answerability
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,10 +79,13 @@ def run(args: argparse.Namespace, settings: object) -> int:
     engine = api.get_engine(dsettings)
     samples = []
     for number, question in enumerate(chosen, start=1):
-        samples.append(_collect(engine, question, to_gold(question, dev, indexed)))
+        gold = to_gold(question, dev, indexed)
+        samples.append(_collect(engine, question, gold))
+        if gold.answerable:
+            samples.append(_collect_left_out(engine, gold))
         if number % 25 == 0:
             print(f"  collected {number}/{len(chosen)} questions", file=sys.stderr)
-    models, report = fit(samples, trained_on=f"{args.questions} (tuning half, {len(samples)} questions)")
+    models, report = fit(samples, trained_on=f"{args.questions} (tuning half, {len(chosen)} questions)")
     out = args.out or model_path().parent
     out.mkdir(parents=True, exist_ok=True)
     (out / MODEL_FILE).write_text(models.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -109,15 +122,49 @@ def _collect(engine: object, question: DevQuestion, gold: GoldQuestion) -> Sampl
     )
 
 
+def _collect_left_out(engine: object, gold: GoldQuestion) -> Sample:
+    """The question asked again with its own articles taken out of the retrieved passages."""
+    from assistant.engine import named_outlets
+    from assistant.request import AskRequest
+    from assistant.rewrite import Standalone
+
+    request = engine.resolve(AskRequest.of(gold.question))  # type: ignore[attr-defined]
+    store = engine.store  # type: ignore[attr-defined]
+    vector = store.embedder.embed_batch([request.question])[0]
+    fetched = engine.retriever.retrieve(  # type: ignore[attr-defined]
+        request.question, request.search_filter, request.top_k * LEFT_OUT_OVERFETCH, query_vector=vector
+    )
+    others = [
+        hit for hit in fetched
+        if not is_gold(hit.chunk.source, hit.chunk.article_id, gold.articles, hit.chunk.url)
+    ][: request.top_k]  # fmt: skip
+    articles = store.catalog.get_articles({hit.chunk.article_id for hit in others})
+    named = tuple(named_outlets(request.question, store.outlets()))
+    standalone = Standalone(request.question, request.question, False)
+    evidence = engine.describe(standalone, others, articles, named, vector)  # type: ignore[attr-defined]
+    unanswerable = gold.model_copy(update={"answerable": False, "must_contain": [], "must_not_contain": []})
+    count = len(evidence.candidates)
+    return Sample(
+        gold=unanswerable,
+        rows=evidence.rows,
+        labels=np.zeros(count, dtype=np.int64),
+        texts=[q.text for q in evidence.candidates],
+        outlets=[q.outlet for q in evidence.candidates],
+        spans=[(q.article_id, q.start, q.end) for q in evidence.candidates],
+        supporting=np.zeros(count, dtype=bool),
+        left_out=True,
+    )
+
+
 def fit(samples: list[Sample], trained_on: str = "") -> tuple[FittedModels, str]:
     """Fit the evidence model (C by grouped CV), then answerability, threshold and ratio."""
-    folds = [i % FOLDS for i in range(len(samples))]
+    folds = _folds(samples)
     scores = {c: _cv_top1(samples, folds, c) for c in C_GRID}
     best_c = max(C_GRID, key=lambda c: (scores[c], -abs(np.log10(c))))
     oof = _out_of_fold(samples, folds, best_c)
-    evidence = _logistic(
-        np.vstack([s.rows for s in samples]), np.concatenate([s.labels for s in samples]), best_c
-    )
+    asked = [s for s in samples if not s.left_out]
+    rows, labels = np.vstack([s.rows for s in asked]), np.concatenate([s.labels for s in asked])
+    evidence = _logistic(rows, labels, best_c)
     question_rows = np.vstack([answerability_features(p, s.rows) for p, s in zip(oof, samples, strict=True)])
     answerable = np.asarray([s.gold.answerable for s in samples], dtype=np.int64)
     answerability = _logistic(question_rows, answerable, 1.0, ANSWERABILITY_FEATURES)
@@ -126,7 +173,8 @@ def fit(samples: list[Sample], trained_on: str = "") -> tuple[FittedModels, str]
     right = np.asarray(
         [_shown_right(s, p, ratio) for s, p in zip(samples, oof, strict=True)]
     )  # for the report
-    threshold, curve = _choose_threshold(p_answerable, answerable.astype(bool), right)
+    held_out = np.asarray([not s.gold.answerable and not s.left_out for s in samples])
+    threshold, curve = _choose_threshold(p_answerable, answerable.astype(bool), right, held_out)
     models = FittedModels(
         evidence=evidence,
         answerability=answerability,
@@ -158,11 +206,17 @@ def _logistic(
     )
 
 
+def _folds(samples: list[Sample]) -> list[int]:
+    """Each sample's CV fold, by question: a question asked again without its articles shares it."""
+    order = {sid: i for i, sid in enumerate(dict.fromkeys(s.gold.id for s in samples))}
+    return [order[s.gold.id] % FOLDS for s in samples]
+
+
 def _out_of_fold(samples: list[Sample], folds: list[int], c: float) -> list[np.ndarray]:
-    """Each sample's candidate probabilities from a model fitted without its fold."""
+    """Each sample's candidate probabilities from an evidence model fitted without its fold."""
     found: list[np.ndarray] = [np.zeros(0)] * len(samples)
     for fold in range(FOLDS):
-        train = [s for s, f in zip(samples, folds, strict=True) if f != fold]
+        train = [s for s, f in zip(samples, folds, strict=True) if f != fold and not s.left_out]
         model = _logistic(np.vstack([s.rows for s in train]), np.concatenate([s.labels for s in train]), c)
         for i, (sample, f) in enumerate(zip(samples, folds, strict=True)):
             if f == fold:
@@ -181,13 +235,16 @@ def _cv_top1(samples: list[Sample], folds: list[int], c: float) -> float:
 
 
 def _choose_threshold(
-    p_answerable: np.ndarray, answerable: np.ndarray, right: np.ndarray
+    p_answerable: np.ndarray, answerable: np.ndarray, right: np.ndarray, held_out: np.ndarray
 ) -> tuple[float, list[tuple[float, float, float, float]]]:
-    """The highest threshold whose false-decline rate on the tuning half stays within the bound."""
+    """The highest threshold whose false-decline rate on the tuning half stays within the bound.
+
+    The curve reports decline recall on the questions held out of the index, as the eval does.
+    """
     curve = []
     for t in THRESHOLD_GRID:
         answered = p_answerable >= t
-        recall = float(np.mean(~answered[~answerable])) if (~answerable).any() else 1.0
+        recall = float(np.mean(~answered[held_out])) if held_out.any() else 1.0
         false_declines = float(np.mean(~answered[answerable])) if answerable.any() else 0.0
         accuracy = float(np.mean((answered & right)[answerable])) if answerable.any() else 0.0
         curve.append((t, recall, false_declines, accuracy))
@@ -234,15 +291,18 @@ def _report(
     ratios: dict[float, float],
 ) -> str:
     """The training report (Markdown) kept beside the model file."""
-    answerable = [s for s in samples if s.gold.answerable]
+    asked = [s for s in samples if not s.left_out]
+    answerable = [s for s in asked if s.gold.answerable]
     reachable = sum(bool(s.labels.any()) for s in answerable)
     lines = [
         "# Evidence and answerability models: training report",
         "",
         f"Fitted {models.fitted_at} on {models.trained_on}.",
-        f"{len(samples)} questions ({len(answerable)} answerable, {len(samples) - len(answerable)} with "
-        f"their articles left out), {sum(len(s.labels) for s in samples):,} candidate quotes, "
-        f"{int(sum(s.labels.sum() for s in samples)):,} of them holding the right answer.",
+        f"{len(asked)} questions ({len(answerable)} answerable, {len(asked) - len(answerable)} with "
+        f"their articles left out of the index), {sum(len(s.labels) for s in asked):,} candidate quotes, "
+        f"{int(sum(s.labels.sum() for s in asked)):,} of them holding the right answer; the answerability "
+        f"model also saw the {len(samples) - len(asked)} answerable ones asked again without their own "
+        "articles.",
         f"An answering candidate was retrieved for {reachable}/{len(answerable)} answerable questions "
         f"({reachable / max(len(answerable), 1):.1%}): the ceiling for any scorer.",
         "",
