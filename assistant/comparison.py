@@ -68,8 +68,11 @@ def compare_with(
     covered: list[OutletCoverage] = []
     silent: list[str] = []
     vector = engine.store.embedder.embed_batch([standalone.question])[0]
+    floor = _relevance_floor(engine, standalone, request)
     for outlet in indexed:
-        coverage = _outlet_coverage(engine, standalone, vector, outlet, wanted)
+        coverage = None
+        if floor is not None:
+            coverage = _outlet_coverage(engine, standalone, vector, outlet, wanted, floor)
         if coverage is None:
             silent.append(outlet)
         else:
@@ -94,10 +97,32 @@ def _indexed_outlets(engine: Engine, names: tuple[str, ...]) -> list[str]:
     return sorted(found)
 
 
+def _relevance_floor(engine: Engine, standalone: Standalone, request: AskRequest) -> float | None:
+    """The evidence probability an outlet's best quote must reach, or None when the articles as a
+    whole do not answer the question (ask() would decline it).
+
+    The bar is ask()'s own rule for showing a quote beside the best one (P >= the fitted extra-quote
+    ratio x the best P over all outlets): an outlet gets a column when its best quote would have
+    been shown in ask()'s answer. Judging each outlet's passages alone with the question-level
+    answerability model instead holds a broad question ("what did the outlets report about ...")
+    to a bar meant for the whole corpus.
+    """
+    models = load_models()
+    ranked, answerable = weigh(engine.collect_evidence(standalone, request), models)
+    if not ranked or answerable < engine.decline_threshold(models):
+        return None
+    return ranked[0].score * models.extra_quote_ratio
+
+
 def _outlet_coverage(
-    engine: Engine, standalone: Standalone, vector: np.ndarray, outlet: str, wanted: SearchFilter
+    engine: Engine,
+    standalone: Standalone,
+    vector: np.ndarray,
+    outlet: str,
+    wanted: SearchFilter,
+    floor: float,
 ) -> OutletCoverage | None:
-    """One outlet's verified quotes, or None when its articles do not answer the question."""
+    """One outlet's verified quotes, or None when its best quote falls short of the floor."""
     own = SearchFilter((outlet,), wanted.since, wanted.until)  # admits 'Name (Wire)' too: dropped below
     chunks = [
         item
@@ -110,7 +135,7 @@ def _outlet_coverage(
     evidence = engine.describe(standalone, chunks, articles, (), vector)
     models = load_models()
     ranked, answerable = weigh(evidence, models)
-    if not ranked or answerable < engine.decline_threshold(models):
+    if not ranked or ranked[0].score < floor:
         return None
     chosen = select_quotes(ranked, engine.settings.max_quotes, models.extra_quote_ratio)
     originals = engine.store.original_texts({q.article_id for q in chosen})
@@ -122,12 +147,12 @@ def _outlet_coverage(
     ]
     if not verified:
         return None
-    floor = ranked[0].score * models.extra_quote_ratio
+    shown = ranked[0].score * models.extra_quote_ratio
     return OutletCoverage(
         outlet=outlet,
         answerability=round(answerable, 4),
         citations=[citation_of(i, q) for i, q in enumerate(verified, start=1)],
-        articles=_matching_articles([q for q in ranked if q.score >= floor]),
+        articles=_matching_articles([q for q in ranked if q.score >= shown]),
     )
 
 
