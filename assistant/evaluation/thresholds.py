@@ -30,18 +30,18 @@ class Threshold:
 
 
 # The gold questions over the seeds are a regression set, not the target. Until 2 Dec 2026 the
-# evidence rules were tuned on them and met 0.90 / 1.00 / 1.00 / 0.90 / 0.05. The fitted model that
-# replaced those rules (it does better on questions written by others: see DEV_THRESHOLDS) measured
-# 0.83 answer accuracy, 0.86 citation precision, 0.98 outlet accuracy, 0.85 decline recall and
-# 0.07 false declines here, so these floors were LOWERED to just under what it measured. That is a
-# known regression (issue G asks for >= 0.90 answer accuracy and decline recall again), not a goal.
+# evidence rules were tuned on them; the fitted model that replaced those rules first measured 0.83
+# here and these floors were lowered to match. On 3 Dec 2026 the refitted model (its answerability
+# part also trained on tuning questions asked without their own articles) measured 0.92 answer
+# accuracy, 0.86 citation precision, 0.99 outlet accuracy, 0.92 decline recall and no false
+# declines: issue G's >= 0.90 / >= 0.90 are met again, and the floors are back at 0.90.
 THRESHOLDS: tuple[Threshold, ...] = (
-    Threshold("answer_accuracy", 0.80),
+    Threshold("answer_accuracy", 0.90),
     Threshold("citation_verbatim", 1.00),
     Threshold("citation_precision", 0.85),
     Threshold("outlet_accuracy", 0.95),
-    Threshold("decline_recall", 0.85),
-    Threshold("false_decline_rate", 0.10, "max"),
+    Threshold("decline_recall", 0.90),
+    Threshold("false_decline_rate", 0.05, "max"),
     # The generated text alone, before the verified quotes are appended: for the extractive
     # generator it is the quotes; Gemma 3 270M's own sentences measured 0.36 on 2 Dec 2026, and
     # this floor only catches a regression of the local prompt or the verifier.
@@ -59,8 +59,9 @@ BY_METRIC = {t.metric: t for t in THRESHOLDS}
 
 # The dev set's check half (questions and articles written by others). Issue G's targets are
 # answer accuracy >= 0.65, false declines <= 0.10, decline recall >= 0.90 and every quote verbatim.
-# Measured 2 Dec 2026 over the whole check half: 0.47, 0.10, 0.71 and 1.00 (the seed-tuned rules
-# this model replaced: 0.36, 0.26, 0.88): accuracy and decline recall are NOT at target yet.
+# Measured 3 Dec 2026 over the whole check half: 0.54, 0.05, 0.75 and 1.00 (the first fitted model,
+# 2 Dec: 0.47, 0.10, 0.71; the seed-tuned rules before it: 0.36, 0.26, 0.88): false declines are at
+# target, accuracy and decline recall are NOT yet.
 DEV_TARGETS: tuple[Threshold, ...] = (
     Threshold("answer_accuracy", 0.65),
     Threshold("citation_verbatim", 1.00),
@@ -69,24 +70,28 @@ DEV_TARGETS: tuple[Threshold, ...] = (
 )
 # Regression floors just under those measurements; every quote verbatim is a hard rule.
 DEV_THRESHOLDS: tuple[Threshold, ...] = (
-    Threshold("answer_accuracy", 0.42),
+    Threshold("answer_accuracy", 0.50),
     Threshold("citation_verbatim", 1.00),
-    Threshold("decline_recall", 0.65),
-    Threshold("false_decline_rate", 0.15, "max"),
+    Threshold("decline_recall", 0.70),
+    Threshold("false_decline_rate", 0.10, "max"),
 )
-# `make test` gates a fixed 40-question sample of the check half, indexed alone (236 articles, so
-# fewer near-miss articles than the full index: more declines). Measured: 0.48, 0.19, 1.00.
+# `make test` gates a fixed 40-question sample of the check half, indexed alone (243 articles, so
+# fewer near-miss articles than the full index). Measured 3 Dec 2026: 0.55 answer accuracy (17/31),
+# 0.13 false declines (4/31), 0.78 decline recall (7/9). The sample has only 9 unanswerables, so one
+# question moves decline recall by 0.11: its floor sits one question under the measurement (the
+# first fitted model's 9/9 here was one lucky question, not a level; over the whole check half,
+# 24 unanswerables, decline recall rose from 0.71 to 0.75 with this model).
 DEV_SAMPLE_THRESHOLDS: tuple[Threshold, ...] = (
-    Threshold("answer_accuracy", 0.40),
+    Threshold("answer_accuracy", 0.50),
     Threshold("citation_verbatim", 1.00),
-    Threshold("decline_recall", 0.85),
-    Threshold("false_decline_rate", 0.25, "max"),
+    Threshold("decline_recall", 0.66),
+    Threshold("false_decline_rate", 0.20, "max"),
 )
 
 # Compare items (category `compare`, run through compare(), not ask()): see outlet_compare.py.
-# Measured 3 Dec 2026 on the 8 seed items: outlet recall 0.93 (13/14: compare-08 misses Press TV's
-# past Astana rounds), precision 1.00, silent recall 1.00, verbatim 1.00, items right 0.88 (7/8).
-# Floors just under that; every quote verbatim is a hard rule.
+# Measured 3 Dec 2026 on the 8 seed items: outlet recall 1.00 (14/14), precision 1.00, silent
+# recall 1.00, verbatim 1.00, items right 1.00 (8/8). Floors allow one outlet or item to slip;
+# every quote verbatim is a hard rule.
 COMPARE_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("compare_outlet_recall", 0.92),
     Threshold("compare_outlet_precision", 1.00),
