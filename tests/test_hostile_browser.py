@@ -80,12 +80,6 @@ def open_citations(page: Any, turn: int) -> list[tuple[str, str]]:
     return shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the fitted evidence model (2 Dec 2026) no longer cites the canary-markdown article for "
-    "these questions (it quotes the genuine seed instead), so this test has nothing to open; it needs "
-    "another way to open a poisoned article in the panel (issue G follow-up)",
-)
 def test_poisoned_articles_are_shown_as_inert_text(url: str) -> None:
     from tests.browser import CHROMIUM, watched_page
 
