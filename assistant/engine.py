@@ -271,20 +271,21 @@ class Engine:
         started: float,
     ) -> Answer:
         """The extractive answer (attributed, verified quotes), or a decline when none verifies."""
-        written = "".join(self.extractive.stream(question, quotes))
-        verified = verify_answer(written, quotes, pages.articles, originals=pages.originals)
+        verified = self._verified_quotes(question, quotes, pages)
         citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
         if not citations:
-            closest = closest_articles(quotes)
-            answer = Answer(text=decline_text(question, closest), refused=True, closest=closest,
-                            decline_reason="not_in_articles", retrieved=retrieved, note=UNVERIFIED,
-                            **base)  # type: ignore[arg-type]  # fmt: skip
+            answer = _unverified(question, quotes, retrieved, base)
         else:
             answer = Answer(text=verified.text, prose=None, citations=citations, retrieved=retrieved,
                             **base)  # type: ignore[arg-type]  # fmt: skip
         answer = self._timed(answer, started)
         answer.quotes_ms = answer.latency_ms
         return answer
+
+    def _verified_quotes(self, question: str, quotes: list[Quote], pages: Pages) -> Verified:
+        """The extractive answer over the quotes (each attributed), checked against its pages."""
+        written = "".join(self.extractive.stream(question, quotes))
+        return verify_answer(written, quotes, pages.articles, originals=pages.originals)
 
     @staticmethod
     def _skipped(quick: Answer, why: str) -> Answer:
@@ -337,12 +338,7 @@ class Engine:
             note = f"The {request.generator} generator failed ({exc}); showing the quotes instead."
         if verified is None:
             fallback = request.generator != "extractive"
-            verified = verify_answer(
-                "".join(self.extractive.stream(question, quotes)),
-                quotes,
-                pages.articles,
-                originals=pages.originals,
-            )
+            verified = self._verified_quotes(question, quotes, pages)
         if prose_text is None:
             prose_text = "" if fallback else verified.text
         # After an early answer the quotes are already on screen: stream only the summary's text.
@@ -353,11 +349,8 @@ class Engine:
             yield rest
         citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
         if not citations:
-            closest = closest_articles(quotes)
-            text = decline_text(question, closest)
-            yield "\n\n" + text
-            answer = Answer(text=text, refused=True, decline_reason="not_in_articles", closest=closest,
-                            retrieved=retrieved, note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
+            answer = _unverified(question, quotes, retrieved, base)
+            yield "\n\n" + answer.text
             yield self._timed(answer, started)
             return
         answer = Answer(
@@ -443,6 +436,15 @@ def named_outlets(question: str, outlets: list[str]) -> list[str]:
         if any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", lowered) for a in aliases if len(a) > 2):
             named.append(outlet)
     return named
+
+
+def _unverified(
+    question: str, quotes: list[Quote], retrieved: list[ArticleRef], base: dict[str, object]
+) -> Answer:
+    """The decline given when no quote could be verified in its article, naming the closest ones."""
+    closest = closest_articles(quotes)
+    return Answer(text=decline_text(question, closest), refused=True, decline_reason="not_in_articles",
+                  closest=closest, retrieved=retrieved, note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
 
 
 def _citation(number: int, quote: Quote) -> Citation:
