@@ -8,15 +8,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings
+from tests.browser import BROWSER_MARKS
 from tests.test_ui_browser import chromium_or_skip, copy_index, shot
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.integration,
-    pytest.mark.filterwarnings("ignore::UserWarning"),
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
-    pytest.mark.filterwarnings("ignore:The copy keyword"),
-]
+pytestmark = BROWSER_MARKS
 KREMLIN_TURKEY = "What did the Kremlin say about its contacts with Turkey on Syria?"
 
 

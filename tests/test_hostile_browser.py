@@ -13,14 +13,9 @@ from typing import Any
 import pytest
 
 from assistant import Settings, index_paths, load_settings
+from tests.browser import BROWSER_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.integration,
-    pytest.mark.filterwarnings("ignore::UserWarning"),
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
-    pytest.mark.filterwarnings("ignore:The copy keyword"),
-]
+pytestmark = BROWSER_MARKS
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 HOSTILE_DIR = ROOT / "tests" / "hostile"

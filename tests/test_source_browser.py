@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 
 from assistant import Settings
+from tests.browser import BROWSER_MARKS
 from tests.test_ui_browser import chromium_or_skip, copy_index, shot
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.integration,
-    pytest.mark.filterwarnings("ignore::UserWarning"),
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
-    pytest.mark.filterwarnings("ignore:The copy keyword"),
-]
+pytestmark = BROWSER_MARKS
 # A Press TV sentence as a reader would paste it, one word changed ("welcomed" -> "greeted").
 PASTED = (
     "Putin said as he greeted Turkish counterpart Recep Tayyip Erdogan at the start of talks "

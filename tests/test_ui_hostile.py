@@ -10,14 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings, index_paths, load_settings
+from tests.browser import BROWSER_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.integration,
-    pytest.mark.filterwarnings("ignore::UserWarning"),
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
-    pytest.mark.filterwarnings("ignore:The copy keyword"),
-]
+pytestmark = BROWSER_MARKS
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 SCRIPT = "<script>window.__pwned=1;alert(1)</script>"
