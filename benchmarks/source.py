@@ -81,16 +81,36 @@ def earlier_holder(matches: list[SourceMatch], article: Article) -> bool:
     )
 
 
-def measure(passages: PassageIndex, drawn: list[tuple[Article, str]], perturb: bool) -> dict[str, Any]:
+def printed_once(articles: list[Article], drawn: list[tuple[Article, str]]) -> list[bool]:
+    """For each drawn sentence: True when no other article prints its words in that order (case,
+    punctuation and spacing aside), so the drawn article is its only possible source."""
+    texts = [(a.id, _words(a.text)) for a in articles]
+    flags = []
+    for article, sentence in drawn:
+        words = _words(sentence)
+        flags.append(not any(words in text for article_id, text in texts if article_id != article.id))
+    return flags
+
+
+def _words(text: str) -> str:
+    """The text's words, lower-cased, one space apart and padded, for whole-word containment."""
+    return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+
+
+def measure(
+    passages: PassageIndex, drawn: list[tuple[Article, str]], perturb: bool, once: list[bool]
+) -> dict[str, Any]:
     """Right-first shares, exact share and latency over the drawn sentences (one variant)."""
     right, earlier, exact, latencies, misses = 0, 0, 0, [], []
-    for article, sentence in drawn:
+    once_right = 0
+    for (article, sentence), unique in zip(drawn, once, strict=True):
         text = drop_words(sentence) if perturb else sentence
         started = time.perf_counter()
         matches = find_source(text, passages=passages)
         latencies.append((time.perf_counter() - started) * 1000)
         if is_right(matches, article.id):
             right += 1
+            once_right += unique
             exact += matches[0].exact
             continue
         earlier += earlier_holder(matches, article)
@@ -108,6 +128,8 @@ def measure(passages: PassageIndex, drawn: list[tuple[Article, str]], perturb: b
     n = len(drawn)
     return {"right_first": right, "earlier_first": earlier, "n": n, "share": round(right / n, 4),
             "share_with_earlier": round((right + earlier) / n, 4), "exact_flagged": exact,
+            "once_n": sum(once), "once_right_first": once_right,
+            "once_share": round(once_right / max(sum(once), 1), 4),
             "latency": latency_summary(latencies), "misses": misses}  # fmt: skip
 
 
@@ -139,6 +161,7 @@ def run(corpus: Path, count: int, seed: int, index_dir: Path | None = None) -> d
             passages = PassageIndex(articles)
     built = time.perf_counter()
     drawn = draw_sentences(articles, count, seed)
+    once = printed_once(articles, drawn)
     return {
         "date": now_iso(),
         "machine": machine_info(),
@@ -148,8 +171,8 @@ def run(corpus: Path, count: int, seed: int, index_dir: Path | None = None) -> d
         "seed": seed,
         "load_s": round(loaded - started, 1),
         "build_s": round(built - loaded, 1),
-        "verbatim": measure(passages, drawn, perturb=False),
-        "dropped": measure(passages, drawn, perturb=True),
+        "verbatim": measure(passages, drawn, perturb=False, once=once),
+        "dropped": measure(passages, drawn, perturb=True, once=once),
     }  # fmt: skip
 
 
@@ -175,10 +198,12 @@ def render(results: dict[str, Any]) -> str:
         f"first match is the sentence's article or lists it as a syndicated copy (issue target ≥ "
         f"{TARGET:.0%}). *Or printed earlier*: also counts a first match that is another article "
         f"holding the same words, published no later, with the drawn article found as an equally "
-        f"good match (find_source credits the earliest publication by design).",
+        f"good match (find_source credits the earliest publication by design). *Printed once*: "
+        f"the drawn article first, among the sentences that no other article prints word for word "
+        f"(their only possible source).",
         "",
-        "| passage | drawn article first | or printed earlier | p50 | p95 |",
-        "|---|---|---|---|---|",
+        "| passage | drawn article first | or printed earlier | printed once | p50 | p95 |",
+        "|---|---|---|---|---|---|",
     ]
     for key, label in (("verbatim", "verbatim"), ("dropped", f"every {DROP_EVERY}th word dropped")):
         row = results[key]
@@ -186,6 +211,7 @@ def render(results: dict[str, Any]) -> str:
         lines.append(
             f"| {label} | {row['share']:.1%} ({row['right_first']}/{row['n']}) "
             f"| {row['share_with_earlier']:.1%} ({row['right_first'] + row['earlier_first']}/{row['n']}) "
+            f"| {row['once_share']:.1%} ({row['once_right_first']}/{row['once_n']}) "
             f"| {lat['p50_ms']} ms | {lat['p95_ms']} ms |"
         )
     misses = results["verbatim"]["misses"] + results["dropped"]["misses"]

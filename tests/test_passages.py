@@ -75,6 +75,7 @@ def test_bench_draws_the_same_sentences_and_drops_every_seventh_word() -> None:
 def test_bench_section_is_replaced_in_results_md_and_kept_by_the_main_report(tmp_path: Path) -> None:
     latency = {"p50_ms": 1.0, "p95_ms": 2.0}
     row = {"right_first": 199, "earlier_first": 1, "n": 200, "share": 0.995, "share_with_earlier": 1.0,
+           "once_n": 190, "once_right_first": 190, "once_share": 1.0,
            "latency": latency, "misses": []}  # fmt: skip
     results = {"verbatim": row, "dropped": row, "seed": 1, "articles": 10, "corpus": "c.jsonl",
                "date": "today", "machine": {"cores": 2}, "load_s": 1.0, "build_s": 1.0}  # fmt: skip
@@ -83,9 +84,16 @@ def test_bench_section_is_replaced_in_results_md_and_kept_by_the_main_report(tmp
     bench.write(results, tmp_path)
     text = (tmp_path / "results.md").read_text()
     assert text.count(bench.SECTION_START) == 1
-    assert "| verbatim | 99.5% (199/200) | 100.0% (200/200) | 1.0 ms | 2.0 ms |" in text
+    assert "| verbatim | 99.5% (199/200) | 100.0% (200/200) | 100.0% (190/190) | 1.0 ms | 2.0 ms |" in text
     write_reports({"meta": {}}, tmp_path)
     assert "| verbatim | 99.5% (199/200)" in (tmp_path / "results.md").read_text()
+
+
+def test_a_sentence_another_article_reprints_is_not_counted_as_printed_once() -> None:
+    reprint = _article("reprint", "Wire copy follows. " + BRIDGE.upper(), "Herald")
+    articles = [_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire"), reprint]
+    drawn = [(articles[0], BRIDGE), (articles[1], MARKET)]
+    assert bench.printed_once(articles, drawn) == [False, True]
 
 
 def test_every_seventh_word_dropped_is_still_found() -> None:
