@@ -71,10 +71,14 @@ def ask(
     since: date | None = None,
     until: date | None = None,
     top_k: int | None = None,
+    as_of: date | None = None,
     settings: Settings | None = None,
 ) -> Answer:
-    """Answer a question about the corpus with verified, attributed quotes (or decline)."""
-    request = _request(question, history, llm, outlets, since, until, top_k)
+    """Answer a question about the corpus with verified, attributed quotes (or decline).
+
+    `as_of` asks as on that day: later articles are left out and 'this week' is read from it.
+    """
+    request = _request(question, history, llm, outlets, since, until, top_k, as_of)
     return get_engine(settings).ask(request)
 
 
@@ -87,10 +91,11 @@ def ask_stream(
     since: date | None = None,
     until: date | None = None,
     top_k: int | None = None,
+    as_of: date | None = None,
     settings: Settings | None = None,
 ) -> Iterator[str | Answer]:
     """Yield answer text as it is produced, then the final verified Answer."""
-    request = _request(question, history, llm, outlets, since, until, top_k)
+    request = _request(question, history, llm, outlets, since, until, top_k, as_of)
     return get_engine(settings).ask_stream(request)
 
 
@@ -102,12 +107,13 @@ def _request(
     since: date | None,
     until: date | None,
     top_k: int | None,
+    as_of: date | None = None,
 ) -> AskRequest:
     """The AskRequest for ask()'s arguments (a request passed in is used as it is)."""
     if isinstance(question, AskRequest):
         return question
     return AskRequest.of(
-        question, history, generator=llm, outlets=outlets, since=since, until=until, top_k=top_k
+        question, history, generator=llm, outlets=outlets, since=since, until=until, top_k=top_k, as_of=as_of
     )
 
 

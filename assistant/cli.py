@@ -66,6 +66,11 @@ def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
     ask.add_argument("--outlet", action="append", default=[], help="only this outlet (repeatable)")
     ask.add_argument("--since", type=_date, help="only articles published on or after (YYYY-MM-DD)")
     ask.add_argument("--until", type=_date, help="only articles published on or before")
+    ask.add_argument(
+        "--as-of",
+        type=_date,
+        help="ask as on that day: later articles left out, 'this week' read from it (default today)",
+    )
     ask.add_argument("--top-k", type=int, help="number of chunks retrieved")
 
     source = commands.add_parser("source", help="find the articles a passage of text comes from")
@@ -223,6 +228,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         since=args.since,
         until=args.until,
         top_k=args.top_k,
+        as_of=args.as_of,
         settings=settings,
     )
     if args.json:

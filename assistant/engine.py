@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import NamedTuple
 
 import numpy as np
@@ -133,6 +134,9 @@ class Engine:
         models = load_models()
         ranked, answerable = weigh(evidence, models)
         quotes = select_quotes(ranked, self.settings.max_quotes, models.extra_quote_ratio, evidence.named)
+        if quotes and answerable >= self._threshold(models):
+            floor = ranked[0].score * models.extra_quote_ratio
+            quotes = prefer_named_speaker(standalone.question, quotes, ranked, floor, articles, self.mentions)
         if not quotes or answerable < self._threshold(models):
             closest = closest_articles(ranked)
             answer = Answer(
@@ -147,8 +151,6 @@ class Engine:
             yield answer.text
             yield self._timed(answer, started)
             return
-        floor = ranked[0].score * models.extra_quote_ratio
-        quotes = prefer_named_speaker(standalone.question, quotes, ranked, floor, articles, self.mentions)
         pages = Pages(articles, self.store.original_texts({q.article_id for q in quotes}))
         yield from self._answer(request, standalone.question, quotes, retrieved, pages, base, started)
 
@@ -158,7 +160,7 @@ class Engine:
         named = named_outlets(standalone.question, self.store.outlets())
         chunks = self._retrieve(standalone.question, vector, request, named)
         articles = self.store.catalog.get_articles({c.chunk.article_id for c in chunks})
-        return self.describe(standalone, chunks, articles, tuple(named), vector)
+        return self.describe(standalone, chunks, articles, tuple(named), vector, request.as_of)
 
     def describe(
         self,
@@ -167,13 +169,15 @@ class Engine:
         articles: Mapping[str, Article],
         named: tuple[str, ...] = (),
         vector: np.ndarray | None = None,
+        as_of: date | None = None,
     ) -> Evidence:
-        """Candidate quotes of retrieved passages, with the features the fitted model scores."""
+        """Candidate quotes of retrieved passages, with the features the fitted model scores
+        (`as_of`: the day asked on, None = today)."""
         if vector is None:
             vector = self.store.embedder.embed_batch([standalone.question])[0]
         candidates = candidate_quotes(chunks, articles, self.parses)
         info = question_info(
-            standalone.question, standalone.focus, named, self.store.vocabulary(), self.store.idf
+            standalone.question, standalone.focus, named, self.store.vocabulary(), self.store.idf, as_of
         )
         keys = [(q.article_id, q.start, q.end) for q in candidates]
         vectors = self.sentences.vectors(keys, [q.text for q in candidates])

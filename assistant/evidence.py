@@ -230,6 +230,7 @@ def observe(quotes: Sequence[Quote], dense: np.ndarray) -> list[Observation]:
             sentences=q.sentences,
             outlet=q.outlet,
             suspect=q.suspect,
+            published=q.published,
         )
         for q, similarity in zip(quotes, dense, strict=True)
     ]

@@ -34,6 +34,10 @@ class AskRequest(BaseModel):
     outlets: tuple[str, ...] = ()
     since: date | None = None
     until: date | None = None
+    as_of: date | None = Field(
+        default=None,
+        description="the day asked on: later articles left out, 'this week' read from it; None = today",
+    )
     top_k: int | None = Field(default=None, ge=1, le=50, description="chunks retrieved; None = the setting")
 
     @field_validator("question", mode="before")
@@ -76,6 +80,8 @@ class AskRequest(BaseModel):
         """The date range must not be empty."""
         if self.since and self.until and self.since > self.until:
             raise ValueError(f"the date range is empty: {self.since} is after {self.until}")
+        if self.since and self.as_of and self.since > self.as_of:
+            raise ValueError(f"the date range is empty: {self.since} is after the day asked on, {self.as_of}")
         return self
 
     @classmethod
@@ -90,8 +96,9 @@ class AskRequest(BaseModel):
 
     @property
     def search_filter(self) -> SearchFilter:
-        """The outlet and date filter for retrieval."""
-        return SearchFilter(self.outlets, self.since, self.until)
+        """The outlet and date filter for retrieval (nothing after the day asked on)."""
+        until = min(d for d in (self.until, self.as_of) if d) if self.until or self.as_of else None
+        return SearchFilter(self.outlets, self.since, until)
 
 
 def _message(exc: ValidationError) -> str:

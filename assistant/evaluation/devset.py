@@ -1,13 +1,15 @@
 """A development set written by others (RealTime QA news quizzes): loading, halves, unanswerables.
 
 The format (one JSON object per line):
-    questions.jsonl  {id, question, choices: [4 strings], answer (the right choice), articles: [ids]}
+    questions.jsonl  {id, question, choices: [4 strings], answer (the right choice), articles: [ids],
+                      asked_on (optional, YYYY-MM-DD; else an id starting YYYYMMDD gives the day)}
     corpus.jsonl.gz  {id, url, outlet, title, published_at, authors, body}
 
 Judging follows the quiz: an answer is right when it contains the right choice and none of the
 wrong ones. Questions are split once, by a hash of their id, into a tuning half (fit and tune on it)
 and a check half (report it). Within each half a fixed share of questions, again chosen by hash,
-has its articles left out of the index: those are the unanswerables.
+has its articles left out of the index: those are the unanswerables. Each question is asked as on
+the day the quiz asked it: articles published later are left out, and 'this week' means that week.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +42,7 @@ class DevQuestion:
     choices: tuple[str, ...]
     answer: str
     articles: tuple[str, ...]
+    asked: str = ""  # the record's asked_on field, when it has one
 
     @property
     def half(self) -> Half:
@@ -49,6 +53,17 @@ class DevQuestion:
     def held_out(self) -> bool:
         """True when this question's articles are left out of the index (an unanswerable)."""
         return _hash(self.id, "held-out") % UNANSWERABLE_ONE_IN == 0
+
+    @property
+    def asked_on(self) -> date | None:
+        """The day the quiz asked it: an `asked_on` field, else a YYYYMMDD prefix of the id."""
+        found = re.match(r"(\d{4})(\d{2})(\d{2})(?!\d)", self.asked or self.id)
+        if not found:
+            return None
+        try:
+            return date(*(int(part) for part in found.groups()))
+        except ValueError:
+            return None
 
     @property
     def wrong(self) -> list[str]:
@@ -116,6 +131,7 @@ def load_dev_questions(path: Path) -> list[DevQuestion]:
                     choices=choices,
                     answer=answer,
                     articles=tuple(str(a) for a in raw["articles"]),
+                    asked=str(raw.get("asked_on") or "").replace("-", ""),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -166,6 +182,7 @@ def to_gold(question: DevQuestion, dev: DevSet, indexed: set[str]) -> GoldQuesti
         must_not_contain=[choice_pattern(w) for w in question.wrong] if answerable else [],
         articles=urls,
         answerable=answerable,
+        as_of=question.asked_on,
     )
 
 

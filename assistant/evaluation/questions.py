@@ -63,6 +63,7 @@ class GoldQuestion(BaseModel):
     expect_speaker: str | None = Field(
         default=None, description="regex: who said the answering quotes (those matching must_contain)"
     )
+    as_of: date | None = Field(default=None, description="the day the question was asked on; None = today")
     expect_decline_reason: str | None = Field(default=None, description="Answer.decline_reason expected")
 
     @field_validator("expect_speaker")

@@ -21,7 +21,7 @@ from assistant.evaluation.questions import GoldQuestion
 from assistant.models import Answer
 from index.models import Article
 
-# ask(question, history, *, outlets=..., since=..., until=...) -> Answer, like assistant.api.ask
+# ask(question, history, *, outlets=..., since=..., until=..., as_of=...) -> Answer, like assistant.api.ask
 AskFn = Callable[..., Answer]
 OnResult = Callable[[int, int, QuestionResult], None]
 
@@ -51,6 +51,7 @@ def ask_gold(ask: AskFn, gold: GoldQuestion) -> Answer:
         outlets=filters.outlets if filters and filters.outlets else None,
         since=filters.since if filters else None,
         until=filters.until if filters else None,
+        as_of=gold.as_of,
     )
 
 

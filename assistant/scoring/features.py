@@ -12,10 +12,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
 from assistant.text import content_terms
+from assistant.timeframe import Window
 
 FEATURES: tuple[str, ...] = (
     "dense",
@@ -37,6 +39,8 @@ FEATURES: tuple[str, ...] = (
     "quoted",
     "outlet_named",
     "suspect",
+    "dated",
+    "in_window",
 )
 _QUOTE_MARKS = re.compile(r"[\"“”]")
 _DIGIT = re.compile(r"\d")
@@ -55,6 +59,7 @@ class QuestionInfo:
     labels: frozenset[str]
     outlets: tuple[str, ...] = ()
     rarity: tuple[tuple[str, float], ...] = ()  # (term, inverse document frequency in the index)
+    window: Window | None = None  # the publication days its 'this week', 'on Sunday' point to
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Observation:
     sentences: int
     outlet: str | None
     suspect: bool
+    published: date | None = None
 
 
 def features(question: QuestionInfo, observations: Sequence[Observation]) -> np.ndarray:
@@ -113,6 +119,8 @@ def _row(question: QuestionInfo, o: Observation) -> list[float]:
         "quoted": float(bool(_QUOTE_MARKS.search(o.text))),
         "outlet_named": float(bool(o.outlet) and o.outlet in question.outlets),
         "suspect": float(o.suspect),
+        "dated": float(question.window is not None),
+        "in_window": float(question.window is not None and question.window.holds(o.published)),
     }
     return [values[name] for name in FEATURES]
 

@@ -100,7 +100,7 @@ def _collect(engine: object, question: DevQuestion, gold: GoldQuestion) -> Sampl
     from assistant.request import AskRequest
     from assistant.rewrite import Standalone
 
-    request = engine.resolve(AskRequest.of(question.question))  # type: ignore[attr-defined]
+    request = engine.resolve(AskRequest.of(question.question, as_of=gold.as_of))  # type: ignore[attr-defined]
     evidence = engine.collect_evidence(  # type: ignore[attr-defined]
         Standalone(request.question, request.question, False), request
     )
@@ -128,7 +128,7 @@ def _collect_left_out(engine: object, gold: GoldQuestion) -> Sample:
     from assistant.request import AskRequest
     from assistant.rewrite import Standalone
 
-    request = engine.resolve(AskRequest.of(gold.question))  # type: ignore[attr-defined]
+    request = engine.resolve(AskRequest.of(gold.question, as_of=gold.as_of))  # type: ignore[attr-defined]
     store = engine.store  # type: ignore[attr-defined]
     vector = store.embedder.embed_batch([request.question])[0]
     fetched = engine.retriever.retrieve(  # type: ignore[attr-defined]
@@ -141,7 +141,9 @@ def _collect_left_out(engine: object, gold: GoldQuestion) -> Sample:
     articles = store.catalog.get_articles({hit.chunk.article_id for hit in others})
     named = tuple(named_outlets(request.question, store.outlets()))
     standalone = Standalone(request.question, request.question, False)
-    evidence = engine.describe(standalone, others, articles, named, vector)  # type: ignore[attr-defined]
+    evidence = engine.describe(  # type: ignore[attr-defined]
+        standalone, others, articles, named, vector, gold.as_of
+    )
     unanswerable = gold.model_copy(update={"answerable": False, "must_contain": [], "must_not_contain": []})
     count = len(evidence.candidates)
     return Sample(

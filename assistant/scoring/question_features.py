@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import date
 
 import numpy as np
 
 from assistant.scoring.features import FEATURES, QuestionInfo
 from assistant.scoring.nlp import expected_labels
 from assistant.text import content_terms
+from assistant.timeframe import Window, question_window, reference_day
 
 ANSWERABILITY_FEATURES: tuple[str, ...] = (
     "top_p",
@@ -38,14 +40,18 @@ def question_info(
     outlets: Sequence[str] = (),
     vocabulary: frozenset[str] = frozenset(),
     rarity: Callable[[list[str]], dict[str, float]] | None = None,
+    as_of: date | None = None,
 ) -> QuestionInfo:
     """Analyse a standalone question; `focus` is a follow-up's own words (else the question).
 
-    `rarity` gives each term's weight (the index's inverse document frequency).
+    `rarity` gives each term's weight (the index's inverse document frequency); `as_of` is the
+    day asked on (None = today), from which 'this week' or 'on Sunday' are read.
     """
     from assistant.question import correct
 
-    own = focus or question
+    window = question_window(question, reference_day(as_of))
+    own = _without_phrase(focus or question, window)
+    question_text = _without_phrase(question, window)
     outlet_terms = {t for o in outlets for t in content_terms(o)}
 
     def fixed(terms: list[str]) -> list[str]:
@@ -53,7 +59,7 @@ def question_info(
         return [t for t in dict.fromkeys(found) if t and t not in outlet_terms]
 
     focus_terms = fixed(content_terms(own))
-    context_terms = [t for t in fixed(content_terms(question)) if t not in focus_terms]
+    context_terms = [t for t in fixed(content_terms(question_text)) if t not in focus_terms]
     weights = rarity(focus_terms + context_terms) if rarity else {}
     return QuestionInfo(
         text=question,
@@ -63,7 +69,15 @@ def question_info(
         labels=expected_labels(own),
         outlets=tuple(outlets),
         rarity=tuple(weights.items()),
+        window=window,
     )
+
+
+def _without_phrase(text: str, window: Window | None) -> str:
+    """The text without the words that say when ('this week'): they tell the day, not the topic."""
+    if window is None:
+        return text
+    return re.sub(re.escape(window.phrase), " ", text, count=1, flags=re.IGNORECASE)
 
 
 def _names(text: str) -> list[str]:
