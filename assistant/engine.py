@@ -36,7 +36,7 @@ from assistant.scoring.model import FittedModels, load_models
 from assistant.scoring.nlp import ParseCache
 from assistant.scoring.question_features import question_info
 from assistant.source_question import quoted, source_answer, source_passage
-from assistant.speakers import prefer_named_speaker
+from assistant.speakers import asked_subject, involves, prefer_named_speaker
 from assistant.text import STOPWORDS, normalise
 from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
@@ -137,6 +137,9 @@ class Engine:
         if quotes and answerable >= self._threshold(models):
             floor = ranked[0].score * models.extra_quote_ratio
             quotes = prefer_named_speaker(standalone.question, quotes, ranked, floor, articles, self.mentions)
+            subject = asked_subject(standalone.question)
+            if subject and not any(involves(q, subject) for q in quotes):
+                quotes = []  # 'What did X say?' answered by quotes that neither X says nor name X
         if not quotes or answerable < self._threshold(models):
             closest = closest_articles(ranked)
             answer = Answer(

@@ -27,6 +27,10 @@ CONTEXT_AFTER = 600
 # Entity labels of a speaker a question can name: a person or an organisation (not a country).
 _NAMED_SPEAKERS = frozenset({"PERSON", "ORG"})
 _WORD = re.compile(r"[A-Z][\w’'-]+")
+_WH_TAGS = frozenset({"WP", "WDT"})  # 'what', 'which' standing for the thing said or done
+_OBJECT_DEPS = frozenset({"dobj", "dative", "ccomp"})
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_NAME_PART_DEPS = frozenset({"compound", "flat"})  # 'Bashar al-Assad' is a head with compounds
 
 
 def with_speakers(quotes: Sequence[Quote], articles: Mapping[str, str], cache: MentionCache) -> list[Quote]:
@@ -76,6 +80,33 @@ def asked_names(question: str) -> frozenset[str]:
         for w in _WORD.findall(ent.text)
         if w.lower() not in STOPWORDS
     )
+
+
+def asked_subject(question: str) -> frozenset[str]:
+    """Lower-cased name words of X in 'What did X say / do / tell ...?': a question whose answer is
+    something a named person or organisation said or did (empty for any other question)."""
+    doc = pipeline()(question)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ not in ("VERB", "AUX"):
+        return frozenset()
+    asked = any(c.tag_ in _WH_TAGS and c.dep_ in _OBJECT_DEPS for c in root.children)
+    subjects = [c for c in root.children if c.dep_ in _SUBJECT_DEPS]
+    if not asked or not subjects:
+        return frozenset()
+    heads = [t for s in subjects for t in (s, *s.children) if t is s or t.dep_ in _NAME_PART_DEPS]
+    return frozenset(
+        t.text.lower()
+        for t in heads
+        if t.ent_type_ in _NAMED_SPEAKERS and _WORD.fullmatch(t.text) and t.text.lower() not in STOPWORDS
+    )
+
+
+def involves(quote: Quote, names: frozenset[str]) -> bool:
+    """True when the quote is said by one of the names or mentions one of them."""
+    if spoken_by(quote.speaker, names):
+        return True
+    words = {w.lower() for w in _WORD.findall(quote.text)}
+    return bool(words & names)
 
 
 def spoken_by(speaker: str | None, names: frozenset[str]) -> bool:

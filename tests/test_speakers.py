@@ -10,7 +10,7 @@ import pytest
 from assistant.api import ask, get_engine
 from assistant.config import Settings
 from assistant.scoring.mentions import mentions, speaker_of
-from assistant.speakers import surroundings
+from assistant.speakers import asked_subject, surroundings
 from ui.render import esc, render_answer
 
 pytestmark = pytest.mark.integration
@@ -206,3 +206,25 @@ INVENTED = (
 def test_speakers_of_an_invented_story_none_of_whose_words_are_in_the_code(words: str, speaker: str) -> None:
     start = INVENTED.index(words)
     assert speaker_of(mentions(INVENTED), start, start + len(words)) == speaker
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("What did Ingrid Halvorsen say about the harbour tax?", {"halvorsen", "ingrid"}),
+        ("What has the Harbour Authority said about dredging?", {"harbour", "authority"}),
+        ("What did Halvorsen tell the council?", {"halvorsen"}),
+        ("Which ports closed after the storm?", set()),
+        ("Who proposed the harbour tax?", set()),
+    ],
+)
+def test_what_did_x_say_questions_name_their_subject(question: str, subject: set[str]) -> None:
+    assert asked_subject(question) == subject
+
+
+def test_what_someone_the_articles_never_name_said_is_declined(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    """Quotes on the topic by other people are not an answer to what this person said."""
+    answer = ask("What did Ingrid Halvorsen say about the ceasefire in Syria?", llm="extractive",
+                 settings=seed_settings)  # fmt: skip
+    assert answer.refused and answer.decline_reason == "not_in_articles", answer.text
+    assert not answer.citations
