@@ -21,8 +21,7 @@ FACTS = [
     ("What did the UN Security Council unanimously adopt in late December?",
      "Russian-Turkish resolution", "Sputnik International"),
     ("When would the ceasefire reported by Anadolu start?", "December 29", "TASS"),
-    pytest.param("Which energy projects did Erdogan say had regained pace?", "Akkuyu", "Press TV",
-                 marks=pytest.mark.xfail(strict=True, reason=FITTED_MODEL_REGRESSION)),
+    ("Which energy projects did Erdogan say had regained pace?", "Akkuyu", "Press TV"),
     ("What did John Kerry call the 72-hour truce?", "harbinger", "Press TV"),
 ]  # fmt: skip
 DECLINE = [

@@ -41,11 +41,13 @@ FEATURES: tuple[str, ...] = (
     "suspect",
     "dated",
     "in_window",
+    "recency",
 )
 _QUOTE_MARKS = re.compile(r"[\"“”]")
 _DIGIT = re.compile(r"\d")
 NOVEL_ENTITY_CAP = 4  # entities beyond four add nothing: a list of names is not more of an answer
 IGNORED_LABELS = frozenset({"ORDINAL"})  # 'first', 'second' rarely answer anything alone
+RECENCY_DAYS = 7  # a news week; chosen on the tuning half: CV top-1 0.393 at 7 days, 0.380 at 30
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,26 @@ class Observation:
 
 def features(question: QuestionInfo, observations: Sequence[Observation]) -> np.ndarray:
     """The feature matrix: one row per observation, one column per name in FEATURES."""
-    rows = [_row(question, o) for o in observations]
+    recency = _recency(observations)
+    rows = [_row(question, o, r) for o, r in zip(observations, recency, strict=True)]
     if not rows:
         return np.zeros((0, len(FEATURES)), dtype=np.float64)
     return np.asarray(rows, dtype=np.float64)
 
 
-def _row(question: QuestionInfo, o: Observation) -> list[float]:
+def _recency(observations: Sequence[Observation]) -> list[float]:
+    """How recent each candidate's article is beside the latest dated candidate (1 = as recent;
+    undated ones get the median of the dated, as nothing says they are older or newer)."""
+    dated = [o.published for o in observations if o.published is not None]
+    if not dated:
+        return [1.0] * len(observations)
+    newest = max(dated)
+    values = {d: math.exp(-(newest - d).days / RECENCY_DAYS) for d in set(dated)}
+    typical = float(np.median([values[d] for d in dated]))
+    return [typical if o.published is None else values[o.published] for o in observations]
+
+
+def _row(question: QuestionInfo, o: Observation, recency: float) -> list[float]:
     """One observation's features, in the order of FEATURES."""
     asked = set(question.focus_terms) | set(question.context_terms)
     present = set(content_terms(o.text))
@@ -121,6 +136,7 @@ def _row(question: QuestionInfo, o: Observation) -> list[float]:
         "suspect": float(o.suspect),
         "dated": float(question.window is not None),
         "in_window": float(question.window is not None and question.window.holds(o.published)),
+        "recency": recency,
     }
     return [values[name] for name in FEATURES]
 
