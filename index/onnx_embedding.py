@@ -160,6 +160,8 @@ class OnnxMiniLMEmbedder:
                 options.intra_op_num_threads = self.threads
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
+                # No arena: it keeps the largest batch shapes ever seen, so a server's memory crept up.
+                options.enable_cpu_mem_arena = False
                 # Idle worker threads must sleep, not spin: llama.cpp needs the cores right after.
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 try:

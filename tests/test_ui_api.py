@@ -103,3 +103,11 @@ def test_login_is_enforced(seed_index: Path) -> None:
             good = client.post(f"{address}login", data={"username": "ana", "password": "s3cret"})
             assert good.status_code == 200
             assert client.get(f"{address}config").status_code == 200
+
+
+def test_the_chat_server_caps_malloc_arenas_on_linux() -> None:
+    import sys
+
+    from ui.memory import limit_malloc_arenas
+
+    assert limit_malloc_arenas() is sys.platform.startswith("linux")

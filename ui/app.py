@@ -17,6 +17,7 @@ from ui.corpus import (
     outlet_names,
 )
 from ui.handlers import EMPTY_ARTICLE, ChatHandlers, generator_choices
+from ui.memory import limit_malloc_arenas
 from ui.render import render_conversation
 from ui.source_view import FIND_SOURCE_LABEL, offer_source
 from ui.styles import ARTICLE_CSS, ARTICLE_JS, CHAT_CSS, CHAT_JS, STATUS_CSS
@@ -179,6 +180,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
             "ASSISTANT_UI_PASSWORD to require one.",
             file=sys.stderr,
         )
+    limit_malloc_arenas()  # before the server's request threads start
     app = build_app(settings)
     app.launch(
         server_name=host,
