@@ -115,7 +115,7 @@ _COUNT = r"\d{1,3}|" + "|".join(_NUMBERS)
 _UNIT = "|".join(_UNIT_DAYS)
 _RULES: tuple[tuple[re.Pattern[str], WindowRule], ...] = (  # the first that matches wins
     (
-        re.compile(rf"\b(?:the )?(?:past|last) (?P<count>{_COUNT}) (?P<unit>day|week|month|year)s?\b"),
+        re.compile(rf"\b(?:the )?(?:past|last) (?P<count>{_COUNT}) (?P<unit>{_UNIT})s?\b"),
         _past_units,
     ),
     (re.compile(r"\b(?:today|tonight|this morning|this afternoon|this evening)\b"), _days_back(0)),
