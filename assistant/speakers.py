@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
+from typing import Any
 
 from assistant.evidence import Quote
 from assistant.scoring.mentions import MentionCache, speaker_of
@@ -23,6 +25,8 @@ SPEAKER_CANDIDATES = 4
 # sentence or two). Parsing whole articles took up to 10 s for the longest dev-set pages.
 CONTEXT_BEFORE = 2500
 CONTEXT_AFTER = 600
+# Question parses kept: enough for the asks in flight at once, and a parse is only about 8 ms.
+QUESTION_DOCS = 256
 
 # Entity labels of a speaker a question can name: a person or an organisation (not a country).
 _NAMED_SPEAKERS = frozenset({"PERSON", "ORG"})
@@ -70,9 +74,15 @@ def surroundings(text: str, start: int, end: int) -> tuple[int, int]:
     return first, last
 
 
+@lru_cache(maxsize=QUESTION_DOCS)
+def question_doc(question: str) -> Any:
+    """The question's spaCy parse, kept: several steps of one ask read the same question."""
+    return pipeline()(question)
+
+
 def asked_names(question: str) -> frozenset[str]:
     """Lower-cased words of the people and organisations a question names (spaCy's entities)."""
-    doc = pipeline()(question)
+    doc = question_doc(question)
     return frozenset(
         w.lower()
         for ent in doc.ents
@@ -85,7 +95,7 @@ def asked_names(question: str) -> frozenset[str]:
 def asked_subject(question: str) -> frozenset[str]:
     """Lower-cased name words of X in 'What did X say / do / tell ...?': a question whose answer is
     something a named person or organisation said or did (empty for any other question)."""
-    doc = pipeline()(question)
+    doc = question_doc(question)
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None or root.pos_ not in ("VERB", "AUX"):
         return frozenset()
