@@ -57,6 +57,18 @@ class Pages(NamedTuple):
     originals: Mapping[str, str]
 
 
+class Draft(NamedTuple):
+    """What an answer is written from: the question searched, its chosen quotes, the articles
+    retrieved, the pages quotes are checked against, the Answer fields known, and when it began."""
+
+    question: str
+    quotes: list[Quote]
+    retrieved: list[ArticleRef]
+    pages: Pages
+    base: dict[str, object]
+    started: float
+
+
 class Engine:
     """Answers questions over one index with verified, attributed quotes."""
 
@@ -134,13 +146,12 @@ class Engine:
         models = load_models()
         ranked, answerable = weigh(evidence, models)
         quotes = select_quotes(ranked, self.settings.max_quotes, models.extra_quote_ratio, evidence.named)
-        if quotes and answerable >= self._threshold(models):
+        if answerable < self.decline_threshold(models):
+            quotes = []
+        if quotes:
             floor = ranked[0].score * models.extra_quote_ratio
-            quotes = prefer_named_speaker(standalone.question, quotes, ranked, floor, articles, self.mentions)
-            subject = asked_subject(standalone.question)
-            if subject and not any(involves(q, subject) for q in quotes):
-                quotes = []  # 'What did X say?' answered by quotes that neither X says nor name X
-        if not quotes or answerable < self._threshold(models):
+            quotes = self._by_speaker(standalone.question, quotes, ranked, floor, articles)
+        if not quotes:
             closest = closest_articles(ranked)
             answer = Answer(
                 text=decline_text(standalone.question, closest),
@@ -155,7 +166,7 @@ class Engine:
             yield self._timed(answer, started)
             return
         pages = Pages(articles, self.store.original_texts({q.article_id for q in quotes}))
-        yield from self._answer(request, standalone.question, quotes, retrieved, pages, base, started)
+        yield from self._answer(request, Draft(standalone.question, quotes, retrieved, pages, base, started))
 
     def collect_evidence(self, standalone: Standalone, request: AskRequest) -> Evidence:
         """Retrieve passages for a standalone question and describe every candidate quote."""
@@ -226,29 +237,32 @@ class Engine:
             raise QuestionError(f"Unknown generator {name!r}: use {', '.join(registry.names())}.")
         return request.model_copy(update={"generator": name, "top_k": request.top_k or self.settings.top_k})
 
-    def _threshold(self, models: FittedModels) -> float:
-        """The decline threshold (a probability): the fitted one unless a setting overrides it."""
-        return self.decline_threshold(models)
+    def _by_speaker(
+        self,
+        question: str,
+        quotes: list[Quote],
+        ranked: list[Quote],
+        floor: float,
+        articles: Mapping[str, str],
+    ) -> list[Quote]:
+        """The quotes with speakers, the named speaker's first; none when the question asks what X
+        said and no quote is X's or names X (other people's words on the topic do not answer it)."""
+        quotes = prefer_named_speaker(question, quotes, ranked, floor, articles, self.mentions)
+        subject = asked_subject(question)
+        if subject and not any(involves(q, subject) for q in quotes):
+            return []
+        return quotes
 
     def decline_threshold(self, models: FittedModels) -> float:
         """The probability P(answerable) must reach: the fitted one unless a setting overrides it."""
         return self.settings.min_evidence or models.decline_below
 
-    def _answer(
-        self,
-        request: AskRequest,
-        question: str,
-        quotes: list[Quote],
-        retrieved: list[ArticleRef],
-        pages: Pages,
-        base: dict[str, object],
-        started: float,
-    ) -> Iterator[str | Answer]:
+    def _answer(self, request: AskRequest, draft: Draft) -> Iterator[str | Answer]:
         """The verified quotes first; then, for a model, its summary when a slot in the line is free."""
         if request.generator == "extractive":
-            yield from self._write(request, question, quotes, retrieved, pages, base, started)
+            yield from self._write(request, draft)
             return
-        quick = self._quotes_answer(question, quotes, retrieved, pages, base, started)
+        quick = self._quotes_answer(draft)
         if quick.refused:
             yield quick.text
             yield quick
@@ -257,27 +271,20 @@ class Engine:
         try:
             ticket = self.prose_queue.join()
         except ProseSkipped:
-            yield self._timed(self._skipped(quick, "the model is busy with other questions"), started)
+            yield self._timed(self._skipped(quick, "the model is busy with other questions"), draft.started)
             return
         try:
             for place in self.prose_queue.wait(ticket):
                 yield quick.model_copy(update={"pending": f"{PENDING} ({place.ahead} ahead of you)"})
-            yield from self._write(request, question, quotes, retrieved, pages, base, started, quick)
+            yield from self._write(request, draft, quick)
         except ProseSkipped:
-            yield self._timed(self._skipped(quick, "the model took too long to get to it"), started)
+            yield self._timed(self._skipped(quick, "the model took too long to get to it"), draft.started)
         finally:
             self.prose_queue.leave(ticket)
 
-    def _quotes_answer(
-        self,
-        question: str,
-        quotes: list[Quote],
-        retrieved: list[ArticleRef],
-        pages: Pages,
-        base: dict[str, object],
-        started: float,
-    ) -> Answer:
+    def _quotes_answer(self, draft: Draft) -> Answer:
         """The extractive answer (attributed, verified quotes), or a decline when none verifies."""
+        question, quotes, retrieved, pages, base, started = draft
         verified = self._verified_quotes(question, quotes, pages)
         citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
         if not citations:
@@ -301,17 +308,10 @@ class Engine:
         return quick.model_copy(update={"pending": None, "fallback": True, "note": note, "prose": ""})
 
     def _write(
-        self,
-        request: AskRequest,
-        question: str,
-        quotes: list[Quote],
-        retrieved: list[ArticleRef],
-        pages: Pages,
-        base: dict[str, object],
-        started: float,
-        quick: Answer | None = None,
+        self, request: AskRequest, draft: Draft, quick: Answer | None = None
     ) -> Iterator[str | Answer]:
         """Generate over the quotes, verify, and fall back to the extractive answer if needed."""
+        question, quotes, retrieved, pages, base, started = draft
         note = None
         fallback = False
         prose_text: str | None = None
