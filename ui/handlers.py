@@ -19,7 +19,6 @@ from assistant import (
     ConfigError,
     QuestionError,
     Settings,
-    ask,
     ask_stream,
     generators,
     get_article,
@@ -204,12 +203,10 @@ class ChatHandlers:
         top_k: int = 0,
     ) -> dict[str, Any]:
         """Answer a question for programs: the Answer as JSON (answer.model_dump(mode='json'))."""
-        try:
-            request = self.request(question, [], outlets, since, until, generator or None, top_k)
-            answer = ask(request, settings=self.settings)
-        except Exception as exc:  # the API edge: a message, never a traceback
-            raise gr.Error(friendly_error(exc)) from None
-        return answer.model_dump(mode="json")
+        final: dict[str, Any] = {}
+        for event in self.ask_events(question, generator, outlets, since, until, top_k):
+            final = event.get("answer", final)
+        return final
 
     def ask_events(
         self,
