@@ -13,6 +13,7 @@ HEARTBEAT="${HEARTBEAT:-30}"  # seconds: often enough to show progress, rare eno
 description="$1"
 log="$2"
 shift 3
+label="${description%% (*}"  # the description without its "(how long)", for the heartbeat lines
 
 mkdir -p "$(dirname "$log")"
 echo "==> $description"
@@ -27,7 +28,7 @@ while kill -0 "$child" 2>/dev/null; do
     done
     if kill -0 "$child" 2>/dev/null; then
         elapsed=$((SECONDS - started))
-        printf '    still working (%dm%02ds); details in %s\n' $((elapsed / 60)) $((elapsed % 60)) "$log"
+        printf '    %s: still working (%dm%02ds); details in %s\n' "$label" $((elapsed / 60)) $((elapsed % 60)) "$log"
     fi
 done
 wait "$child"
@@ -38,4 +39,4 @@ if [[ $status -ne 0 ]]; then
     tail -n 30 "$log" | sed 's/^/    | /'
     exit "$status"
 fi
-printf '    done in %dm%02ds\n' $((elapsed / 60)) $((elapsed % 60))
+printf '    %s: done in %dm%02ds\n' "$label" $((elapsed / 60)) $((elapsed % 60))
