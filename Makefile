@@ -22,9 +22,10 @@ setup: $(STAMP)
 
 # llama.cpp is compiled for this CPU on the first run (pip keeps the wheel), beside the other Python
 # packages: compiling keeps both cores busy while the downloads mostly wait on the network. Only what
-# the project loads is built: the multimodal (llava/mtmd) library is left out; llama.cpp's tests,
-# examples and tools are already off when llama-cpp-python builds it as a subproject.
-LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# the project loads is built: the multimodal (llava/mtmd) library and llama.cpp's `common` library
+# (which only llama.cpp's own programs link; llama-cpp-python does not ship it) are left out;
+# llama.cpp's tests, examples and tools are already off when llama-cpp-python builds it.
+LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_BUILD_COMMON=OFF
 LLAMA_REQUIREMENT := $(shell grep -o 'llama-cpp-python\[server\][^"]*' pyproject.toml)
 SETUP_LOG := $(VENV)/setup.log
 WHEELS := $(VENV)/wheels
