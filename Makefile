@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml
 	@$(STEP) "Creating the virtual environment in $(VENV) (seconds)" $(SETUP_LOG) -- \
 		sh -c 'test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)'
 	@$(STEP) "Upgrading pip (seconds)" $(SETUP_LOG) -- $(BIN)/pip install --upgrade pip
-	@$(MAKE) --no-print-directory -j2 llama-wheel python-packages
+	@MAKEFLAGS= $(MAKE) --no-print-directory -j2 llama-wheel python-packages
 	@$(STEP) "Installing the project with the llama.cpp wheel just built (seconds)" $(SETUP_LOG) -- \
 		$(BIN)/pip install --find-links $(WHEELS) -e '.[dev]'
 	@touch $(STAMP)
