@@ -173,6 +173,11 @@ def problem(answer: dict[str, Any], expect: str) -> str | None:
     return None
 
 
+def read_until(seconds: float, deadline: float) -> None:
+    """A reader's pause before the next ask, cut short when the load's time is up."""
+    time.sleep(max(0.0, min(seconds, deadline - time.monotonic())))
+
+
 def user(number: int, url: str, start: threading.Barrier, deadline: list[float], tally: Tally) -> None:
     """One reader: ask, read for a while, ask again (sometimes a follow-up) until time is up."""
     from gradio_client import Client
@@ -202,7 +207,7 @@ def user(number: int, url: str, start: threading.Barrier, deadline: list[float],
                     tally.refused += 1
             else:
                 tally.error(f"{type(exc).__name__}: {exc}")
-            time.sleep(rng.uniform(*THINK_S))
+            read_until(rng.uniform(*THINK_S), deadline[0])
             continue
         answer = result.answer
         why = problem(answer, expect)
@@ -221,7 +226,7 @@ def user(number: int, url: str, start: threading.Barrier, deadline: list[float],
             {"role": "assistant", "content": answer["text"]},
         ]
         follow_up = next_up
-        time.sleep(rng.uniform(*THINK_S))
+        read_until(rng.uniform(*THINK_S), deadline[0])
 
 
 def run_load(url: str, process: subprocess.Popen[bytes], users: int) -> dict[str, Any]:
