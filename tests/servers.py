@@ -23,6 +23,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
 def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:  # type: ignore[type-arg]
     """Poll a URL until it answers (or the process dies, or time runs out)."""
     deadline = time.monotonic() + timeout

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +15,7 @@ from assistant.evidence import Quote
 from assistant.generators.local import LocalGenerator
 from index.models import Credit
 from tests.conftest import SEEDS
-from tests.servers import fake_endpoint, free_port, llama_cpp_server
+from tests.servers import fake_endpoint, free_port, llama_cpp_server, rss_mb
 
 pytestmark = pytest.mark.integration
 
@@ -96,14 +96,6 @@ def test_slow_or_garbage_endpoint_falls_back(seed_index, behaviour) -> None:  # 
         _assert_verified(answer, engine)
 
 
-def _rss_mb() -> float:
-    """This process's resident memory in MB (Linux /proc)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS line")
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_local_summaries_leave_memory_flat(seed_settings) -> None:  # type: ignore[no-untyped-def]
     """A chat server writes thousands of summaries: each must give back what it took."""
@@ -113,9 +105,9 @@ def test_local_summaries_leave_memory_flat(seed_settings) -> None:  # type: igno
     question = "When will the talks resume?"
     for _ in range(5):  # the model, its buffers and the first sampler are loaded
         assert "".join(generator.stream(question, quotes))
-    before = _rss_mb()
+    before = rss_mb(os.getpid())
     for _ in range(SUMMARIES):
         "".join(generator.stream(question, quotes))
-    grown = _rss_mb() - before
+    grown = rss_mb(os.getpid()) - before
     # Leaking the sampler chain of every summary grew 40 of them by 69 MB (25: 40 MB); freed, by about 1.
     assert grown < MAX_GROWTH_MB, f"{SUMMARIES} summaries grew the process by {grown:.0f} MB"

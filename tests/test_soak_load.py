@@ -30,14 +30,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, rss_mb, wait_for
 
 SHORT = os.environ.get("SOAK_SHORT") == "1"
 SECONDS = 60 if SHORT else 120
 THINK_S = (5.0, 20.0)  # how long a person reads an answer before asking again (issue's newsroom mix)
 FOLLOW_UP_SHARE = 0.3  # about one ask in three follows up on the answer before
 REQUEST_TIMEOUT_S = 120
-# Flat memory: with the sampler chains of summaries freed at once the server grows 11 to 15 MB over
+# Flat memory: with the sampler chains of summaries freed at once the server grows 11 to 24 MB over
 # two minutes, nearly all while the first users' request threads start (before: 62 to 110 MB).
 MAX_GROWTH_MB = 40
 ARTIFACTS = ROOT / "test-artifacts"
@@ -61,14 +61,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
     pytest.mark.filterwarnings("ignore:The copy keyword"),
 ]
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB (from /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for process {pid}")
 
 
 def quantile(values: list[float], q: float) -> float | None:
