@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -16,6 +17,8 @@ from index.build import BuildReport, build_index
 from index.models import Article
 from index.store import IndexStore
 
+log = logging.getLogger(__name__)
+
 _engines: dict[tuple[str, str | None, int], Engine] = {}
 _lock = threading.Lock()
 
@@ -27,7 +30,7 @@ def open_store(settings: Settings | None = None) -> IndexStore:
     settings = settings or default_settings()
     return IndexStore(
         settings.index_dir,
-        MiniLMEmbedder(backend=settings.embedding_backend),
+        MiniLMEmbedder(backend=settings.embedding_backend, precision=settings.embedding_precision),
         chroma_host=settings.chroma_host,
         chroma_port=settings.chroma_port,
     )
@@ -41,6 +44,8 @@ def get_engine(settings: Settings | None = None, build_if_missing: bool = True) 
         engine = _engines.get(key)
         if engine is None or engine.settings is not settings:
             store = engine.store if engine is not None else open_store(settings)
+            if (mismatch := store.embedder_mismatch()) is not None:
+                log.warning(mismatch)
             engine = Engine(settings, store)
             _engines[key] = engine
     if build_if_missing and engine.store.is_empty():

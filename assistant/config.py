@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     llm: str = Field(default="local", description="a registered generator: extractive, local, openai")
     llm_model_path: Path | None = None
     embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
+    embedding_precision: Literal["int8", "float32"] = "int8"
     llm_threads: int = Field(default=2, ge=1, le=64)
     llm_max_tokens: int = Field(default=40, ge=8, le=2048)
     openai_base_url: str | None = None

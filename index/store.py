@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from index.catalog import Catalog
-from index.embedding import Embedder
+from index.embedding import MODEL_NAME, Embedder
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
 from index.passages import PassageIndex
@@ -21,6 +21,8 @@ COLLECTION = "news_chunks"
 CATALOG_FILE = "catalog.sqlite3"
 EXACT_SEARCH_MAX_CHUNKS = 2000  # a filter admitting at most this many chunks is searched exactly
 OVERFETCH_MAX = 4000  # the most nearest neighbours fetched to filter a wider search afterwards
+# An index committed before the embedder was recorded holds the original (float32) MiniLM vectors.
+UNRECORDED_EMBEDDER = MODEL_NAME
 
 
 class IndexError_(RuntimeError):
@@ -138,10 +140,7 @@ class IndexStore:
         if not chunks:
             return
         self.collection.upsert(
-            ids=[c.id for c in chunks],
-            embeddings=vectors,
-            documents=[c.text for c in chunks],
-            metadatas=[_chunk_metadata(c) for c in chunks],
+            ids=[c.id for c in chunks], embeddings=vectors, metadatas=[_chunk_metadata(c) for c in chunks]
         )
 
     def delete_chunks(self, chunk_ids: list[str]) -> None:
@@ -167,6 +166,22 @@ class IndexStore:
                     self._lexical = lexical
                     self._snapshot_gen = generation
         return self._snapshot_gen
+
+    def recorded_embedder(self) -> str | None:
+        """Name the embedder whose vectors the index holds (None for an index never committed)."""
+        if self.catalog.generation() == 0:
+            return None
+        return self.catalog.meta("embedder") or UNRECORDED_EMBEDDER
+
+    def embedder_mismatch(self) -> str | None:
+        """Say how to fix an index whose vectors another embedder made, or None when they match."""
+        recorded = self.recorded_embedder()
+        if recorded is None or recorded == self.embedder.name:
+            return None
+        return (
+            f"The index at {self.index_dir} holds {recorded} vectors but questions are embedded "
+            f"with {self.embedder.name}; run `news-assistant index` to re-embed it."
+        )
 
     def is_empty(self) -> bool:
         """True when no committed generation holds any article."""
@@ -336,16 +351,6 @@ class IndexStore:
 
 
 def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    """Chroma metadata for a chunk (no None values: Chroma rejects them)."""
-    meta: dict[str, Any] = {
-        "article_id": chunk.article_id,
-        "start": chunk.start,
-        "end": chunk.end,
-        "outlet": chunk.outlet or "",
-        "title": chunk.title or "",
-        "source": chunk.source,
-        "published": chunk.published.isoformat() if chunk.published else "",
-    }
-    if chunk.url:
-        meta["url"] = chunk.url
-    return meta
+    """Chroma metadata for a chunk: its article (filtered on) and span. Its text and credit are read
+    from the catalog, so Chroma keeps no copy of them (nor a full-text index of the text)."""
+    return {"article_id": chunk.article_id, "start": chunk.start, "end": chunk.end}

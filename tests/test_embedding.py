@@ -9,8 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import EmbeddingError, MiniLMEmbedder, SentenceTransformersEmbedder
-from index.onnx_embedding import OnnxMiniLMEmbedder, onnx_model_path
+from index.embedding import MODEL_NAME, EmbeddingError, MiniLMEmbedder, SentenceTransformersEmbedder
+from index.onnx_embedding import (
+    MIN_INT8_PROBE_COSINE,
+    OnnxMiniLMEmbedder,
+    int8_model_path,
+    onnx_model_path,
+    quantize_graph,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -30,12 +36,40 @@ def reference() -> np.ndarray:
 
 
 def test_onnx_backend_is_the_default_and_matches_sentence_transformers(reference: np.ndarray) -> None:
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(precision="float32")
     vectors = embedder.embed_batch(TEXTS)
-    assert embedder.backend == "onnx"
+    assert embedder.backend == "onnx" and embedder.name == MODEL_NAME
     assert vectors.shape == (len(TEXTS), 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert (vectors * reference).sum(axis=1).min() > 0.9999
+
+
+def test_int8_is_the_default_and_stays_close_to_the_original(reference: np.ndarray) -> None:
+    embedder = MiniLMEmbedder()
+    vectors = embedder.embed_batch(TEXTS)
+    assert embedder.backend == "onnx" and embedder.name == f"{MODEL_NAME}-int8"
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosines = (vectors * reference).sum(axis=1)
+    assert cosines.min() > MIN_INT8_PROBE_COSINE and not np.allclose(cosines, 1.0, atol=1e-4)
+    assert int8_model_path(embedder.model_dir).is_file()
+
+
+def test_a_far_int8_graph_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import index.onnx_embedding as onnx_embedding
+
+    source = onnx_model_path(MiniLMEmbedder().model_dir)
+    OnnxMiniLMEmbedder(model_path=source).embed_batch(["export the float graph if needed"])
+    monkeypatch.setattr(onnx_embedding, "MIN_INT8_PROBE_COSINE", 0.99999)
+    target = tmp_path / "minilm-int8.onnx"
+    with pytest.raises(EmbeddingError, match="strays from the float one"):
+        quantize_graph(source, target)
+    assert not target.exists()
+
+
+def test_torch_backend_gives_float_vectors_by_name() -> None:
+    assert MiniLMEmbedder(backend="torch").name == MODEL_NAME
+    with pytest.raises(EmbeddingError, match="int8 or float32"):
+        MiniLMEmbedder(precision="int4")  # type: ignore[arg-type]
 
 
 def test_onnx_keeps_input_order_across_length_sorted_batches(reference: np.ndarray) -> None:

@@ -195,3 +195,42 @@ def test_changed_article_replaced_even_when_paths_are_spelled_differently(
     assert len(texts) == 5
     assert sum("Peskov told reporters on Thursday" in t for t in texts) == 1
     assert not any("Peskov told reporters on Wednesday" in t for t in texts)
+
+
+class _RenamedEmbedder:
+    """The fake embedder's vectors, reversed, under another name: a different model."""
+
+    dimension = 256
+
+    def __init__(self, inner, name: str) -> None:  # type: ignore[no-untyped-def]
+        self.inner = inner
+        self.name = name
+
+    def embed_batch(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        return self.inner.embed_batch(texts)[:, ::-1].copy()
+
+
+def test_another_embedder_re_embeds_every_stored_chunk(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    corpus = _copy_seeds(tmp_path)
+    first = build_index(_store(tmp_path / "index", fake_embedder), [corpus], root=tmp_path, progress=False)
+    other = _RenamedEmbedder(fake_embedder, "other-model")
+    store = _store(tmp_path / "index", other)
+    assert "holds hash-256 vectors" in (store.embedder_mismatch() or "")
+    report = build_index(store, [corpus], root=tmp_path, progress=False)
+    assert report.chunks_reembedded == first.chunks_embedded and report.added == 0
+    assert "re-embedded" in report.summary()
+    assert store.recorded_embedder() == "other-model" and store.embedder_mismatch() is None
+    chunk = next(iter(store.chunks([row[0] for row in store.catalog.chunk_rows()[:1]]).values()))
+    hit = store.dense_search(other.embed_batch([chunk.text])[0], 1)[0]
+    assert hit.chunk_id == chunk.id and hit.score > 0.99
+    again = build_index(store, [corpus], root=tmp_path, progress=False)
+    assert again.chunks_reembedded == 0 and again.chunks_embedded == 0
+
+
+def test_index_without_a_recorded_embedder_holds_the_original_minilm(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    store = _store(tmp_path / "index", fake_embedder)
+    assert store.recorded_embedder() is None
+    build_index(store, [SEEDS], root=ROOT, progress=False)
+    with store.catalog._transaction() as db:
+        db.execute("DELETE FROM meta WHERE key='embedder'")
+    assert store.recorded_embedder() == "all-MiniLM-L6-v2"
