@@ -132,7 +132,7 @@ def _outlet_coverage(
     if not chunks:
         return None
     articles = engine.store.catalog.get_articles({c.chunk.article_id for c in chunks})
-    evidence = engine.describe(standalone, chunks, articles, (), vector)
+    evidence = engine.describe(standalone, chunks, articles)
     models = load_models()
     ranked, answerable = weigh(evidence, models)
     if not ranked or ranked[0].score < floor:

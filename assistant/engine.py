@@ -19,6 +19,7 @@ from assistant.evidence import (
     SentenceEmbeddingCache,
     candidate_quotes,
     observe,
+    scoring_embedder,
     select_quotes,
     weigh,
 )
@@ -76,7 +77,7 @@ class Engine:
         self.settings = settings
         self.store = store
         self.retriever = HybridRetriever(store, top_k=settings.top_k)
-        self.sentences = SentenceEmbeddingCache(store.embedder)
+        self.sentences = SentenceEmbeddingCache(scoring_embedder(store.embedder))
         self.parses = ParseCache()
         self.mentions = MentionCache()
         self.extractive = ExtractiveGenerator()
@@ -174,7 +175,7 @@ class Engine:
         named = named_outlets(standalone.question, self.store.outlets())
         chunks = self._retrieve(standalone.question, vector, request, named)
         articles = self.store.catalog.get_articles({c.chunk.article_id for c in chunks})
-        return self.describe(standalone, chunks, articles, tuple(named), vector, request.as_of)
+        return self.describe(standalone, chunks, articles, tuple(named), request.as_of)
 
     def describe(
         self,
@@ -182,29 +183,28 @@ class Engine:
         chunks: list[RetrievedChunk],
         articles: Mapping[str, Article],
         named: tuple[str, ...] = (),
-        vector: np.ndarray | None = None,
         as_of: date | None = None,
     ) -> Evidence:
         """Candidate quotes of retrieved passages, with the features the fitted model scores
         (`as_of`: the day asked on, None = today)."""
-        if vector is None:
-            vector = self.store.embedder.embed_batch([standalone.question])[0]
         candidates = candidate_quotes(chunks, articles, self.parses)
         info = question_info(
             standalone.question, standalone.focus, named, self.store.vocabulary(), self.store.idf, as_of
         )
         keys = [(q.article_id, q.start, q.end) for q in candidates]
         vectors = self.sentences.vectors(keys, [q.text for q in candidates])
-        dense = vectors @ np.asarray(self._scoring_vector(vector, standalone), dtype=np.float32)
+        dense = vectors @ np.asarray(self._scoring_vector(standalone), dtype=np.float32)
         rows = features(info, observe(candidates, dense))
         return Evidence(info, named, chunks, articles, candidates, rows)
 
     # -- steps -------------------------------------------------------------------------------
-    def _scoring_vector(self, vector: np.ndarray, standalone: Standalone) -> np.ndarray:
-        """For a follow-up, weigh its own words as much as the context it was rewritten with."""
+    def _scoring_vector(self, standalone: Standalone) -> np.ndarray:
+        """The question's vector for scoring quotes; a follow-up's own words weigh as much as the
+        context it was rewritten with."""
+        vector = self.sentences.question(standalone.question)
         if not standalone.rewritten:
             return vector
-        mixed = vector + self.store.embedder.embed_batch([standalone.focus])[0]
+        mixed = vector + self.sentences.question(standalone.focus)
         return mixed / (np.linalg.norm(mixed) or 1.0)
 
     def _retrieve(

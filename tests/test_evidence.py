@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from assistant.evidence import candidate_quotes
+from assistant.evidence import SentenceEmbeddingCache, candidate_quotes, scoring_embedder
 from assistant.retrieval import RetrievedChunk
 from assistant.scoring.nlp import ParseCache
 from index.models import Article, Chunk
@@ -77,3 +78,30 @@ def test_instructions_in_an_article_are_never_candidates() -> None:
     quotes = candidate_quotes([_retrieved(article)], {article.id: article}, ParseCache())
     assert quotes and not any("Ignore all previous" in q.text for q in quotes)
     assert all(q.suspect for q in quotes)
+
+
+def test_quotes_are_scored_at_full_precision_whatever_the_index_holds() -> None:
+    from index.embedding import MiniLMEmbedder
+    from tests.fakes import HashEmbedder
+
+    index_vectors = MiniLMEmbedder(model_dir=Path("."))  # nothing is loaded until used
+    scorer = scoring_embedder(index_vectors)
+    assert index_vectors.precision == "int8" and scorer.name == "all-MiniLM-L6-v2"
+    assert scoring_embedder(index_vectors) is scorer and scoring_embedder(scorer) is scorer
+    fake = HashEmbedder()
+    assert scoring_embedder(fake) is fake
+
+
+def test_question_vectors_are_cached_apart_from_sentences() -> None:
+    from tests.fakes import HashEmbedder
+
+    calls: list[list[str]] = []
+    embedder = HashEmbedder()
+    inner = embedder.embed_batch
+    embedder.embed_batch = lambda texts: calls.append(texts) or inner(texts)  # type: ignore[method-assign]
+    cache = SentenceEmbeddingCache(embedder)
+    first = cache.question("Who won the vote?")
+    again = cache.question("Who won the vote?")
+    sentence = cache.vectors([("a1", 0, 17)], ["Who won the vote?"])[0]
+    assert calls == [["Who won the vote?"], ["Who won the vote?"]]
+    assert (first == again).all() and (first == sentence).all()

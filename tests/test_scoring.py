@@ -120,3 +120,15 @@ def test_selection_keeps_near_best_quotes_and_prefers_new_outlets() -> None:
     chosen = select_quotes(ranked, limit=2, extra_ratio=0.8)
     assert [q.outlet for q in chosen] == ["A", "B"]
     assert select_quotes(ranked, limit=4, extra_ratio=1.0) == ranked[:1]
+
+
+def test_a_question_naming_an_outlet_gets_its_extra_quotes_from_that_outlet() -> None:
+    ranked = [
+        _quote("The blast killed twelve workers at the port.", 0.9, "A", 0, "a"),
+        _quote("Twelve dockers died in the explosion, the union said.", 0.85, "B", 0, "b"),
+        _quote("The port was closed after the blast.", 0.8, "C", 0, "c"),
+        _quote("The union said twelve of its members were killed.", 0.75, "B", 100, "b"),
+    ]
+    chosen = select_quotes(ranked, limit=4, extra_ratio=0.8, named_outlets=["B"])
+    assert [q.outlet for q in chosen] == ["A", "B", "B"]
+    assert [q.outlet for q in select_quotes(ranked, limit=4, extra_ratio=0.8)] == ["A", "B", "C", "B"]

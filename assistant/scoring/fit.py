@@ -141,9 +141,7 @@ def _collect_left_out(engine: object, gold: GoldQuestion) -> Sample:
     articles = store.catalog.get_articles({hit.chunk.article_id for hit in others})
     named = tuple(named_outlets(request.question, store.outlets()))
     standalone = Standalone(request.question, request.question, False)
-    evidence = engine.describe(  # type: ignore[attr-defined]
-        standalone, others, articles, named, vector, gold.as_of
-    )
+    evidence = engine.describe(standalone, others, articles, named, gold.as_of)  # type: ignore[attr-defined]
     unanswerable = gold.model_copy(update={"answerable": False, "must_contain": [], "must_not_contain": []})
     count = len(evidence.candidates)
     return Sample(
