@@ -16,7 +16,7 @@ from filelock import FileLock, Timeout
 from index.chunking import chunk_article
 from index.lexical import LexicalIndex, LexicalIndexWriter
 from index.loaders import load_paths
-from index.models import Article, Chunk, Problem
+from index.models import Article, Problem
 from index.repetition import strip_site_repetition
 from index.store import IndexStore
 
@@ -126,27 +126,10 @@ def _reembed_if_embedder_changed(store: IndexStore, report: BuildReport) -> bool
     )
     rows = store.catalog.chunk_rows(store.catalog.generation())
     for batch in _by_article_batches(rows, ARTICLES_PER_BATCH):
-        chunks = _chunks_of_rows(store, batch)
+        chunks = list(store.chunks([row[0] for row in batch]).values())
         store.upsert_chunks(chunks, store.embedder.embed_batch([c.text for c in chunks]))
         report.chunks_reembedded += len(chunks)
     return True
-
-
-def _chunks_of_rows(store: IndexStore, rows: list[ChunkRow]) -> list[Chunk]:
-    """Rebuild the chunks of catalog rows from their articles' stored text."""
-    articles = store.catalog.get_articles({row[1] for row in rows})
-    return [
-        Chunk(
-            id=chunk_id,
-            article_id=article_id,
-            text=articles[article_id].text[start:end],
-            start=start,
-            end=end,
-            **articles[article_id].credit().model_dump(),
-        )
-        for chunk_id, article_id, start, end in rows
-        if article_id in articles
-    ]
 
 
 def _embed_and_store(

@@ -85,14 +85,19 @@ def quantize_graph(source: Path, target: Path) -> Path:
         if target.is_file():
             return target
         partial = target.with_name(target.stem + ".partial.onnx")
-        logging.getLogger("root").setLevel(logging.ERROR)  # quantize_dynamic's advice to pre-process
-        quantize_dynamic(
-            str(source),
-            str(partial),
-            op_types_to_quantize=["MatMul"],
-            per_channel=True,
-            weight_type=QuantType.QInt8,
-        )
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # quantize_dynamic logs its advice to pre-process on the root logger
+        try:
+            quantize_dynamic(
+                str(source),
+                str(partial),
+                op_types_to_quantize=["MatMul"],
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+            )
+        finally:
+            root.setLevel(level)
         _check_int8_against_float(source, partial)
         os.replace(partial, target)
     return target
@@ -101,13 +106,21 @@ def quantize_graph(source: Path, target: Path) -> Path:
 def _check_int8_against_float(source: Path, path: Path) -> None:
     """Refuse an int8 graph whose vectors stray from the float graph's on the probe texts."""
     reference = OnnxMiniLMEmbedder(model_path=source).embed_batch(list(PROBE_TEXTS))
-    quantized = OnnxMiniLMEmbedder(model_path=path).embed_batch(list(PROBE_TEXTS))
-    cosine = float((reference * quantized).sum(axis=1).min())
-    if cosine < MIN_INT8_PROBE_COSINE:
+    _refuse_if_far(
+        reference, path, MIN_INT8_PROBE_COSINE, f"The int8 graph of {MODEL_NAME} strays from the float one"
+    )
+
+
+def _refuse_if_far(
+    reference: np.ndarray, path: Path, floor: float, refusal: str, model_dir: Path | None = None
+) -> None:
+    """Delete the graph at path and raise when a probe text's vector falls under floor (cosine) to
+    the reference vectors."""
+    vectors = OnnxMiniLMEmbedder(model_dir, model_path=path).embed_batch(list(PROBE_TEXTS))
+    cosine = float((reference * vectors).sum(axis=1).min())
+    if cosine < floor:
         path.unlink(missing_ok=True)
-        raise EmbeddingError(
-            f"The int8 graph of {MODEL_NAME} strays from the float one (cosine {cosine:.4f})."
-        )
+        raise EmbeddingError(f"{refusal} (cosine {cosine:.5f}).")
 
 
 def max_sequence_length(model_dir: Path) -> int:
@@ -182,13 +195,8 @@ def _check_against_reference(model_dir: Path, path: Path) -> None:
     from index.embedding import SentenceTransformersEmbedder
 
     reference = SentenceTransformersEmbedder(model_dir).embed_batch(list(PROBE_TEXTS))
-    exported = OnnxMiniLMEmbedder(model_dir, model_path=path).embed_batch(list(PROBE_TEXTS))
-    cosine = float((reference * exported).sum(axis=1).min())
-    if cosine < MIN_PROBE_COSINE:
-        path.unlink(missing_ok=True)
-        raise EmbeddingError(
-            f"The ONNX export of {MODEL_NAME} differs from the original (cosine {cosine:.5f})."
-        )
+    refusal = f"The ONNX export of {MODEL_NAME} differs from the original"
+    _refuse_if_far(reference, path, MIN_PROBE_COSINE, refusal, model_dir)
 
 
 class OnnxMiniLMEmbedder:
