@@ -19,6 +19,7 @@ from index.loaders import load_paths
 from index.models import Article, Problem
 from index.repetition import strip_site_repetition
 from index.store import IndexStore
+from index.windows import LAYOUT, unpack_vectors
 
 LOCK_FILE = "build.lock"
 ARTICLES_PER_BATCH = 32
@@ -102,7 +103,7 @@ def build_index(
         scopes = [_scope(p, root) for p in paths]
         to_remove = [aid for aid, src in known.items() if aid not in wanted and _in_scope(src, scopes, root)]
         report.unchanged = len(loaded.articles) - len(to_add)
-        reembedded = _reembed_if_embedder_changed(store, report)
+        reembedded = _refresh_stored_vectors(store, report)
         _embed_and_store(store, to_add, target, report, progress, on_progress)
         store.catalog.mark_removed(to_remove, target)
         report.removed = len(to_remove)
@@ -115,21 +116,45 @@ def build_index(
     return report
 
 
-def _reembed_if_embedder_changed(store: IndexStore, report: BuildReport) -> bool:
-    """Replace every stored vector when the index was built by another embedder than this one."""
+def _refresh_stored_vectors(store: IndexStore, report: BuildReport) -> bool:
+    """Store every vector anew when the index was built by another embedder (re-embedding its
+    chunks) or laid its vectors out otherwise (regrouping the chunk vectors it keeps)."""
     recorded = store.recorded_embedder()
-    if recorded is None or recorded == store.embedder.name:
+    if recorded is None:
         return False
-    print(
-        f"The index holds {recorded} vectors; re-embedding its chunks with {store.embedder.name} ...",
-        file=sys.stderr,
-    )
-    rows = store.catalog.chunk_rows(store.catalog.generation())
-    for batch in _by_article_batches(rows, ARTICLES_PER_BATCH):
-        chunks = list(store.chunks([row[0] for row in batch]).values())
-        store.upsert_chunks(chunks, store.embedder.embed_batch([c.text for c in chunks]))
-        report.chunks_reembedded += len(chunks)
+    generation = store.catalog.generation()
+    reembed = recorded != store.embedder.name or store.catalog.chunks_without_vector(generation) > 0
+    if not reembed and store.recorded_layout() == LAYOUT:
+        return False
+    if recorded != store.embedder.name:
+        why = f"The index holds {recorded} vectors; re-embedding its chunks with {store.embedder.name}"
+    elif reembed:
+        why = "The index keeps no vector per chunk (an older version); embedding its chunks"
+    else:
+        why = f"Regrouping the index's stored vectors ({LAYOUT})"
+    print(f"{why} ...", file=sys.stderr)
+    store.reset_vectors()
+    # the rows are read in full first: the loop writes to the table they come from
+    for batch in _by_article_batches(store.catalog.chunk_rows(generation), ARTICLES_PER_BATCH):
+        if reembed:
+            found = store.chunks([row[0] for row in batch])
+            chunks = [found[row[0]] for row in batch]
+            packed = store.upsert_chunks(chunks, store.embedder.embed_batch([c.text for c in chunks]))
+            store.catalog.set_chunk_vectors([c.id for c in chunks], packed)
+            report.chunks_reembedded += len(chunks)
+        else:
+            _regroup(store, batch)
     return True
+
+
+def _regroup(store: IndexStore, batch: list[ChunkRow]) -> None:
+    """Store the window vectors of a batch of whole articles from their chunks' stored vectors."""
+    by_article: dict[str, list[tuple[int, bytes]]] = {}
+    for _, article_id, index, _, packed in store.catalog.chunk_vectors_of({row[1] for row in batch}):
+        by_article.setdefault(article_id, []).append((index, packed))  # type: ignore[arg-type]
+    store.upsert_windows(
+        [(a, unpack_vectors([packed for _, packed in sorted(rows)])) for a, rows in by_article.items()]
+    )
 
 
 def _embed_and_store(
@@ -151,8 +176,8 @@ def _embed_and_store(
             chunked = [(article, chunk_article(article)) for article in batch]
             chunks = [c for _, article_chunks in chunked for c in article_chunks]
             vectors = store.embedder.embed_batch([c.text for c in chunks])
-            store.upsert_chunks(chunks, vectors)
-            store.catalog.add(chunked, generation)
+            packed = store.upsert_chunks(chunks, vectors)
+            store.catalog.add(chunked, generation, packed)
             report.added += len(batch)
             report.chunks_embedded += len(chunks)
             bar.update(len(batch))
@@ -173,8 +198,10 @@ def _commit(store: IndexStore, generation: int) -> None:
     lexical_dir = f"bm25/gen-{generation}"
     writer.save(store.index_dir / lexical_dir)
     _fsync_tree(store.index_dir / lexical_dir)
-    store.catalog.commit_generation(generation, lexical_dir=lexical_dir, embedder=store.embedder.name)
-    store.delete_chunks(store.catalog.purge_removed(generation))
+    store.catalog.commit_generation(
+        generation, lexical_dir=lexical_dir, embedder=store.embedder.name, dense_layout=LAYOUT
+    )
+    store.delete_articles(store.catalog.purge_removed(generation))
     for old in (store.index_dir / "bm25").iterdir():
         if old.name != f"gen-{generation}":
             shutil.rmtree(old, ignore_errors=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS originals (id TEXT PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
 """
@@ -88,8 +88,15 @@ class Catalog:
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
 
     # -- writing -----------------------------------------------------------------------------
-    def add(self, items: Iterable[tuple[Article, list[Chunk]]], generation: int) -> None:
-        """Record articles and their chunks as added in a (not yet committed) generation."""
+    def add(
+        self,
+        items: Iterable[tuple[Article, list[Chunk]]],
+        generation: int,
+        vectors: Sequence[bytes | None] | None = None,
+    ) -> None:
+        """Record articles and their chunks (with each chunk's packed vector, in order) as added in
+        a (not yet committed) generation."""
+        packed = iter(vectors) if vectors is not None else None
         with self._transaction() as db:
             for article, chunks in items:
                 db.execute(
@@ -106,9 +113,20 @@ class Catalog:
                 _store_original(db, article)
                 db.execute("DELETE FROM chunks WHERE article_id=?", (article.id,))
                 db.executemany(
-                    'INSERT OR REPLACE INTO chunks (id, article_id, idx, start, "end") VALUES (?,?,?,?,?)',
-                    [(c.id, article.id, i, c.start, c.end) for i, c in enumerate(chunks)],
+                    'INSERT OR REPLACE INTO chunks (id, article_id, idx, start, "end", vector)'
+                    " VALUES (?,?,?,?,?,?)",
+                    [
+                        (c.id, article.id, i, c.start, c.end, next(packed) if packed else None)
+                        for i, c in enumerate(chunks)
+                    ],
                 )
+
+    def set_chunk_vectors(self, chunk_ids: Sequence[str], vectors: Sequence[bytes]) -> None:
+        """Store (replace) the packed vectors of stored chunks."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE chunks SET vector=? WHERE id=?", list(zip(vectors, chunk_ids, strict=True))
+            )
 
     def fill_page_records(self, articles: Iterable[Article]) -> int:
         """Store cuts and original text for stored articles that lack them (older catalogs);
@@ -144,12 +162,12 @@ class Catalog:
                 [(generation, article_id) for article_id in article_ids],
             )
 
-    def purge_removed(self, generation: int) -> list[str]:
-        """Delete rows removed at or before a committed generation; return their chunk ids."""
+    def purge_removed(self, generation: int) -> list[tuple[str, int]]:
+        """Delete rows removed at or before a committed generation; return (article id, number of
+        chunks) of each article deleted."""
         with self._transaction() as db:
             rows = db.execute(
-                "SELECT c.id FROM chunks c JOIN articles a ON a.id=c.article_id"
-                " WHERE a.removed_gen IS NOT NULL AND a.removed_gen <= ?",
+                "SELECT id, n_chunks FROM articles WHERE removed_gen IS NOT NULL AND removed_gen <= ?",
                 (generation,),
             ).fetchall()
             db.execute(
@@ -166,7 +184,7 @@ class Catalog:
                 "DELETE FROM articles WHERE removed_gen IS NOT NULL AND removed_gen <= ?",
                 (generation,),
             )
-        return [row[0] for row in rows]
+        return [(row[0], int(row[1])) for row in rows]
 
     # -- reading -----------------------------------------------------------------------------
     def known_ids(self) -> dict[str, str]:
@@ -253,6 +271,29 @@ class Catalog:
         query = "SELECT id, article_id FROM chunks WHERE article_id IN ({marks}) ORDER BY article_id, idx"
         return [(row[0], row[1]) for row in self._rows_in(query, article_ids)]
 
+    def chunk_vectors_of(self, article_ids: Iterable[str]) -> list[tuple[str, str, int, int, bytes | None]]:
+        """Return (chunk id, article id, index in the article, the article's number of chunks,
+        packed vector) of every chunk of the given articles."""
+        query = (
+            "SELECT c.id, c.article_id, c.idx, a.n_chunks, c.vector FROM chunks c"
+            " JOIN articles a ON a.id = c.article_id WHERE c.article_id IN ({marks})"
+        )
+        return [(r[0], r[1], int(r[2]), int(r[3]), r[4]) for r in self._rows_in(query, article_ids)]
+
+    def chunks_without_vector(self, generation: int | None = None) -> int:
+        """Count the visible chunks stored without their own vector (an older index)."""
+        gen = self.generation() if generation is None else generation
+        row = (
+            self._connection()
+            .execute(
+                "SELECT COUNT(*) FROM chunks c JOIN articles a ON a.id = c.article_id"
+                f" WHERE c.vector IS NULL AND {_VISIBLE}",
+                {"gen": gen},
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
     def chunk_spans(self, chunk_ids: Iterable[str]) -> list[tuple[str, str, int, int]]:
         """Return (chunk id, article id, start, end) for the given chunk ids."""
         rows = self._rows_in(
@@ -294,10 +335,12 @@ def _article(row: tuple) -> Article:
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Bring a catalog written by an older version up to this schema (new columns only)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
-    if "cuts" not in columns:
+    for table, column, kind in (("articles", "cuts", "TEXT"), ("chunks", "vector", "BLOB")):
+        columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column in columns:
+            continue
         try:
-            db.execute("ALTER TABLE articles ADD COLUMN cuts TEXT")
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         except sqlite3.OperationalError as error:  # another process added it meanwhile
             if "duplicate column" not in str(error).lower():
                 raise

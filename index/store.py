@@ -1,9 +1,13 @@
-"""The index on disk: the catalog, the Chroma vectors and the BM25 index, read as one snapshot."""
+"""The index on disk: the catalog, the Chroma vectors and the BM25 index, read as one snapshot.
+
+Chroma holds one vector per window of consecutive chunks (index.windows); the catalog holds every
+chunk's own vector, by which the chunks of the windows found are ranked.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,11 +20,21 @@ from index.embedding import MODEL_NAME, Embedder
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
 from index.passages import PassageIndex
+from index.windows import (
+    LAYOUT,
+    pack_vector,
+    parse_window_id,
+    unpack_vectors,
+    window_count,
+    window_id,
+    window_of,
+    window_vectors,
+)
 
 COLLECTION = "news_chunks"
 CATALOG_FILE = "catalog.sqlite3"
 EXACT_SEARCH_MAX_CHUNKS = 2000  # a filter admitting at most this many chunks is searched exactly
-OVERFETCH_MAX = 4000  # the most nearest neighbours fetched to filter a wider search afterwards
+OVERFETCH_MAX = 4000  # the most nearest windows fetched to filter a wider search afterwards
 # An index committed before the embedder was recorded holds the original (float32) MiniLM vectors.
 UNRECORDED_EMBEDDER = MODEL_NAME
 
@@ -86,11 +100,13 @@ class IndexStore:
         self.catalog = Catalog(self.index_dir / CATALOG_FILE)
         self._chroma_host = chroma_host
         self._chroma_port = chroma_port
+        self._client: Any = None
         self._collection: Any = None
         self._snapshot_gen = -1
         self._visible: set[str] = set()
         self._articles: dict[str, Article] = {}
         self._chunk_total = 0
+        self._window_total = 0
         self._lexical: LexicalIndex | None = None
         self._passages: tuple[int, PassageIndex] | None = None
         self._lock = threading.RLock()
@@ -119,6 +135,7 @@ class IndexStore:
                 client.heartbeat()
             else:
                 client = chromadb.PersistentClient(path=str(self.index_dir / "chroma"), settings=settings)
+            self._client = client
             return client.get_or_create_collection(
                 COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
@@ -135,18 +152,35 @@ class IndexStore:
             )
             raise IndexError_(f"Could not open {where}: {exc}.{hint}") from exc
 
-    def upsert_chunks(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Store chunk vectors with their metadata (idempotent: ids are content hashes)."""
-        if not chunks:
-            return
-        self.collection.upsert(
-            ids=[c.id for c in chunks], embeddings=vectors, metadatas=[_chunk_metadata(c) for c in chunks]
-        )
+    def upsert_chunks(self, chunks: list[Chunk], vectors: np.ndarray) -> list[bytes]:
+        """Store the window vectors of whole articles' chunks (listed in order) in Chroma; return
+        each chunk's packed vector for the catalog (idempotent: ids name the article and window)."""
+        self.upsert_windows([(article_id, vectors[rows]) for article_id, rows in _by_article(chunks)])
+        return [pack_vector(vector) for vector in vectors]
 
-    def delete_chunks(self, chunk_ids: list[str]) -> None:
-        """Delete chunk vectors by id."""
-        for offset in range(0, len(chunk_ids), 1000):
-            self.collection.delete(ids=chunk_ids[offset : offset + 1000])
+    def upsert_windows(self, articles: list[tuple[str, np.ndarray]]) -> None:
+        """Store in Chroma the window vectors of articles, each given with its chunk vectors in order."""
+        ids, windows, metadatas = [], [], []
+        for article_id, chunk_vectors in articles:
+            for number, vector in enumerate(window_vectors(chunk_vectors)):
+                ids.append(window_id(article_id, number))
+                windows.append(vector)
+                metadatas.append({"article_id": article_id, "window": number})
+        if ids:
+            self.collection.upsert(ids=ids, embeddings=np.asarray(windows), metadatas=metadatas)
+
+    def delete_articles(self, articles: list[tuple[str, int]]) -> None:
+        """Delete the window vectors of articles, given as (article id, number of chunks)."""
+        ids = [window_id(a, w) for a, n in articles for w in range(window_count(n))]
+        for offset in range(0, len(ids), 1000):
+            self.collection.delete(ids=ids[offset : offset + 1000])
+
+    def reset_vectors(self) -> None:
+        """Drop every window vector (the collection is made anew), before storing them again."""
+        self.collection  # noqa: B018 - connects, so the client exists
+        with self._lock:
+            self._client.delete_collection(COLLECTION)
+            self._collection = None
 
     # -- snapshots ---------------------------------------------------------------------------
     def refresh(self) -> int:
@@ -163,6 +197,8 @@ class IndexStore:
                     self._articles = {a.id: a for a in articles}
                     self._visible = set(self._articles)
                     self._chunk_total = self.catalog.chunk_total(generation)
+                    counts = self.catalog.chunk_counts()
+                    self._window_total = sum(window_count(counts.get(a, 0)) for a in self._visible)
                     self._lexical = lexical
                     self._snapshot_gen = generation
         return self._snapshot_gen
@@ -173,15 +209,29 @@ class IndexStore:
             return None
         return self.catalog.meta("embedder") or UNRECORDED_EMBEDDER
 
-    def embedder_mismatch(self) -> str | None:
-        """Say how to fix an index whose vectors another embedder made, or None when they match."""
-        recorded = self.recorded_embedder()
-        if recorded is None or recorded == self.embedder.name:
+    def recorded_layout(self) -> str | None:
+        """Describe how the index's vectors are laid out (None for an index never committed)."""
+        if self.catalog.generation() == 0:
             return None
-        return (
-            f"The index at {self.index_dir} holds {recorded} vectors but questions are embedded "
-            f"with {self.embedder.name}; run `news-assistant index` to re-embed it."
-        )
+        return self.catalog.meta("dense_layout") or "one HNSW vector per chunk"
+
+    def embedder_mismatch(self) -> str | None:
+        """Say how to fix an index whose vectors another embedder made or another version laid
+        out, or None when they match."""
+        recorded = self.recorded_embedder()
+        if recorded is None:
+            return None
+        if recorded != self.embedder.name:
+            return (
+                f"The index at {self.index_dir} holds {recorded} vectors but questions are embedded "
+                f"with {self.embedder.name}; run `news-assistant index` to re-embed it."
+            )
+        if self.recorded_layout() != LAYOUT:
+            return (
+                f"The index at {self.index_dir} keeps its vectors as {self.recorded_layout()!r}; "
+                f"run `news-assistant index` to store them as this version searches them ({LAYOUT})."
+            )
+        return None
 
     def is_empty(self) -> bool:
         """True when no committed generation holds any article."""
@@ -254,68 +304,65 @@ class IndexStore:
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: set[str] | None = None) -> list[Hit]:
         """Return up to k chunks nearest to the query vector, from visible (and allowed) articles only.
 
-        A filter admitting few chunks is searched exactly over their stored vectors; a wider one
-        over-fetches from the HNSW index and filters, and only falls back to Chroma's own (slow at
-        scale) metadata filter when too few of the nearest chunks pass it.
+        The nearest windows come from the HNSW index and their chunks are ranked by their own
+        vectors. A filter admitting few chunks is searched exactly over the chunks' vectors; a wider
+        one over-fetches windows and filters them, and only falls back to Chroma's own (slow at
+        scale) metadata filter when too few of the nearest windows pass it.
         """
         self.refresh()
         if not self._visible or (allowed is not None and not allowed):
             return []
         vector = np.asarray(query_vector, dtype=np.float32)
+        wanted = k * 2 + 8
         if allowed is None:
-            return self._nearest(vector, k * 2 + 8, None)[:k]
-        pairs = self.catalog.chunks_of(allowed & self._visible)
-        if len(pairs) <= EXACT_SEARCH_MAX_CHUNKS:
-            return self._exact_nearest(vector, pairs, k)
+            return self._ranked_chunks(vector, self._nearest_windows(vector, wanted, None), k)
+        articles = allowed & self._visible
+        admitted = self.catalog.chunks_of(articles)
+        if len(admitted) <= EXACT_SEARCH_MAX_CHUNKS:
+            return self._exact_nearest(vector, self.catalog.chunk_vectors_of(articles), k)
         total = max(self._chunk_total, 1)
-        wanted = min(OVERFETCH_MAX, total, -(-(k * 2 + 8) * total // len(pairs)))
-        hits = self._nearest(vector, wanted, allowed)
-        if len(hits) >= k or wanted >= total:
-            return hits[:k]
-        return self._filtered_nearest(vector, k, allowed)
+        fetch = min(OVERFETCH_MAX, max(self._window_total, 1), -(-wanted * total // len(admitted)))
+        hits = self._ranked_chunks(vector, self._nearest_windows(vector, fetch, allowed), k)
+        if len(hits) >= k or fetch >= self._window_total:
+            return hits
+        return self._ranked_chunks(vector, self._filtered_windows(vector, wanted, allowed), k)
 
-    def _nearest(self, vector: np.ndarray, n: int, allowed: set[str] | None) -> list[Hit]:
-        """The n nearest chunks in the HNSW index, kept when visible (and allowed), best first."""
+    def _nearest_windows(self, vector: np.ndarray, n: int, allowed: set[str] | None) -> set[tuple[str, int]]:
+        """The n nearest windows in the HNSW index, (article id, window), kept when visible (and allowed)."""
         result = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
-        ids, distances = result["ids"][0], result["distances"][0]
-        article_of = {span[0]: span[1] for span in self.catalog.chunk_spans(ids)}
-        hits = []
-        for chunk_id, distance in zip(ids, distances, strict=True):
-            article_id = article_of.get(chunk_id)
-            if article_id in self._visible and (allowed is None or article_id in allowed):
-                hits.append(Hit(chunk_id, article_id, 1.0 - float(distance)))
-        return hits
+        windows = (parse_window_id(identifier) for identifier in result["ids"][0])
+        return {w for w in windows if w[0] in self._visible and (allowed is None or w[0] in allowed)}
 
-    def _exact_nearest(self, vector: np.ndarray, pairs: list[tuple[str, str]], k: int) -> list[Hit]:
-        """The k chunks among `pairs` (chunk id, article id) most similar to the vector, by brute force."""
-        if not pairs:
+    def _filtered_windows(self, vector: np.ndarray, n: int, allowed: set[str]) -> set[tuple[str, int]]:
+        """The n nearest windows of allowed articles, with Chroma's metadata filter."""
+        result = self.collection.query(
+            query_embeddings=[vector],
+            n_results=n,
+            where={"article_id": {"$in": sorted(allowed)}},
+            include=["distances"],
+        )
+        windows = (parse_window_id(identifier) for identifier in result["ids"][0])
+        return {w for w in windows if w[0] in self._visible}
+
+    def _ranked_chunks(self, vector: np.ndarray, windows: set[tuple[str, int]], k: int) -> list[Hit]:
+        """The k chunks of the given windows most similar to the vector, by their own vectors."""
+        rows = self.catalog.chunk_vectors_of({article_id for article_id, _ in windows})
+        return self._exact_nearest(vector, [r for r in rows if (r[1], window_of(r[2], r[3])) in windows], k)
+
+    @staticmethod
+    def _exact_nearest(
+        vector: np.ndarray, rows: list[tuple[str, str, int, int, bytes | None]], k: int
+    ) -> list[Hit]:
+        """The k chunks among catalog rows (id, article, index, count, vector) most similar to the
+        vector, by brute force (chunks stored without a vector are skipped)."""
+        rows = [row for row in rows if row[4] is not None]
+        if not rows:
             return []
-        article_of = dict(pairs)
-        stored = self.collection.get(ids=[chunk_id for chunk_id, _ in pairs], include=["embeddings"])
-        if not len(stored["ids"]):
-            return []
-        matrix = np.asarray(stored["embeddings"], dtype=np.float32)
+        matrix = unpack_vectors([row[4] for row in rows])  # type: ignore[misc]
         norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(vector)) or 1.0)
         similarity = (matrix @ vector) / np.where(norms > 0, norms, 1.0)
         best = np.argsort(-similarity, kind="stable")[:k]
-        return [Hit(stored["ids"][i], article_of[stored["ids"][i]], float(similarity[i])) for i in best]
-
-    def _filtered_nearest(self, vector: np.ndarray, k: int, allowed: set[str]) -> list[Hit]:
-        """The k nearest chunks of allowed articles, with Chroma's metadata filter."""
-        result = self.collection.query(
-            query_embeddings=[vector],
-            n_results=k * 2 + 8,
-            where={"article_id": {"$in": sorted(allowed)}},
-            include=["metadatas", "distances"],
-        )
-        hits = []
-        for chunk_id, meta, distance in zip(
-            result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True
-        ):
-            article_id = str(meta["article_id"])
-            if article_id in self._visible:
-                hits.append(Hit(chunk_id, article_id, 1.0 - float(distance)))
-        return hits[:k]
+        return [Hit(rows[i][0], rows[i][1], float(similarity[i])) for i in best]
 
     def lexical_search(self, query: str, k: int, allowed: set[str] | None = None) -> list[Hit]:
         """Return up to k chunks ranked by BM25, from visible articles only."""
@@ -350,7 +397,9 @@ class IndexStore:
         self.catalog.close()
 
 
-def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    """Chroma metadata for a chunk: its article (filtered on) and span. Its text and credit are read
-    from the catalog, so Chroma keeps no copy of them (nor a full-text index of the text)."""
-    return {"article_id": chunk.article_id, "start": chunk.start, "end": chunk.end}
+def _by_article(chunks: list[Chunk]) -> Iterator[tuple[str, list[int]]]:
+    """(article id, positions of its chunks) for chunks listed article after article."""
+    positions: dict[str, list[int]] = {}
+    for position, chunk in enumerate(chunks):
+        positions.setdefault(chunk.article_id, []).append(position)
+    yield from positions.items()

@@ -63,6 +63,7 @@ started = time.perf_counter()
 from assistant.api import ask, open_store
 from assistant.config import load_settings
 from index.lexical import LexicalIndex
+from index.windows import window_count, window_id, window_of
 
 index_dir, seeds, question = sys.argv[1], sys.argv[2], sys.argv[3]
 settings = load_settings(index_dir=index_dir, corpus=[seeds], llm="extractive")
@@ -81,8 +82,12 @@ while True:  # page: one get() of every vector trips SQLite's variable limit pas
     metadatas += page["metadatas"]
     if len(page["ids"]) < 5000:
         break
-spans = collections.Counter((m["article_id"], m["start"], m["end"]) for m in metadatas)
-all_chunks = {r[0] for r in catalog.chunk_spans(chroma_ids)}
+spans = collections.Counter((m["article_id"], m["window"]) for m in metadatas)
+stored = catalog.chunk_vectors_of(ids)
+in_chroma = set(chroma_ids)
+windowed = {r[0] for r in stored if r[4] is not None and window_id(r[1], window_of(r[2], r[3])) in in_chroma}
+counts = catalog.chunk_counts()
+all_windows = {window_id(a, w) for a, n in counts.items() for w in range(window_count(n))}
 lexical_dir = catalog.meta("lexical_dir")
 lexical = LexicalIndex.load(store.index_dir / lexical_dir) if lexical_dir else None
 result = {
@@ -94,8 +99,8 @@ result = {
     "chroma_duplicate_ids": len(chroma_ids) - len(set(chroma_ids)),
     "chroma_duplicate_spans": sum(n - 1 for n in spans.values() if n > 1),
     "visible_chunks": len(visible_chunks),
-    "visible_chunks_without_vector": len(visible_chunks - set(chroma_ids)),
-    "orphan_vectors": len(set(chroma_ids) - all_chunks),
+    "visible_chunks_without_vector": len(visible_chunks - windowed),
+    "orphan_vectors": len(set(chroma_ids) - all_windows),
     "bm25_matches_catalog": lexical is not None and set(lexical.chunk_ids) == visible_chunks,
 }
 if ids:
