@@ -133,19 +133,22 @@ def measure(
             "latency": latency_summary(latencies), "misses": misses}  # fmt: skip
 
 
-def from_index(index_dir: Path, scratch: Path) -> PassageIndex:
+def from_index(index_dir: Path, scratch: Path) -> tuple[PassageIndex, list[Article]]:
     """The production path on a built index: IndexStore.passages() over a snapshot of its catalog,
-    copied with SQLite's backup API so the index itself is only ever read."""
+    copied with SQLite's backup API so the index itself is only ever read; and its articles."""
     source = sqlite3.connect(f"file:{index_dir / CATALOG_FILE}?mode=ro", uri=True)
     target = sqlite3.connect(scratch / CATALOG_FILE)
     with target:
         source.backup(target)
     source.close()
     target.close()
+    if (index_dir / "passages").is_dir():  # the passage tables its commits wrote, read in place
+        (scratch / "passages").symlink_to((index_dir / "passages").resolve(), target_is_directory=True)
     store = IndexStore(scratch, embedder=None)  # type: ignore[arg-type]  # passages() never embeds
     passages = store.passages()
+    articles = store.articles(with_text=True)
     store.close()
-    return passages
+    return passages, articles
 
 
 def run(corpus: Path, count: int, seed: int, index_dir: Path | None = None) -> dict[str, Any]:
@@ -153,12 +156,12 @@ def run(corpus: Path, count: int, seed: int, index_dir: Path | None = None) -> d
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         if index_dir is not None:
-            passages = from_index(index_dir, Path(scratch))
-            articles, loaded = passages.articles, started
+            passages, articles = from_index(index_dir, Path(scratch))
+            loaded = started
         else:
             articles = load_paths([corpus]).articles
             loaded = time.perf_counter()
-            passages = PassageIndex(articles)
+            passages = PassageIndex.of(articles)
     built = time.perf_counter()
     drawn = draw_sentences(articles, count, seed)
     once = printed_once(articles, drawn)

@@ -17,6 +17,7 @@ from index.chunking import chunk_article
 from index.lexical import LexicalIndex, LexicalIndexWriter
 from index.loaders import load_paths
 from index.models import Article, Problem
+from index.passages import ShingleTable
 from index.repetition import strip_site_repetition
 from index.store import IndexStore
 from index.windows import LAYOUT, unpack_vectors
@@ -198,13 +199,28 @@ def _commit(store: IndexStore, generation: int) -> None:
     lexical_dir = f"bm25/gen-{generation}"
     writer.save(store.index_dir / lexical_dir)
     _fsync_tree(store.index_dir / lexical_dir)
+    passages_dir = f"passages/gen-{generation}"
+    ShingleTable.build(_visible_articles(store, generation)).save(store.index_dir / passages_dir)
+    _fsync_tree(store.index_dir / passages_dir)
     store.catalog.commit_generation(
-        generation, lexical_dir=lexical_dir, embedder=store.embedder.name, dense_layout=LAYOUT
+        generation,
+        lexical_dir=lexical_dir,
+        passages_dir=passages_dir,
+        embedder=store.embedder.name,
+        dense_layout=LAYOUT,
     )
     store.delete_articles(store.catalog.purge_removed(generation))
-    for old in (store.index_dir / "bm25").iterdir():
-        if old.name != f"gen-{generation}":
-            shutil.rmtree(old, ignore_errors=True)
+    for kind in ("bm25", "passages"):
+        for old in (store.index_dir / kind).iterdir():
+            if old.name != f"gen-{generation}":
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _visible_articles(store: IndexStore, generation: int) -> Iterator[Article]:
+    """The articles visible at a generation, with their texts, read a batch at a time."""
+    ids = sorted(store.catalog.visible_ids(generation))
+    for offset in range(0, len(ids), COMMIT_ARTICLES_PER_BATCH):
+        yield from store.catalog.get_articles(ids[offset : offset + COMMIT_ARTICLES_PER_BATCH]).values()
 
 
 def _by_article_batches(rows: Iterable[ChunkRow], articles_per_batch: int) -> Iterator[list[ChunkRow]]:
@@ -222,9 +238,15 @@ def _by_article_batches(rows: Iterable[ChunkRow], articles_per_batch: int) -> It
 
 
 def _lexical_is_current(store: IndexStore) -> bool:
-    """True when the committed BM25 index exists in the format this version writes."""
+    """True when the committed BM25 index and passage table exist in the formats this version writes."""
     lexical_dir = store.catalog.meta("lexical_dir")
-    return lexical_dir is not None and LexicalIndex.is_current(store.index_dir / lexical_dir)
+    passages_dir = store.catalog.meta("passages_dir")
+    return (
+        lexical_dir is not None
+        and LexicalIndex.is_current(store.index_dir / lexical_dir)
+        and passages_dir is not None
+        and ShingleTable.is_current(store.index_dir / passages_dir)
+    )
 
 
 def _fsync_tree(directory: Path) -> None:

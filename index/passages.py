@@ -2,15 +2,20 @@
 
 Every run of SHINGLE_WORDS consecutive normalised words of an article is hashed; a passage is
 looked up by its own runs, and each article sharing enough of them gets the span they cover, as
-character offsets into its cleaned text. Built from the texts alone (no embeddings), in memory.
+character offsets into its cleaned text. Built from the texts alone (no embeddings). A built index
+keeps its table of runs on disk (written at each commit, memory-mapped when read) and reads the
+texts of the few articles a passage matches from the catalog, so tracing a passage costs neither
+the time to hash every article nor the memory to hold them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +30,11 @@ MIN_COVERAGE = 0.5
 
 # Words a passage may have dropped or gained between two shared runs and still read as one span.
 MAX_DRIFT = 2 * SHINGLE_WORDS
+
+# Each word's code is its BLAKE2b digest and a run's hash a polynomial of its words' codes (mod 2**64),
+# so a table written by one process reads the same in another (Python's own hash is salted).
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_TABLE_FILES = ("hashes.npy", "docs.npy", "positions.npy", "article_ids.npy")
 
 _WORD = re.compile(r"[^\W_]+")
 _FOLD = str.maketrans({"’": "'", "‘": "'"})
@@ -54,14 +64,76 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFKC", word.translate(_FOLD)).casefold()
 
 
-def shingle_hashes(words: Sequence[str]) -> np.ndarray:
-    """The hash of every run of SHINGLE_WORDS consecutive words, in order (int64)."""
+def word_code(word: str) -> int:
+    """A normalised word's stable 64-bit code."""
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+
+
+def shingle_hashes(words: Sequence[str], codes: dict[str, int] | None = None) -> np.ndarray:
+    """The hash of every run of SHINGLE_WORDS consecutive words, in order (int64); `codes` caches
+    word codes across calls."""
     count = len(words) - SHINGLE_WORDS + 1
     if count <= 0:
         return np.zeros(0, dtype=np.int64)
-    return np.fromiter(
-        (hash(tuple(words[i : i + SHINGLE_WORDS])) for i in range(count)), dtype=np.int64, count=count
+    cache = {} if codes is None else codes
+    values = np.fromiter(
+        (cache[w] if w in cache else cache.setdefault(w, word_code(w)) for w in words),
+        dtype=np.uint64,
+        count=len(words),
     )
+    hashes = np.zeros(count, dtype=np.uint64)
+    for offset in range(SHINGLE_WORDS):
+        hashes = hashes * _MIX + values[offset : offset + count]  # wraps around, as meant
+    return hashes.view(np.int64)
+
+
+@dataclass(frozen=True)
+class ShingleTable:
+    """Every run of every article, sorted by hash: (hash, article row, word position)."""
+
+    hashes: np.ndarray
+    docs: np.ndarray
+    positions: np.ndarray
+    article_ids: np.ndarray
+
+    @classmethod
+    def build(cls, articles: Iterable[Article]) -> ShingleTable:
+        """Hash the runs of articles' texts and sort them."""
+        codes: dict[str, int] = {}
+        ids, per_article = [], []
+        for article in articles:
+            ids.append(article.id)
+            per_article.append(shingle_hashes(text_words(article.text).words, codes))
+        lengths = np.array([len(h) for h in per_article], dtype=np.int64)
+        hashes = np.concatenate(per_article) if per_article else np.zeros(0, dtype=np.int64)
+        del per_article
+        docs = np.repeat(np.arange(len(ids), dtype=np.int32), lengths)
+        positions = np.arange(len(hashes), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        order = np.argsort(hashes, kind="stable")
+        return cls(
+            hashes=hashes[order],
+            docs=docs[order],
+            positions=positions[order].astype(np.int32),
+            article_ids=np.array(ids, dtype=str),
+        )
+
+    def save(self, directory: Path) -> None:
+        """Write the table as .npy files a reader maps."""
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = (self.hashes, self.docs, self.positions, self.article_ids)
+        for name, array in zip(_TABLE_FILES, arrays, strict=True):
+            np.save(directory / name, array)
+
+    @staticmethod
+    def is_current(directory: Path) -> bool:
+        """True when a directory holds a table in this format."""
+        return all((directory / name).exists() for name in _TABLE_FILES)
+
+    @classmethod
+    def load(cls, directory: Path) -> ShingleTable:
+        """Map a saved table (pages are read from disk as lookups touch them)."""
+        arrays = [np.load(directory / name, mmap_mode="r") for name in _TABLE_FILES]
+        return cls(*arrays)
 
 
 @dataclass(frozen=True)
@@ -75,30 +147,24 @@ class PassageMatch:
     exact: bool
 
 
+ArticleFetcher = Callable[[list[str]], dict[str, Article]]
+
+
 class PassageIndex:
     """Hashed word runs of every article -> (article, word position), searched with numpy."""
 
-    def __init__(self, articles: Iterable[Article]) -> None:
-        self.articles: list[Article] = list(articles)
-        per_article, self._starts, self._ends = [], [], []
-        for article in self.articles:
-            words = text_words(article.text)
-            per_article.append(shingle_hashes(words.words))
-            self._starts.append(np.asarray(words.starts, dtype=np.int32))
-            self._ends.append(np.asarray(words.ends, dtype=np.int32))
-        self._own = per_article
-        lengths = np.array([len(h) for h in per_article], dtype=np.int64)
-        hashes = np.concatenate(per_article) if per_article else np.zeros(0, dtype=np.int64)
-        docs = np.repeat(np.arange(len(per_article), dtype=np.int32), lengths)
-        positions = np.arange(len(hashes), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        order = np.argsort(hashes, kind="stable")
-        self._hashes = hashes[order]
-        self._docs = docs[order].astype(np.int32)
-        self._positions = positions[order].astype(np.int32)
-        self._by_id = {article.id: i for i, article in enumerate(self.articles)}
+    def __init__(self, table: ShingleTable, fetch: ArticleFetcher) -> None:
+        self._table = table
+        self._fetch = fetch
+
+    @classmethod
+    def of(cls, articles: Iterable[Article]) -> PassageIndex:
+        """An index held in memory over the given articles."""
+        by_id = {article.id: article for article in articles}
+        return cls(ShingleTable.build(by_id.values()), lambda ids: {i: by_id[i] for i in ids if i in by_id})
 
     def __len__(self) -> int:
-        return len(self.articles)
+        return len(self._table.article_ids)
 
     def search(self, passage: str) -> list[PassageMatch]:
         """Articles holding the passage (verbatim or with a few words changed), best covered first."""
@@ -106,20 +172,28 @@ class PassageIndex:
         hashes = shingle_hashes(query.words)
         if not len(hashes):  # shorter than one run: a phrase, not a passage to trace
             return []
-        matches = [self._match(doc, pairs, query.words) for doc, pairs in self._hits(hashes).items()]
+        hits = self._hits(hashes)
+        ids = {doc: str(self._table.article_ids[doc]) for doc in hits}
+        articles = self._fetch(list(ids.values()))
+        matches = [
+            self._match(articles[ids[doc]], pairs, query.words)
+            for doc, pairs in hits.items()
+            if ids[doc] in articles
+        ]
         found = [m for m in matches if m is not None]
         return sorted(found, key=lambda m: (-m.coverage, not m.exact, m.article_id))
 
     def _hits(self, hashes: np.ndarray) -> dict[int, list[tuple[int, int]]]:
         """{article: [(passage run, article position)]} for the articles sharing enough distinct runs
         to reach MIN_COVERAGE (found with numpy, so runs common to many articles stay cheap)."""
-        left = np.searchsorted(self._hashes, hashes, side="left")
-        counts = np.searchsorted(self._hashes, hashes, side="right") - left
+        table = self._table
+        left = np.searchsorted(table.hashes, hashes, side="left")
+        counts = np.searchsorted(table.hashes, hashes, side="right") - left
         if not counts.sum():
             return {}
         rows = np.repeat(left - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         runs = np.repeat(np.arange(len(hashes)), counts)
-        docs, positions = self._docs[rows], self._positions[rows]
+        docs, positions = np.asarray(table.docs[rows]), np.asarray(table.positions[rows])
         distinct = np.unique(docs.astype(np.int64) * len(hashes) + runs) // len(hashes)
         per_doc = np.bincount(distinct)
         # each distinct run covers at most SHINGLE_WORDS words: fewer runs cannot reach the bar
@@ -132,7 +206,8 @@ class PassageIndex:
             hits.setdefault(doc, []).append((run, pos))
         return hits
 
-    def _match(self, doc: int, pairs: list[tuple[int, int]], passage: list[str]) -> PassageMatch | None:
+    @staticmethod
+    def _match(article: Article, pairs: list[tuple[int, int]], passage: list[str]) -> PassageMatch | None:
         """The densest aligned run of shared shingles in one article, as a match (or None if thin)."""
         best = _aligned(pairs)
         covered = np.zeros(len(passage), dtype=bool)
@@ -141,7 +216,9 @@ class PassageIndex:
         coverage = float(covered.mean())
         if coverage < MIN_COVERAGE:
             return None
-        text, starts, ends = self.articles[doc].text, self._starts[doc], self._ends[doc]
+        text = article.text
+        words = text_words(text)
+        starts, ends = words.starts, words.ends
 
         def word(i: int) -> str:
             return fold(text[starts[i] : ends[i]])
@@ -154,7 +231,7 @@ class PassageIndex:
         after = len(passage) - 1 - (last_q + SHINGLE_WORDS - 1)
         end_word = _edge(word, last, passage[-1], last_word + after, last_word, reverse=True)
         return PassageMatch(
-            article_id=self.articles[doc].id,
+            article_id=article.id,
             start=int(starts[start_word]),
             end=int(ends[end_word]),
             coverage=round(coverage, 4),
@@ -163,15 +240,17 @@ class PassageIndex:
 
     def containment(self, article_id: str, other_id: str) -> float:
         """The share of one article's distinct word runs that also stand in the other (0..1)."""
-        mine = np.unique(self._own[self._by_id[article_id]])
-        theirs = np.unique(self._own[self._by_id[other_id]])
+        articles = self._fetch([article_id, other_id])
+        mine, theirs = (
+            np.unique(shingle_hashes(text_words(articles[i].text).words)) for i in (article_id, other_id)
+        )
         if not len(mine):
             return 0.0
         return float(len(np.intersect1d(mine, theirs, assume_unique=True)) / len(mine))
 
     def article(self, article_id: str) -> Article:
         """The indexed article with this id."""
-        return self.articles[self._by_id[article_id]]
+        return self._fetch([article_id])[article_id]
 
 
 def _aligned(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:

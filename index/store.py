@@ -19,7 +19,7 @@ from index.catalog import Catalog
 from index.embedding import MODEL_NAME, Embedder
 from index.lexical import LexicalIndex
 from index.models import Article, Chunk
-from index.passages import PassageIndex
+from index.passages import PassageIndex, ShingleTable
 from index.windows import (
     LAYOUT,
     pack_vector,
@@ -286,11 +286,18 @@ class IndexStore:
         return self._lexical.idf(terms) if self._lexical is not None else {}
 
     def passages(self) -> PassageIndex:
-        """The shingle index over the current snapshot's article texts, built on first use."""
+        """The shingle index over the current snapshot's article texts: the table its commit wrote,
+        memory-mapped (an index committed before such tables were written: built in memory)."""
         generation = self.refresh()
         with self._lock:
             if self._passages is None or self._passages[0] != generation:
-                self._passages = (generation, PassageIndex(self.catalog.articles(generation)))
+                directory = self.catalog.meta("passages_dir")
+                if directory and ShingleTable.is_current(self.index_dir / directory):
+                    table = ShingleTable.load(self.index_dir / directory)
+                    index = PassageIndex(table, self.catalog.get_articles)
+                else:
+                    index = PassageIndex.of(self.catalog.articles(generation))
+                self._passages = (generation, index)
             return self._passages[1]
 
     def allowed_articles(self, search_filter: SearchFilter | None) -> set[str] | None:

@@ -28,7 +28,7 @@ def _article(key: str, text: str, outlet: str, published: date | None = None) ->
 
 
 def test_a_verbatim_passage_gets_its_exact_span() -> None:
-    index = PassageIndex([_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")])
+    index = PassageIndex.of([_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")])
     passage = "close the old harbour bridge to lorries after engineers found cracks"
     [match] = index.search(passage)
     assert match.article_id == "bridge" and match.exact and match.coverage == 1.0
@@ -36,7 +36,7 @@ def test_a_verbatim_passage_gets_its_exact_span() -> None:
 
 
 def test_words_dropped_still_find_the_span_but_not_exact() -> None:
-    index = PassageIndex([_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")])
+    index = PassageIndex.of([_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")])
     [match] = index.search(
         "Shares in the largest grocer fell sharply on Monday after it warned that profits would"
     )
@@ -47,7 +47,7 @@ def test_words_dropped_still_find_the_span_but_not_exact() -> None:
 
 
 def test_unrelated_text_and_short_phrases_find_nothing() -> None:
-    index = PassageIndex([_article("bridge", BRIDGE, "Gazette")])
+    index = PassageIndex.of([_article("bridge", BRIDGE, "Gazette")])
     assert index.search("The orchestra opened its season with a new symphony on Tuesday evening.") == []
     assert index.search("old harbour bridge") == []
     assert index.search("") == []
@@ -60,7 +60,7 @@ def test_copies_are_grouped_under_the_earliest_and_undated_go_last() -> None:
     other = _article(
         "other", MARKET + " Repairs are expected to take at least six months.", "Wire", date(2020, 1, 1)
     )
-    index = PassageIndex([later, undated, first, other])
+    index = PassageIndex.of([later, undated, first, other])
     matches = find_source("“Repairs are expected to take at least six months.”", passages=index)
     assert [m.article_id for m in matches] == ["other", "first"]
     assert [c.article_id for c in matches[1].copies] == ["later", "undated"]
@@ -97,7 +97,62 @@ def test_a_sentence_another_article_reprints_is_not_counted_as_printed_once() ->
 
 
 def test_every_seventh_word_dropped_is_still_found() -> None:
-    index = PassageIndex([_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")])
+    index = PassageIndex.of([_article("bridge", BRIDGE, "Gazette"), _article("market", MARKET, "Wire")])
     [match] = index.search(bench.drop_words(BRIDGE))
     assert match.article_id == "bridge" and not match.exact and match.coverage >= 0.8
     assert BRIDGE[match.start : match.end] == BRIDGE.removesuffix(".")
+
+
+def test_run_hashes_are_the_same_in_every_process() -> None:
+    import subprocess
+    import sys
+
+    from index.passages import shingle_hashes, text_words
+
+    words = text_words(BRIDGE).words
+    code = (
+        "import sys; from index.passages import shingle_hashes, text_words; "
+        f"print(shingle_hashes(text_words({BRIDGE!r}).words).tolist())"
+    )
+    for seed in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""}, cwd=Path(__file__).resolve().parents[1],
+        ).stdout  # fmt: skip
+        assert out.strip() == str(shingle_hashes(words).tolist())
+
+
+def test_a_built_index_traces_passages_through_its_table_on_disk(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from index.build import build_index
+    from index.store import IndexStore
+    from tests.conftest import ROOT, SEEDS
+
+    store = IndexStore(tmp_path / "index", fake_embedder)
+    build_index(store, [SEEDS], root=ROOT, progress=False)
+    passages = store.passages()
+    assert isinstance(passages._table.hashes, np.memmap) and len(passages) == 5
+    article = store.articles(with_text=True)[2]
+    sentence = article.text[:200].rsplit(" ", 1)[0]
+    [first, *_] = passages.search(sentence)
+    assert first.article_id == article.id and first.exact
+    assert article.text[first.start : first.end] == sentence
+
+
+def test_an_index_without_a_passage_table_gets_one_at_the_next_build(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from index.build import build_index
+    from index.store import IndexStore
+    from tests.conftest import ROOT, SEEDS
+
+    store = IndexStore(tmp_path / "index", fake_embedder)
+    build_index(store, [SEEDS], root=ROOT, progress=False)
+    with store.catalog._transaction() as db:  # as a catalog committed before the tables were written
+        db.execute("DELETE FROM meta WHERE key='passages_dir'")
+    shutil.rmtree(tmp_path / "index" / "passages")
+    assert len(store.passages()) == 5  # built in memory meanwhile
+    report = build_index(store, [SEEDS], root=ROOT, progress=False)
+    assert report.chunks_embedded == 0 and report.generation == 2
+    assert (tmp_path / "index" / store.catalog.meta("passages_dir") / "hashes.npy").exists()
