@@ -109,6 +109,7 @@ def instrument_build(store: Any, timer: StageTimer) -> None:
     if not getattr(build_module.load_paths, "_bench_timed", False):
         for name, label in (
             ("load_paths", "load + clean files"),
+            ("strip_site_repetition", "lines repeated across a site (boilerplate)"),
             ("chunk_article", "chunk"),
             ("_commit", "commit (BM25 build, fsync, purge)"),
         ):

@@ -11,6 +11,7 @@ the time to hash every article nor the memory to hold them.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -34,7 +35,11 @@ MAX_DRIFT = 2 * SHINGLE_WORDS
 # Each word's code is its BLAKE2b digest and a run's hash a polynomial of its words' codes (mod 2**64),
 # so a table written by one process reads the same in another (Python's own hash is salted).
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_TABLE_FILES = ("hashes.npy", "docs.npy", "positions.npy", "article_ids.npy")
+_TABLE_FILES = ("hashes.npy", "docs.npy", "positions.npy", "article_ids.npy", "fences.npy")
+# Every FENCE_EVERY-th hash of the sorted table is kept in memory, so a lookup reads one block of
+# FENCE_EVERY hashes (32 KiB, a few pages) from the mapped file instead of binary-searching all of
+# it: at 100,000 articles (91 million runs) the plain search paged in 560 MB over a few passages.
+FENCE_EVERY = 4096
 
 _WORD = re.compile(r"[^\W_]+")
 _FOLD = str.maketrans({"’": "'", "‘": "'"})
@@ -95,6 +100,7 @@ class ShingleTable:
     docs: np.ndarray
     positions: np.ndarray
     article_ids: np.ndarray
+    fences: np.ndarray
 
     @classmethod
     def build(cls, articles: Iterable[Article]) -> ShingleTable:
@@ -110,17 +116,19 @@ class ShingleTable:
         docs = np.repeat(np.arange(len(ids), dtype=np.int32), lengths)
         positions = np.arange(len(hashes), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
         return cls(
-            hashes=hashes[order],
+            hashes=hashes,
             docs=docs[order],
             positions=positions[order].astype(np.int32),
             article_ids=np.array(ids, dtype=str),
+            fences=fences_of(hashes),
         )
 
     def save(self, directory: Path) -> None:
         """Write the table as .npy files a reader maps."""
         directory.mkdir(parents=True, exist_ok=True)
-        arrays = (self.hashes, self.docs, self.positions, self.article_ids)
+        arrays = (self.hashes, self.docs, self.positions, self.article_ids, self.fences)
         for name, array in zip(_TABLE_FILES, arrays, strict=True):
             np.save(directory / name, array)
 
@@ -132,8 +140,30 @@ class ShingleTable:
     @classmethod
     def load(cls, directory: Path) -> ShingleTable:
         """Map a saved table (pages are read from disk as lookups touch them)."""
-        arrays = [np.load(directory / name, mmap_mode="r") for name in _TABLE_FILES]
-        return cls(*arrays)
+        arrays = [np.load(directory / name, mmap_mode="r") for name in _TABLE_FILES[:-1]]
+        for array in arrays:  # lookups jump about: read what they touch, not the pages after it
+            mapped = getattr(array, "_mmap", None)
+            if mapped is not None and hasattr(mmap, "MADV_RANDOM"):
+                mapped.madvise(mmap.MADV_RANDOM)
+        return cls(*arrays, fences=np.load(directory / _TABLE_FILES[-1]))
+
+    def rows(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(first row, number of rows) of each hash in the table, reading one block per bound."""
+        fences, every, total = self.fences, FENCE_EVERY, len(self.hashes)
+        left = np.empty(len(hashes), dtype=np.int64)
+        right = np.empty(len(hashes), dtype=np.int64)
+        for i, value in enumerate(hashes.tolist()):
+            for out, side in ((left, "left"), (right, "right")):
+                block = int(np.searchsorted(fences, value, side=side))  # type: ignore[call-overload]
+                low, high = max(block - 1, 0) * every, min(block * every, total)
+                found = np.searchsorted(self.hashes[low:high], value, side=side)  # type: ignore[call-overload]
+                out[i] = low + int(found)
+        return left, right - left
+
+
+def fences_of(hashes: np.ndarray) -> np.ndarray:
+    """Every FENCE_EVERY-th hash of a sorted hash array (the first of each block)."""
+    return np.array(hashes[::FENCE_EVERY], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -187,8 +217,7 @@ class PassageIndex:
         """{article: [(passage run, article position)]} for the articles sharing enough distinct runs
         to reach MIN_COVERAGE (found with numpy, so runs common to many articles stay cheap)."""
         table = self._table
-        left = np.searchsorted(table.hashes, hashes, side="left")
-        counts = np.searchsorted(table.hashes, hashes, side="right") - left
+        left, counts = table.rows(hashes)
         if not counts.sum():
             return {}
         rows = np.repeat(left - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())

@@ -156,3 +156,19 @@ def test_an_index_without_a_passage_table_gets_one_at_the_next_build(tmp_path: P
     report = build_index(store, [SEEDS], root=ROOT, progress=False)
     assert report.chunks_embedded == 0 and report.generation == 2
     assert (tmp_path / "index" / store.catalog.meta("passages_dir") / "hashes.npy").exists()
+
+
+def test_fenced_lookups_find_the_same_rows_as_a_plain_search(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from index import passages
+
+    monkeypatch.setattr(passages, "FENCE_EVERY", 4)
+    rng = np.random.default_rng(7)
+    hashes = np.sort(rng.integers(-20, 20, size=203)).astype(np.int64)  # many repeats across blocks
+    zeros = np.zeros(len(hashes), dtype=np.int32)
+    table = passages.ShingleTable(hashes, zeros, zeros, np.array(["a"]), passages.fences_of(hashes))
+    wanted = np.arange(-25, 26, dtype=np.int64)
+    left, counts = table.rows(wanted)
+    assert left.tolist() == np.searchsorted(hashes, wanted, side="left").tolist()
+    assert (left + counts).tolist() == np.searchsorted(hashes, wanted, side="right").tolist()
