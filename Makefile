@@ -15,6 +15,10 @@ DEV_ARGS := --questions $(DEV_SET)/questions.jsonl --corpus $(DEV_SET)/corpus.js
 # The CI gate's fixed sample of the dev set's check half (questions per half; its articles index in
 # about ten minutes on two cores). `make eval-dev` runs every question of both halves.
 DEV_SAMPLE ?= 40
+# pytest runs its test files on this many workers (pytest-xdist; each file stays on one worker, so
+# its module fixtures, such as a llama.cpp server, start once). Two keep both cores of a small
+# machine busy while tests wait on servers and the browser.
+PYTEST_WORKERS ?= 2
 
 .PHONY: setup prepare chat test lint eval eval-dev fit index browser-deps bench bench-full soak audit clean bench-build
 
@@ -96,7 +100,7 @@ fit: setup
 	$(BIN)/news-assistant fit $(DEV_ARGS)
 
 test: prepare index lint audit
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 	@echo "== A newsroom's load, short: 25 readers for a minute against the real chat server =="
 	SOAK_SHORT=1 $(BIN)/python -m pytest -m soak -o addopts=-ra tests/test_soak_load.py
 	$(MAKE) eval

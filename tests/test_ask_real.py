@@ -24,6 +24,10 @@ FACTS = [
     ("Which energy projects did Erdogan say had regained pace?", "Akkuyu", "Press TV"),
     ("What did John Kerry call the 72-hour truce?", "harbinger", "Press TV"),
 ]  # fmt: skip
+# The openai generator is the bundled model again, behind a real llama_cpp.server: one fact question
+# (and the who-said one below) show that path end to end; every article's fact is checked with the
+# in-process generators, since each openai ask here costs several seconds of prompt processing.
+FACT_CASES = [(llm, *fact) for llm in GENERATORS for fact in FACTS if llm != "openai" or fact == FACTS[0]]
 DECLINE = [
     "What is the capital of Australia?",
     "What is Devdiscourse's phone number?",
@@ -60,8 +64,7 @@ def _check(answer, must: str, outlet: str, settings) -> None:  # type: ignore[no
         assert article.text[citation.start : citation.end] == citation.quote
 
 
-@pytest.mark.parametrize("llm", GENERATORS)
-@pytest.mark.parametrize(("question", "must", "outlet"), FACTS)
+@pytest.mark.parametrize(("llm", "question", "must", "outlet"), FACT_CASES)
 def test_facts_from_each_article(seed_settings, llm, question, must, outlet, request) -> None:  # type: ignore[no-untyped-def]
     settings = _settings(llm, seed_settings, request)
     answer = ask(question, llm=llm, settings=settings)
