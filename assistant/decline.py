@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from assistant.evidence import Quote
 from assistant.models import ArticleRef, DeclineReason
-from index.models import Article
+from index.models import ArticleMeta
 from index.store import SearchFilter
 
 
@@ -44,7 +44,7 @@ def _shorten(text: str, limit: int = 160) -> str:
 
 
 def filter_decline(
-    search_filter: SearchFilter, articles: Sequence[Article]
+    search_filter: SearchFilter, articles: Sequence[ArticleMeta]
 ) -> tuple[DeclineReason, str] | None:
     """Why no article can answer under these filters, told apart, or None when some article passes."""
     if search_filter.is_empty() or any(search_filter.admits(a) for a in articles):
@@ -72,7 +72,7 @@ def _range(search_filter: SearchFilter) -> str:
     return f"before {_day(until + timedelta(days=1))}" if until else "for these filters"
 
 
-def _span(articles: Sequence[Article]) -> str:
+def _span(articles: Sequence[ArticleMeta]) -> str:
     """' The dated articles run from 28 Dec 2016 to 2 Mar 2020.' (empty when none is dated)."""
     dated = sorted(a.published for a in articles if a.published)
     if not dated:

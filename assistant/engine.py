@@ -135,7 +135,7 @@ class Engine:
             yield self._timed(answer, started)
             return
         wanted = request.search_filter
-        empty = None if wanted.is_empty() else filter_decline(wanted, self.store.articles())
+        empty = None if wanted.is_empty() else filter_decline(wanted, self.store.article_metas())
         if empty is not None:
             answer = Answer(text=empty[1], refused=True, decline_reason=empty[0], **base)
             yield answer.text

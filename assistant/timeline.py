@@ -14,7 +14,7 @@ from assistant.comparison import Comparison, compare_with
 from assistant.config import Settings
 from assistant.engine import Engine
 from assistant.models import ArticleRef
-from index.models import Credit
+from index.models import ArticleMeta, Credit
 from index.store import SearchFilter
 
 Period = Literal["week", "month"]
@@ -80,7 +80,7 @@ class Coverage(BaseModel):
         return "\n".join(lines)
 
 
-def count_coverage(articles: Iterable[Credit], question: str | None = None) -> Coverage:
+def count_coverage(articles: Iterable[Credit | ArticleMeta], question: str | None = None) -> Coverage:
     """Count articles per outlet per week or month (weeks when the dates span half a year or less)."""
     items = [a for a in articles if a.outlet]
     dated = [a.published for a in items if a.published]
@@ -138,7 +138,7 @@ def coverage_with(
     if question:
         return comparison_coverage(compare_with(engine, question, outlets=outlets, since=since, until=until))
     wanted = SearchFilter(tuple(outlets or ()), since, until)
-    return count_coverage(a for a in engine.store.articles() if wanted.admits(a))
+    return count_coverage(a for a in engine.store.article_metas() if wanted.admits(a))
 
 
 def coverage(

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from index.models import Article, Chunk, unpack_text
+from index.models import Article, ArticleMeta, Chunk, unpack_text
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -219,6 +220,25 @@ class Catalog:
             {"gen": gen},
         )
         return [_article(row) for row in rows]
+
+    def article_metas(self, generation: int | None = None) -> list[ArticleMeta]:
+        """Return the visible articles' metadata, ordered by source (repeated outlets and dates
+        shared, not copied)."""
+        gen = self.generation() if generation is None else generation
+        rows = self._connection().execute(
+            f"SELECT id, source, outlet, title, published, url FROM articles WHERE {_VISIBLE} "
+            "ORDER BY source",
+            {"gen": gen},
+        )
+        days: dict[str, date] = {}
+        metas = []
+        for article_id, source, outlet, title, published, url in rows:
+            day = None
+            if published:
+                day = days.get(published) or days.setdefault(published, date.fromisoformat(published))
+            shared_outlet = sys.intern(outlet) if outlet else None
+            metas.append(ArticleMeta(article_id, source, shared_outlet, title, day, url))
+        return metas
 
     def chunk_total(self, generation: int | None = None) -> int:
         """Return how many chunks the articles visible at a generation have."""

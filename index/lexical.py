@@ -1,9 +1,10 @@
-"""The persisted BM25 index (bm25s format), built batch by batch and memory-mapped when read.
+"""The persisted BM25 index (bm25s format), built batch by batch and read from disk per query term.
 
 A build keeps compact term counts (int32 term ids, uint16 counts) instead of token strings, so
 its memory grows by about 6 bytes per distinct term of a chunk. The saved score matrix, chunk ids
-and article codes are .npy files that a reader memory-maps: a query touches only the pages of its
-own terms, and the operating system can drop them again under memory pressure.
+and article codes are .npy files. A reader maps the ids and reads each query term's postings from
+disk (index.diskarray), so a query touches only its own terms and nothing of the postings stays
+in the process between queries.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
+from index.diskarray import DiskArray
+
 _DOCS_FILE = "docs.json"  # the format before version 2: chunk and article ids as JSON lists
 _CHUNK_IDS_FILE = "chunk_ids.npy"
 _ARTICLE_CODES_FILE = "article_codes.npy"
 _ARTICLES_FILE = "articles.json"
+_DATA_FILE, _INDICES_FILE = "data.csc.index.npy", "indices.csc.index.npy"  # bm25s's names
 K1, B = 1.5, 0.75  # bm25s defaults (method "lucene")
 
 
@@ -179,7 +183,7 @@ class LexicalIndex:
 
     @staticmethod
     def is_current(directory: Path) -> bool:
-        """True when a saved index is in the memory-mapped format this version writes."""
+        """True when a saved index is in the .npy format this version writes."""
         return (directory / _CHUNK_IDS_FILE).exists()
 
     @classmethod
@@ -195,6 +199,10 @@ class LexicalIndex:
         retriever = None
         if len(chunk_ids):
             retriever = bm25s.BM25.load(str(directory), mmap=True, show_progress=False)
+            scores = retriever.scores
+            scores["indptr"] = np.array(scores["indptr"])
+            scores["data"] = DiskArray(directory / _DATA_FILE)
+            scores["indices"] = DiskArray(directory / _INDICES_FILE)
         return cls(retriever, chunk_ids, codes, articles)
 
     @classmethod

@@ -3,7 +3,7 @@
 Every run of SHINGLE_WORDS consecutive normalised words of an article is hashed; a passage is
 looked up by its own runs, and each article sharing enough of them gets the span they cover, as
 character offsets into its cleaned text. Built from the texts alone (no embeddings). A built index
-keeps its table of runs on disk (written at each commit, memory-mapped when read) and reads the
+keeps its table of runs on disk (written at each commit, read block by block) and reads the
 texts of the few articles a passage matches from the catalog, so tracing a passage costs neither
 the time to hash every article nor the memory to hold them.
 """
@@ -11,7 +11,6 @@ the time to hash every article nor the memory to hold them.
 from __future__ import annotations
 
 import hashlib
-import mmap
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.diskarray import DiskArray
 from index.models import Article
 
 # Five-word runs: a passage with one word changed or dropped in every six still keeps a run
@@ -37,7 +37,7 @@ MAX_DRIFT = 2 * SHINGLE_WORDS
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _TABLE_FILES = ("hashes.npy", "docs.npy", "positions.npy", "article_ids.npy", "fences.npy")
 # Every FENCE_EVERY-th hash of the sorted table is kept in memory, so a lookup reads one block of
-# FENCE_EVERY hashes (32 KiB, a few pages) from the mapped file instead of binary-searching all of
+# FENCE_EVERY hashes (32 KiB, a few pages) from the file instead of binary-searching all of
 # it: at 100,000 articles (91 million runs) the plain search paged in 560 MB over a few passages.
 FENCE_EVERY = 4096
 
@@ -94,11 +94,12 @@ def shingle_hashes(words: Sequence[str], codes: dict[str, int] | None = None) ->
 
 @dataclass(frozen=True)
 class ShingleTable:
-    """Every run of every article, sorted by hash: (hash, article row, word position)."""
+    """Every run of every article, sorted by hash: (hash, article row, word position); in memory
+    when just built, on disk (index.diskarray) when loaded."""
 
-    hashes: np.ndarray
-    docs: np.ndarray
-    positions: np.ndarray
+    hashes: np.ndarray | DiskArray
+    docs: np.ndarray | DiskArray
+    positions: np.ndarray | DiskArray
     article_ids: np.ndarray
     fences: np.ndarray
 
@@ -126,11 +127,11 @@ class ShingleTable:
         )
 
     def save(self, directory: Path) -> None:
-        """Write the table as .npy files a reader maps."""
+        """Write the table as .npy files a reader opens."""
         directory.mkdir(parents=True, exist_ok=True)
         arrays = (self.hashes, self.docs, self.positions, self.article_ids, self.fences)
         for name, array in zip(_TABLE_FILES, arrays, strict=True):
-            np.save(directory / name, array)
+            np.save(directory / name, array[:])
 
     @staticmethod
     def is_current(directory: Path) -> bool:
@@ -139,13 +140,16 @@ class ShingleTable:
 
     @classmethod
     def load(cls, directory: Path) -> ShingleTable:
-        """Map a saved table (pages are read from disk as lookups touch them)."""
-        arrays = [np.load(directory / name, mmap_mode="r") for name in _TABLE_FILES[:-1]]
-        for array in arrays:  # lookups jump about: read what they touch, not the pages after it
-            mapped = getattr(array, "_mmap", None)
-            if mapped is not None and hasattr(mmap, "MADV_RANDOM"):
-                mapped.madvise(mmap.MADV_RANDOM)
-        return cls(*arrays, fences=np.load(directory / _TABLE_FILES[-1]))
+        """Open a saved table: its hashes, docs and positions are read from disk block by block
+        as lookups need them (index.diskarray), its fences and article ids held."""
+        hashes, docs, positions = (DiskArray(directory / name) for name in _TABLE_FILES[:3])
+        return cls(
+            hashes=hashes,
+            docs=docs,
+            positions=positions,
+            article_ids=np.load(directory / _TABLE_FILES[3], mmap_mode="r"),
+            fences=np.load(directory / _TABLE_FILES[4]),
+        )
 
     def rows(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(first row, number of rows) of each hash in the table, reading one block per bound."""
@@ -220,9 +224,8 @@ class PassageIndex:
         left, counts = table.rows(hashes)
         if not counts.sum():
             return {}
-        rows = np.repeat(left - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         runs = np.repeat(np.arange(len(hashes)), counts)
-        docs, positions = np.asarray(table.docs[rows]), np.asarray(table.positions[rows])
+        docs, positions = _take_runs(table.docs, left, counts), _take_runs(table.positions, left, counts)
         distinct = np.unique(docs.astype(np.int64) * len(hashes) + runs) // len(hashes)
         per_doc = np.bincount(distinct)
         # each distinct run covers at most SHINGLE_WORDS words: fewer runs cannot reach the bar
@@ -280,6 +283,12 @@ class PassageIndex:
     def article(self, article_id: str) -> Article:
         """The indexed article with this id."""
         return self._fetch([article_id])[article_id]
+
+
+def _take_runs(array: np.ndarray | DiskArray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The rows of several runs (start, count) of an array, in memory or on disk, concatenated."""
+    parts = [np.asarray(array[s : s + c]) for s, c in zip(starts.tolist(), counts.tolist(), strict=True) if c]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=array.dtype)
 
 
 def _aligned(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ import numpy as np
 from index.catalog import Catalog
 from index.embedding import MODEL_NAME, Embedder
 from index.lexical import LexicalIndex
-from index.models import Article, Chunk
+from index.models import Article, ArticleMeta, Chunk
 from index.passages import PassageIndex, ShingleTable
 from index.windows import (
     LAYOUT,
@@ -55,7 +55,7 @@ class SearchFilter:
         """True when the filter lets every article through."""
         return not self.outlets and self.since is None and self.until is None
 
-    def admits(self, article: Article) -> bool:
+    def admits(self, article: Article | ArticleMeta) -> bool:
         """True when an article passes the filter (undated articles fail any date bound)."""
         if self.outlets and not _outlet_matches(article.outlet, self.outlets):
             return False
@@ -104,7 +104,7 @@ class IndexStore:
         self._collection: Any = None
         self._snapshot_gen = -1
         self._visible: set[str] = set()
-        self._articles: dict[str, Article] = {}
+        self._articles: dict[str, ArticleMeta] = {}
         self._chunk_total = 0
         self._window_total = 0
         self._lexical: LexicalIndex | None = None
@@ -189,7 +189,7 @@ class IndexStore:
         if generation != self._snapshot_gen:
             with self._lock:
                 if generation != self._snapshot_gen:
-                    articles = self.catalog.articles(generation, with_text=False)
+                    articles = self.catalog.article_metas(generation)
                     lexical_dir = self.catalog.meta("lexical_dir")
                     lexical = None
                     if lexical_dir and (self.index_dir / lexical_dir).exists():
@@ -239,11 +239,14 @@ class IndexStore:
         return not self._visible
 
     def articles(self, with_text: bool = False) -> list[Article]:
-        """Return the articles of the current snapshot, ordered by source."""
+        """Return the articles of the current snapshot, ordered by source (read from the catalog)."""
         generation = self.refresh()
-        if with_text:
-            return self.catalog.articles(generation)
-        return sorted(self._articles.values(), key=lambda a: a.source)
+        return self.catalog.articles(generation, with_text=with_text)
+
+    def article_metas(self) -> list[ArticleMeta]:
+        """Return the metadata of the current snapshot's articles, ordered by source, from memory."""
+        self.refresh()
+        return list(self._articles.values())
 
     def article(self, article_id: str) -> Article | None:
         """Return one article of the current snapshot, with its text and cuts."""
@@ -265,7 +268,7 @@ class IndexStore:
         self.refresh()
         return self.catalog.original_texts(a for a in article_ids if a in self._visible)
 
-    def article_meta(self, article_id: str) -> Article | None:
+    def article_meta(self, article_id: str) -> ArticleMeta | None:
         """Return one article's metadata (its text left empty), without touching the disk."""
         self.refresh()
         return self._articles.get(article_id)
@@ -287,7 +290,7 @@ class IndexStore:
 
     def passages(self) -> PassageIndex:
         """The shingle index over the current snapshot's article texts: the table its commit wrote,
-        memory-mapped (an index committed before such tables were written: built in memory)."""
+        read from disk (an index committed before such tables were written: built in memory)."""
         generation = self.refresh()
         with self._lock:
             if self._passages is None or self._passages[0] != generation:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from index.build import build_index
+from index.diskarray import DiskArray
 from index.lexical import LexicalIndex, LexicalIndexWriter, tokenize
 from index.store import IndexStore
 from tests.conftest import CORPORA, ROOT, SEEDS
@@ -82,9 +83,10 @@ def test_same_scores_and_ranking_as_bm25s(tmp_path: Path, corpus, batch: int) ->
         assert len(ours) == min(15, int((expected > 0).sum())), query
 
 
-def test_saved_arrays_are_memory_mapped(tmp_path: Path, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_saved_postings_are_read_from_disk_not_held(tmp_path: Path, corpus) -> None:  # type: ignore[no-untyped-def]
     index = _saved(tmp_path, corpus, 500)
-    assert isinstance(index._retriever.scores["data"], np.memmap)
+    assert isinstance(index._retriever.scores["data"], DiskArray)
+    assert isinstance(index._retriever.scores["indices"], DiskArray)
     assert isinstance(index._chunk_ids, np.memmap)
     assert index.chunk_ids == corpus[1]
 

@@ -123,16 +123,15 @@ def test_run_hashes_are_the_same_in_every_process() -> None:
 
 
 def test_a_built_index_traces_passages_through_its_table_on_disk(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
-    import numpy as np
-
     from index.build import build_index
+    from index.diskarray import DiskArray
     from index.store import IndexStore
     from tests.conftest import ROOT, SEEDS
 
     store = IndexStore(tmp_path / "index", fake_embedder)
     build_index(store, [SEEDS], root=ROOT, progress=False)
     passages = store.passages()
-    assert isinstance(passages._table.hashes, np.memmap) and len(passages) == 5
+    assert isinstance(passages._table.hashes, DiskArray) and len(passages) == 5
     article = store.articles(with_text=True)[2]
     sentence = article.text[:200].rsplit(" ", 1)[0]
     [first, *_] = passages.search(sentence)
@@ -172,3 +171,27 @@ def test_fenced_lookups_find_the_same_rows_as_a_plain_search(monkeypatch) -> Non
     left, counts = table.rows(wanted)
     assert left.tolist() == np.searchsorted(hashes, wanted, side="left").tolist()
     assert (left + counts).tolist() == np.searchsorted(hashes, wanted, side="right").tolist()
+
+
+def test_a_saved_table_read_from_disk_finds_the_same_rows(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from index import passages
+    from index.diskarray import DiskArray
+
+    monkeypatch.setattr(passages, "FENCE_EVERY", 4)
+    rng = np.random.default_rng(11)
+    hashes = np.sort(rng.integers(-30, 30, size=301)).astype(np.int64)
+    docs = rng.integers(0, 3, size=len(hashes)).astype(np.int32)
+    positions = np.arange(len(hashes), dtype=np.int32)
+    ids = np.array(["a", "b", "c"])
+    built = passages.ShingleTable(hashes, docs, positions, ids, passages.fences_of(hashes))
+    built.save(tmp_path / "table")
+    loaded = passages.ShingleTable.load(tmp_path / "table")
+    assert isinstance(loaded.hashes, DiskArray) and isinstance(loaded.docs, DiskArray)
+    wanted = np.arange(-35, 36, dtype=np.int64)
+    for (left, counts), (left2, counts2) in [(built.rows(wanted), loaded.rows(wanted))]:
+        assert left.tolist() == left2.tolist() and counts.tolist() == counts2.tolist()
+    taken = passages._take_runs(loaded.docs, *loaded.rows(wanted))
+    expected = np.concatenate([docs[hashes == w] for w in wanted.tolist()])
+    assert taken.tolist() == expected.tolist()
