@@ -226,18 +226,18 @@ class Catalog:
         shared, not copied)."""
         gen = self.generation() if generation is None else generation
         rows = self._connection().execute(
-            f"SELECT id, source, outlet, title, published, url FROM articles WHERE {_VISIBLE} "
+            f"SELECT id, source, outlet, title, published, url, n_chunks FROM articles WHERE {_VISIBLE} "
             "ORDER BY source",
             {"gen": gen},
         )
         days: dict[str, date] = {}
         metas = []
-        for article_id, source, outlet, title, published, url in rows:
+        for article_id, source, outlet, title, published, url, chunks in rows:
             day = None
             if published:
                 day = days.get(published) or days.setdefault(published, date.fromisoformat(published))
             shared_outlet = sys.intern(outlet) if outlet else None
-            metas.append(ArticleMeta(article_id, source, shared_outlet, title, day, url))
+            metas.append(ArticleMeta(article_id, source, shared_outlet, title, day, url, chunks or 0))
         return metas
 
     def chunk_total(self, generation: int | None = None) -> int:
@@ -285,11 +285,6 @@ class Catalog:
         )
         for row in rows:
             yield (row[0], row[1], int(row[2]), int(row[3]))
-
-    def chunks_of(self, article_ids: Iterable[str]) -> list[tuple[str, str]]:
-        """Return (chunk id, article id) of every chunk of the given articles."""
-        query = "SELECT id, article_id FROM chunks WHERE article_id IN ({marks}) ORDER BY article_id, idx"
-        return [(row[0], row[1]) for row in self._rows_in(query, article_ids)]
 
     def chunk_vectors_of(self, article_ids: Iterable[str]) -> list[tuple[str, str, int, int, bytes | None]]:
         """Return (chunk id, article id, index in the article, the article's number of chunks,

@@ -44,6 +44,7 @@ class ArticleMeta:
     title: str | None
     published: date | None
     url: str | None
+    chunks: int = 0
 
 
 class Article(Credit):

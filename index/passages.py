@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,9 @@ _TABLE_FILES = ("hashes.npy", "docs.npy", "positions.npy", "article_ids.npy", "f
 # FENCE_EVERY hashes (32 KiB, a few pages) from the file instead of binary-searching all of
 # it: at 100,000 articles (91 million runs) the plain search paged in 560 MB over a few passages.
 FENCE_EVERY = 4096
+# Articles whose distinct run hashes stay cached for containment (about 8 bytes a word each): the
+# copies of one passage compared pair by pair, across a few searches.
+RUNS_CACHED = 64
 
 _WORD = re.compile(r"[^\W_]+")
 _FOLD = str.maketrans({"’": "'", "‘": "'"})
@@ -190,6 +195,8 @@ class PassageIndex:
     def __init__(self, table: ShingleTable, fetch: ArticleFetcher) -> None:
         self._table = table
         self._fetch = fetch
+        self._runs: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, articles: Iterable[Article]) -> PassageIndex:
@@ -272,13 +279,27 @@ class PassageIndex:
 
     def containment(self, article_id: str, other_id: str) -> float:
         """The share of one article's distinct word runs that also stand in the other (0..1)."""
-        articles = self._fetch([article_id, other_id])
-        mine, theirs = (
-            np.unique(shingle_hashes(text_words(articles[i].text).words)) for i in (article_id, other_id)
-        )
+        mine, theirs = self._distinct_runs([article_id, other_id])
         if not len(mine):
             return 0.0
         return float(len(np.intersect1d(mine, theirs, assume_unique=True)) / len(mine))
+
+    def _distinct_runs(self, article_ids: list[str]) -> list[np.ndarray]:
+        """Each article's distinct run hashes, fetched and hashed once while recently used (a
+        passage copied by many outlets compares the same articles pair after pair)."""
+        with self._lock:
+            missing = [a for a in dict.fromkeys(article_ids) if a not in self._runs]
+        fetched = self._fetch(missing) if missing else {}
+        hashed = {a: np.unique(shingle_hashes(text_words(fetched[a].text).words)) for a in missing}
+        with self._lock:
+            self._runs.update(hashed)
+            found = []
+            for article_id in article_ids:
+                self._runs.move_to_end(article_id)
+                found.append(self._runs[article_id])
+            while len(self._runs) > RUNS_CACHED:
+                self._runs.popitem(last=False)
+            return found
 
     def article(self, article_id: str) -> Article:
         """The indexed article with this id."""

@@ -197,8 +197,7 @@ class IndexStore:
                     self._articles = {a.id: a for a in articles}
                     self._visible = set(self._articles)
                     self._chunk_total = self.catalog.chunk_total(generation)
-                    counts = self.catalog.chunk_counts()
-                    self._window_total = sum(window_count(counts.get(a, 0)) for a in self._visible)
+                    self._window_total = sum(window_count(a.chunks) for a in articles)
                     self._lexical = lexical
                     self._snapshot_gen = generation
         return self._snapshot_gen
@@ -327,11 +326,11 @@ class IndexStore:
         if allowed is None:
             return self._ranked_chunks(vector, self._nearest_windows(vector, wanted, None), k)
         articles = allowed & self._visible
-        admitted = self.catalog.chunks_of(articles)
-        if len(admitted) <= EXACT_SEARCH_MAX_CHUNKS:
+        admitted = sum(self._articles[a].chunks for a in articles)
+        if admitted <= EXACT_SEARCH_MAX_CHUNKS:
             return self._exact_nearest(vector, self.catalog.chunk_vectors_of(articles), k)
         total = max(self._chunk_total, 1)
-        fetch = min(OVERFETCH_MAX, max(self._window_total, 1), -(-wanted * total // len(admitted)))
+        fetch = min(OVERFETCH_MAX, max(self._window_total, 1), -(-wanted * total // max(admitted, 1)))
         hits = self._ranked_chunks(vector, self._nearest_windows(vector, fetch, allowed), k)
         if len(hits) >= k or fetch >= self._window_total:
             return hits

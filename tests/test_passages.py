@@ -195,3 +195,24 @@ def test_a_saved_table_read_from_disk_finds_the_same_rows(tmp_path, monkeypatch)
     taken = passages._take_runs(loaded.docs, *loaded.rows(wanted))
     expected = np.concatenate([docs[hashes == w] for w in wanted.tolist()])
     assert taken.tolist() == expected.tolist()
+
+
+def test_containment_hashes_each_article_once_while_it_is_compared() -> None:
+    from index.passages import ShingleTable
+
+    words = " ".join(f"word{i}" for i in range(60))
+    articles = {
+        "a": _article("a", words, "Outlet A"),
+        "b": _article("b", words + " and a closing line of its own here", "Outlet B"),
+        "c": _article("c", "an unrelated text about a storm that hit the coast on Monday night", "Outlet C"),
+    }
+    fetched: list[str] = []
+
+    def fetch(ids: list[str]) -> dict[str, Article]:
+        fetched.extend(ids)
+        return {i: articles[i] for i in ids}
+
+    index = PassageIndex(ShingleTable.build(articles.values()), fetch)
+    assert index.containment("a", "b") == 1.0 and index.containment("b", "a") < 1.0
+    assert index.containment("a", "c") == 0.0 and index.containment("c", "b") == 0.0
+    assert sorted(fetched) == ["a", "b", "c"]
