@@ -36,6 +36,28 @@ def test_expected_answer_labels(question: str, label: str) -> None:
     assert label in expected_labels(question)
 
 
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [  # the noun 'which' picks out is not the first word after it
+        ("Which baseball team signed the pitcher to a new contract?", "ORG"),
+        ("Which former Olympic athlete opened the games?", "PERSON"),
+        ("Which country's parliament voted on the reform?", "GPE"),
+        ("Which of these companies reported a loss?", "ORG"),
+        ("Residents of which northern city were told to stay indoors?", "GPE"),
+    ],
+)
+def test_the_noun_a_wh_determiner_picks_out_sets_the_type(question: str, label: str) -> None:
+    assert expected_labels(question) == expected_labels(f"Which {_noun(question)} is it?")
+    assert label in expected_labels(question)
+
+
+def _noun(question: str) -> str:
+    from assistant.scoring.nlp import wh_nouns
+
+    [noun] = wh_nouns(question)
+    return noun
+
+
 def test_a_question_without_a_type_expects_none() -> None:
     assert expected_labels("Why did the talks collapse?") == frozenset()
 

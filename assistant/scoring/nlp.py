@@ -139,6 +139,10 @@ def expected_labels(question: str) -> frozenset[str]:
     for phrase in sorted(table["wh"], key=len, reverse=True):
         if " " in phrase and re.search(rf"\b{phrase}\b", lowered):
             return table["wh"][phrase]  # type: ignore[no-any-return]
+    for noun in wh_nouns(question):
+        labels = _noun_labels(noun, table["nouns"])
+        if labels:
+            return labels
     for match in _WH_NOUN.finditer(lowered):
         for word in _WORD.findall(match.group(0))[1:]:
             if word in table["nouns"]:
@@ -146,4 +150,45 @@ def expected_labels(question: str) -> frozenset[str]:
     for word in ("who", "whom", "whose", "where", "when"):
         if re.search(rf"\b{word}\b", lowered):
             return table["wh"][word]  # type: ignore[no-any-return]
+    return frozenset()
+
+
+_WH_DETERMINERS = frozenset({"which", "what", "whose"})
+_PHRASE_TOKENS = 6  # a noun phrase after 'which' longer than this is not naming a kind of thing
+
+
+def wh_nouns(question: str) -> list[str]:
+    """The nouns a question's 'which' or 'what' picks out, lower-cased: the head of the noun
+    phrase after it, from the part-of-speech tags ('which former MLB team ...' -> team, 'which
+    country's race' -> country, 'which of these musicians' -> musicians)."""
+    doc = pipeline()(question)
+    found = []
+    for i, token in enumerate(doc):
+        if token.lower_ not in _WH_DETERMINERS:
+            continue
+        after = list(doc[i + 1 : i + 1 + _PHRASE_TOKENS])
+        if after and after[0].lower_ == "of":
+            after = [t for t in after[1:] if t.pos_ != "DET"]
+        noun = _phrase_head(after)
+        if noun:
+            found.append(noun)
+    return found
+
+
+def _phrase_head(tokens: list[Any]) -> str | None:
+    """The last noun of the run of adjectives, nouns and numbers a list of tokens starts with."""
+    head = None
+    for token in tokens:
+        if token.pos_ not in ("ADJ", "NOUN", "PROPN", "NUM"):
+            break
+        if token.pos_ in ("NOUN", "PROPN"):
+            head = token.lower_
+    return head
+
+
+def _noun_labels(noun: str, nouns: dict[str, set[str]]) -> frozenset[str]:
+    """The labels the answer-type table gives a noun, or its singular ('musicians' -> musician)."""
+    for form in (noun, noun[:-1] if noun.endswith("s") else noun, noun[:-2] if noun.endswith("es") else noun):
+        if form in nouns:
+            return frozenset(nouns[form])
     return frozenset()
