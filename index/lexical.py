@@ -256,14 +256,14 @@ class LexicalIndex:
             if mask is None:
                 return []
             scores *= mask
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.lexsort((top, -scores[top]))]
+        scored = np.flatnonzero(scores > 0)  # a query's terms reach a fraction of the chunks
+        if len(scored) > k:
+            scored = scored[np.argpartition(-scores[scored], k - 1)[:k]]
+        top = scored[np.lexsort((scored, -scores[scored]))]
         results = []
         for row in top.tolist():
-            if scores[row] > 0:
-                article = self._articles[int(self._article_codes[row])]
-                results.append((self._chunk_ids[row].decode(), article, float(scores[row])))
+            article = self._articles[int(self._article_codes[row])]
+            results.append((self._chunk_ids[row].decode(), article, float(scores[row])))
         return results
 
     def _scores(self, terms: list[int]) -> np.ndarray:
