@@ -18,11 +18,12 @@ from index.lexical import LexicalIndex, LexicalIndexWriter
 from index.loaders import load_paths
 from index.models import Article, Problem
 from index.passages import ShingleTable
-from index.repetition import strip_site_repetition
+from index.repetition import SiteLinesMemo, strip_site_repetition
 from index.store import IndexStore
 from index.windows import LAYOUT, unpack_vectors
 
 LOCK_FILE = "build.lock"
+SITE_LINES_FILE = "site_lines.json"  # each site's repeated lines, reused while its pages are unchanged
 ARTICLES_PER_BATCH = 32
 COMMIT_ARTICLES_PER_BATCH = 256  # articles whose chunks are tokenized together for BM25
 
@@ -89,7 +90,9 @@ def build_index(
     started = time.perf_counter()
     with writer_lock(store.index_dir):
         # Lines repeated across many pages of one site are its template, whatever the format.
-        loaded = strip_site_repetition(load_paths(paths, root=root))
+        memo = SiteLinesMemo(store.index_dir / SITE_LINES_FILE)
+        loaded = strip_site_repetition(load_paths(paths, root=root), memo)
+        memo.save()
         report = BuildReport(
             found=len(loaded.articles), problems=loaded.problems, duplicates=loaded.duplicates
         )

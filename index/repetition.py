@@ -31,11 +31,15 @@ order they were loaded, so an incremental build of the same files removes the sa
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 import re
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Sequence
+from pathlib import Path
 from urllib.parse import urlparse
 
 from index.cuts import PARAGRAPH_SEPARATOR, cut_offsets
@@ -157,14 +161,65 @@ def _site_lines(pages: list[Article]) -> set[str]:
     return lines
 
 
-def repeated_lines(articles: Sequence[Article]) -> dict[str, set[str]]:
+class SiteLinesMemo:
+    """Each site's repeated lines from the last build, kept in a JSON file beside the index.
+
+    The lines of a site depend only on its pages, so they are reused while the site's set of page
+    ids (content hashes) is the same: re-indexing an unchanged corpus does not compare its pages
+    again. A missing, unreadable or older file is simply recomputed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._sites: dict[str, dict[str, object]] = {}
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if saved.get("rule") == _RULE:
+                self._sites = saved["sites"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self._sites = {}
+        self._used: dict[str, dict[str, object]] = {}
+
+    def lines(self, site: str, pages: list[Article]) -> set[str]:
+        """The site's repeated lines: remembered when its pages are unchanged, else found again."""
+        key = _fingerprint(pages)
+        entry = self._sites.get(site)
+        if entry is not None and entry.get("pages") == key and isinstance(entry.get("lines"), list):
+            lines = {str(line) for line in entry["lines"]}  # type: ignore[union-attr]
+        else:
+            lines = _site_lines(pages)
+        self._used[site] = {"pages": key, "lines": sorted(lines)}
+        return lines
+
+    def save(self) -> None:
+        """Write the sites seen in this build (atomically: a crash leaves the old file)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"rule": _RULE, "sites": self._used}), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
+# Saved lines are reused only under the same rule: its numbers, and a version for its logic.
+_RULE = f"2:{MIN_PAGES}:{MIN_SITE_PAGES}:{MAX_CHARS}:{MIN_WORDS}:{MAX_SHARE}:{SAME_STORY}"
+
+
+def _fingerprint(pages: list[Article]) -> str:
+    """A digest of a site's page ids (content hashes), whatever order they were loaded in."""
+    digest = hashlib.blake2b(digest_size=16)
+    for article_id in sorted(page.id for page in pages):
+        digest.update(article_id.encode())
+    return digest.hexdigest()
+
+
+def repeated_lines(articles: Sequence[Article], memo: SiteLinesMemo | None = None) -> dict[str, set[str]]:
     """Map each site to the normalised lines that repeat on MIN_PAGES unrelated pages of it."""
     by_site: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         site = site_of(article)
         if site is not None:
             by_site[site].append(article)
-    found = {site: _site_lines(pages) for site, pages in by_site.items() if len(pages) >= MIN_SITE_PAGES}
+    find = memo.lines if memo is not None else (lambda _site, pages: _site_lines(pages))
+    found = {site: find(site, pages) for site, pages in by_site.items() if len(pages) >= MIN_SITE_PAGES}
     return {site: lines for site, lines in found.items() if lines}
 
 
@@ -228,13 +283,14 @@ def _place_cuts(
     return after, inside
 
 
-def strip_site_repetition(report: LoadReport) -> LoadReport:
-    """Remove every site's repeated lines from the loaded articles (see the module docstring).
+def strip_site_repetition(report: LoadReport, memo: SiteLinesMemo | None = None) -> LoadReport:
+    """Remove every site's repeated lines from the loaded articles (see the module docstring),
+    reusing the lines a memo holds for sites whose pages did not change.
 
     An article that would become identical to another is kept as loaded: its repeated lines are
     what tells the two apart, and a build must not lose an article to a rule about templates.
     """
-    found = repeated_lines(report.articles)
+    found = repeated_lines(report.articles, memo)
     if not found:
         return report
     loaded = report.articles

@@ -230,6 +230,8 @@ def test_build_removes_lines_repeated_across_a_site(tmp_path: Path, fake_embedde
     stored = store.articles(with_text=True)
     assert len(stored) == 6 and not any(CHROME in a.text for a in stored)
     assert sum(bool(a.cuts) for a in stored) == 3
+    remembered = json.loads((tmp_path / "index" / "site_lines.json").read_text(encoding="utf-8"))
+    assert remembered["sites"]["daily planet"]["lines"] == [normalise_paragraph(CHROME)]
     again = build_index(store, [corpus], root=tmp_path, progress=False)
     assert (again.added, again.removed, again.chunks_embedded) == (0, 0, 0)
     store.close()
@@ -298,3 +300,36 @@ def test_data_files_ship_with_the_package(name: str) -> None:
     assert (ROOT / "index" / "data" / name).is_file()
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'"index\.data"\s*=\s*\[[^\]]*"\*\.yaml"[^\]]*"\*\.txt"', pyproject)
+
+
+def test_a_sites_lines_are_remembered_while_its_pages_are_unchanged(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from index import repetition
+
+    pages = _site({0: CHROME, 1: CHROME, 2: CHROME, 3: CHROME})
+    memo = repetition.SiteLinesMemo(tmp_path / "site_lines.json")
+    first = repeated_lines(pages, memo)
+    memo.save()
+    assert first == {"daily planet": {normalise_paragraph(CHROME)}}
+
+    def compared(pages: list[Article]) -> set[str]:
+        raise AssertionError("an unchanged site's pages were compared again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(repetition, "_site_lines", compared)
+        again = repetition.SiteLinesMemo(tmp_path / "site_lines.json")
+        assert repeated_lines(list(reversed(pages)), again) == first
+
+    fewer = pages[1:]  # a page gone: the site is compared again, and its line is still found
+    changed = repetition.SiteLinesMemo(tmp_path / "site_lines.json")
+    assert repeated_lines(fewer, changed) == repeated_lines(fewer)
+
+
+def test_an_unreadable_memo_is_recomputed_not_trusted(tmp_path: Path) -> None:
+    from index import repetition
+
+    pages = _site({0: CHROME, 1: CHROME, 2: CHROME, 3: CHROME})
+    (tmp_path / "site_lines.json").write_text("{not json", encoding="utf-8")
+    memo = repetition.SiteLinesMemo(tmp_path / "site_lines.json")
+    assert repeated_lines(pages, memo) == repeated_lines(pages)
+    memo.save()
+    assert "daily planet" in json.loads((tmp_path / "site_lines.json").read_text(encoding="utf-8"))["sites"]
