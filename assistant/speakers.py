@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from functools import lru_cache
-from typing import Any
 
 from assistant.evidence import Quote
 from assistant.scoring.mentions import MentionCache, speaker_of
-from assistant.scoring.nlp import pipeline
+from assistant.scoring.nlp import question_doc
 from assistant.text import STOPWORDS
 
 # Candidates beyond the chosen quotes looked at for the speaker a question names: the best few,
@@ -25,8 +23,6 @@ SPEAKER_CANDIDATES = 4
 # sentence or two). Parsing whole articles took up to 10 s for the longest dev-set pages.
 CONTEXT_BEFORE = 2500
 CONTEXT_AFTER = 600
-# Question parses kept: enough for the asks in flight at once, and a parse is only about 8 ms.
-QUESTION_DOCS = 256
 
 # Entity labels of a speaker a question can name: a person or an organisation (not a country).
 _NAMED_SPEAKERS = frozenset({"PERSON", "ORG"})
@@ -72,12 +68,6 @@ def surroundings(text: str, start: int, end: int) -> tuple[int, int]:
         cut = text.rfind("\n\n", end, last)
         last = cut if cut >= 0 else max(end, text.rfind(" ", end, last))
     return first, last
-
-
-@lru_cache(maxsize=QUESTION_DOCS)
-def question_doc(question: str) -> Any:
-    """The question's spaCy parse, kept: several steps of one ask read the same question."""
-    return pipeline()(question)
 
 
 def asked_names(question: str) -> frozenset[str]:

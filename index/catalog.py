@@ -233,22 +233,12 @@ class Catalog:
         days: dict[str, date] = {}
         metas = []
         for article_id, source, outlet, title, published, url, chunks in rows:
-            day = None
-            if published:
-                day = days.get(published) or days.setdefault(published, date.fromisoformat(published))
+            if published and published not in days:
+                days[published] = date.fromisoformat(published)
+            day = days[published] if published else None
             shared_outlet = sys.intern(outlet) if outlet else None
             metas.append(ArticleMeta(article_id, source, shared_outlet, title, day, url, chunks or 0))
         return metas
-
-    def chunk_total(self, generation: int | None = None) -> int:
-        """Return how many chunks the articles visible at a generation have."""
-        gen = self.generation() if generation is None else generation
-        row = (
-            self._connection()
-            .execute(f"SELECT COALESCE(SUM(n_chunks), 0) FROM articles WHERE {_VISIBLE}", {"gen": gen})
-            .fetchone()
-        )
-        return int(row[0])
 
     def chunk_counts(self) -> dict[str, int]:
         """Return {article id: number of chunks}."""

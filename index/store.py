@@ -196,7 +196,7 @@ class IndexStore:
                         lexical = LexicalIndex.load(self.index_dir / lexical_dir)
                     self._articles = {a.id: a for a in articles}
                     self._visible = set(self._articles)
-                    self._chunk_total = self.catalog.chunk_total(generation)
+                    self._chunk_total = sum(a.chunks for a in articles)
                     self._window_total = sum(window_count(a.chunks) for a in articles)
                     self._lexical = lexical
                     self._snapshot_gen = generation
@@ -268,7 +268,7 @@ class IndexStore:
         return self.catalog.original_texts(a for a in article_ids if a in self._visible)
 
     def article_meta(self, article_id: str) -> ArticleMeta | None:
-        """Return one article's metadata (its text left empty), without touching the disk."""
+        """Return one article's metadata (no text), without touching the disk."""
         self.refresh()
         return self._articles.get(article_id)
 

