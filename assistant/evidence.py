@@ -23,7 +23,7 @@ from assistant.retrieval import RetrievedChunk
 from assistant.scoring.features import Observation, QuestionInfo
 from assistant.scoring.model import FittedModels
 from assistant.scoring.nlp import ParseCache, Sentence
-from assistant.scoring.question_features import answerability_features
+from assistant.scoring.question_features import answerability_features, unmatched_rarity
 from assistant.text import content_terms, words
 from index.embedding import Embedder
 from index.models import Article, Credit
@@ -98,7 +98,8 @@ def weigh(evidence: Evidence, models: FittedModels) -> tuple[list[Quote], float]
     """The candidates ranked by the probability that each answers, and P(the articles answer)."""
     probabilities = models.evidence.probability(evidence.rows)
     ranked = scored(evidence.candidates, probabilities, evidence.rows)
-    question_row = answerability_features(probabilities, evidence.rows)
+    unmatched = unmatched_rarity(evidence.question, (q.text for q in evidence.candidates))
+    question_row = answerability_features(probabilities, evidence.rows, unmatched)
     answerable = float(models.answerability.probability(question_row)[0]) if ranked else 0.0
     return ranked, answerable
 

@@ -13,6 +13,7 @@ from assistant.scoring.question_features import (
     ANSWERABILITY_FEATURES,
     answerability_features,
     question_info,
+    unmatched_rarity,
 )
 from index.models import Credit
 
@@ -102,6 +103,21 @@ def test_entities_the_question_already_names_are_not_news() -> None:
     column = {name: i for i, name in enumerate(FEATURES)}
     assert rows[0, column["novel_entities"]] == 0.0
     assert rows[0, column["speaker_match"]] == 1.0
+
+
+def test_unmatched_rarity_is_high_when_the_questions_most_specific_name_is_nowhere_retrieved() -> None:
+    rarity = {"mayor": 1.0, "ortiz": 2.0, "elwin": 4.0, "zone": 4.0}  # stemmed, as the index weighs them
+    info = question_info(
+        "Why did Mayor Ortiz veto the Elwin zoning plan?",
+        rarity=lambda terms: {t: rarity.get(t, 1.0) for t in terms},
+    )
+    on_topic = ["Mayor Ortiz said the Elwin plan would raise rents.", "She vetoed it on Friday."]
+    elsewhere = ["The mayor of Harwick opened a new library on Friday."]
+    assert unmatched_rarity(info, on_topic) == 0.0  # every name found; 'zoning' is not a name
+    assert unmatched_rarity(info, elsewhere) == 1.0  # 'Elwin', as rare as any term, is missing
+    assert unmatched_rarity(info, ["Ortiz was in Harwick."]) == 1.0
+    assert unmatched_rarity(info, ["Elwin is quiet; the mayor is away."]) == 0.5  # only 'Ortiz' missing
+    assert unmatched_rarity(question_info("Why did it happen?"), elsewhere) == 0.0
 
 
 def test_logistic_model_probability() -> None:

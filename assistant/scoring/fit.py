@@ -29,7 +29,11 @@ from assistant.evaluation.metrics import is_gold, text_correct
 from assistant.evaluation.questions import GoldQuestion
 from assistant.scoring.features import FEATURES
 from assistant.scoring.model import MODEL_FILE, REPORT_FILE, FittedModels, LogisticModel, model_path
-from assistant.scoring.question_features import ANSWERABILITY_FEATURES, answerability_features
+from assistant.scoring.question_features import (
+    ANSWERABILITY_FEATURES,
+    answerability_features,
+    unmatched_rarity,
+)
 
 FOLDS = 5
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -58,6 +62,7 @@ class Sample:
     spans: list[tuple[str, int, int]]
     supporting: np.ndarray | None = None  # from one of the question's own articles, or holding the answer
     left_out: bool = False  # asked again with its own articles taken out: a negative for answerability
+    unmatched: float = 0.0  # the question's unmatched_rarity over these candidates
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -111,14 +116,16 @@ def _collect(engine: object, question: DevQuestion, gold: GoldQuestion) -> Sampl
         [bool(label) or is_gold(q.source, q.article_id, gold.articles, q.url) for q, label in
          zip(evidence.candidates, labels, strict=True)]
     )  # fmt: skip
+    texts = [q.text for q in evidence.candidates]
     return Sample(
         gold=gold,
         rows=evidence.rows,
         labels=labels,
-        texts=[q.text for q in evidence.candidates],
+        texts=texts,
         outlets=[q.outlet for q in evidence.candidates],
         spans=[(q.article_id, q.start, q.end) for q in evidence.candidates],
         supporting=supporting,
+        unmatched=unmatched_rarity(evidence.question, texts),
     )
 
 
@@ -144,15 +151,17 @@ def _collect_left_out(engine: object, gold: GoldQuestion) -> Sample:
     evidence = engine.describe(standalone, others, articles, named, gold.as_of)  # type: ignore[attr-defined]
     unanswerable = gold.model_copy(update={"answerable": False, "must_contain": [], "must_not_contain": []})
     count = len(evidence.candidates)
+    texts = [q.text for q in evidence.candidates]
     return Sample(
         gold=unanswerable,
         rows=evidence.rows,
         labels=np.zeros(count, dtype=np.int64),
-        texts=[q.text for q in evidence.candidates],
+        texts=texts,
         outlets=[q.outlet for q in evidence.candidates],
         spans=[(q.article_id, q.start, q.end) for q in evidence.candidates],
         supporting=np.zeros(count, dtype=bool),
         left_out=True,
+        unmatched=unmatched_rarity(evidence.question, texts),
     )
 
 
@@ -165,7 +174,9 @@ def fit(samples: list[Sample], trained_on: str = "") -> tuple[FittedModels, str]
     asked = [s for s in samples if not s.left_out]
     rows, labels = np.vstack([s.rows for s in asked]), np.concatenate([s.labels for s in asked])
     evidence = _logistic(rows, labels, best_c)
-    question_rows = np.vstack([answerability_features(p, s.rows) for p, s in zip(oof, samples, strict=True)])
+    question_rows = np.vstack(
+        [answerability_features(p, s.rows, s.unmatched) for p, s in zip(oof, samples, strict=True)]
+    )
     answerable = np.asarray([s.gold.answerable for s in samples], dtype=np.int64)
     answerability = _logistic(question_rows, answerable, 1.0, ANSWERABILITY_FEATURES)
     p_answerable = answerability.probability(question_rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 import numpy as np
@@ -24,6 +24,7 @@ ANSWERABILITY_FEATURES: tuple[str, ...] = (
     "best_coverage",
     "best_context_coverage",
     "typed",
+    "unmatched_rarity",
 )
 _CAPITALISED = re.compile(r"[A-Za-z][\w'’\-]*|\d[\d,.]*")
 _QUESTION_WORDS = frozenset(
@@ -90,8 +91,25 @@ def _names(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def answerability_features(probabilities: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """One row of question-level features from the evidence rows and their probabilities."""
+def unmatched_rarity(question: QuestionInfo, passages: Iterable[str]) -> float:
+    """How rare the rarest name of the question that no passage holds is, beside the question's
+    rarest term: near 1 when its most specific name appears nowhere in what was retrieved (the
+    articles are about someone or something else), 0 when every name appears somewhere. Only
+    names count: a missing common word is more often the question's own paraphrase."""
+    weights = dict(question.rarity)
+    names = [term for term in question.names if term in weights]
+    if not names:
+        return 0.0
+    present: set[str] = set()
+    for text in passages:
+        present.update(content_terms(text))
+    missing = [weights[term] for term in names if term not in present]
+    return max(missing, default=0.0) / (max(weights.values()) or 1.0)
+
+
+def answerability_features(probabilities: np.ndarray, rows: np.ndarray, unmatched: float = 0.0) -> np.ndarray:
+    """One row of question-level features from the evidence rows and their probabilities, and
+    the question's `unmatched_rarity` over the candidate quotes."""
     if rows.shape[0] == 0:
         return np.zeros((1, len(ANSWERABILITY_FEATURES)))
     order = np.argsort(-probabilities)
@@ -109,5 +127,6 @@ def answerability_features(probabilities: np.ndarray, rows: np.ndarray) -> np.nd
         "best_coverage": float(rows[:, column["coverage"]].max()),
         "best_context_coverage": float(rows[:, column["context_coverage"]].max()),
         "typed": top[column["typed"]],
+        "unmatched_rarity": unmatched,
     }
     return np.asarray([[values[name] for name in ANSWERABILITY_FEATURES]], dtype=np.float64)
