@@ -209,6 +209,28 @@ def test_speakers_of_an_invented_story_none_of_whose_words_are_in_the_code(words
 
 
 @pytest.mark.parametrize(
+    ("sentence", "not_the_speaker"),
+    [  # a person the subject's modifiers mention did not say it (invented sentences)
+        ('A lawyer for the family of Tom Ruiz said the ruling "is a relief."', "Tom Ruiz"),
+        (
+            'Brightline, the ferry line once owned by Ana Kovac, announced: "Fares will fall."',
+            "Ana Kovac",
+        ),
+    ],
+)
+def test_a_person_the_subject_only_mentions_is_not_credited(sentence: str, not_the_speaker: str) -> None:
+    speaker = speaker_of(mentions(sentence), 0, len(sentence))
+    assert speaker != not_the_speaker
+
+
+def test_according_to_an_unnamed_source_credits_nobody_in_the_sentence() -> None:
+    sentence = (
+        'Hikers were moved out of the valley because of "dangerous conditions", according to a park notice.'
+    )
+    assert speaker_of(mentions(sentence), 0, len(sentence)) is None
+
+
+@pytest.mark.parametrize(
     ("question", "subject"),
     [
         ("What did Ingrid Halvorsen say about the harbour tax?", {"halvorsen", "ingrid"}),

@@ -146,9 +146,12 @@ def _fullest(name: str, people: dict[str, set[str]] | list[str]) -> str:
 # -- one sentence ----------------------------------------------------------------------------------
 def _sentence_speaker(sent: Any, quotations: list[tuple[int, int]], memory: _Memory) -> Mention:
     """The sentence with its speaker, updating what the article has said so far."""
-    speaker = _according_to(sent, memory)
-    if speaker is None:
+    source = _according_to(sent)
+    if source is not None:  # the sentence names its source: a named one speaks, else nobody here
+        speaker = _resolve_subject(source, memory, named_only=True)
+    else:
         verb = _speech_verb(sent, quotations)
+        speaker = None
         if verb is not None and not _reported_by_someone_unnamed(verb, quotations):
             speaker = _resolve_subject(_subject(verb, quotations), memory)
     if speaker is not None:
@@ -216,14 +219,14 @@ def _depth(token: Any) -> int:
     return depth
 
 
-def _according_to(sent: Any, memory: _Memory) -> str | None:
-    """The source of 'according to X, ...' when X is a person or a named body."""
+def _according_to(sent: Any) -> Any | None:
+    """X of 'according to X' in the sentence (a token), if it has one."""
     for token in sent:
         if token.lower_ == "according":
             to = next((c for c in token.children if c.lower_ == "to"), None)
             obj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
             if obj is not None:
-                return _resolve_subject(obj, memory, named_only=True)
+                return obj
     return None
 
 
@@ -241,7 +244,7 @@ def _resolve_subject(subject: Any | None, memory: _Memory, named_only: bool = Fa
         return _pronoun(subject, memory)
     span = subject.doc[subject.left_edge.i : subject.right_edge.i + 1]
     for ent in span.ents:
-        if ent.label_ == "PERSON":
+        if ent.label_ == "PERSON" and _names_subject(ent, subject):
             return _fullest(_clean_name(ent.text), memory.people)
     for ent in span.ents:
         if ent.label_ in _BODY_LABELS and subject.i in range(ent.start, ent.end):
@@ -259,12 +262,34 @@ def _resolve_subject(subject: Any | None, memory: _Memory, named_only: bool = Fa
     return _with_article(span, span)
 
 
+def _names_subject(ent: Any, subject: Any) -> bool:
+    """True when a person's name is the subject itself ('Dmitry Peskov'), or set beside it ('the
+    Turkish leader, Recep Tayyip Erdogan'); not a person the subject's modifiers mention ('a lawyer
+    for the family of X', 'the service owned by X')."""
+    return subject.i in range(ent.start, ent.end) or (
+        ent.root.dep_ == "appos" and ent.root.head.i == subject.i
+    )
+
+
 def _agent(subject: Any) -> Any | None:
-    """X in 'a statement released by X' or 'a report by X'."""
+    """X in 'a statement released by X' or 'a report by X': only for a common noun subject, and
+    not through an apposition ('Tidal, the service owned by X, announced' is Tidal's news)."""
+    if subject.pos_ != "NOUN":
+        return None
     for token in subject.subtree:
-        if token.dep_ == "agent" or (token.lower_ == "by" and token.dep_ == "prep"):
+        is_agent = token.dep_ == "agent" or (token.lower_ == "by" and token.dep_ == "prep")
+        if is_agent and not _through_apposition(token, subject):
             return next((c for c in token.children if c.dep_ == "pobj"), None)
     return None
+
+
+def _through_apposition(token: Any, subject: Any) -> bool:
+    """True when the path from a token up to the subject passes an apposition."""
+    while token.i != subject.i and token.head.i != token.i:
+        if token.dep_ == "appos":
+            return True
+        token = token.head
+    return False
 
 
 def _pronoun(subject: Any, memory: _Memory) -> str | None:
