@@ -257,6 +257,8 @@ def _resolve_subject(subject: Any | None, memory: _Memory, named_only: bool = Fa
         return noun
     if named_only or len(span) > MAX_SPEAKER_TOKENS or subject.pos_ not in ("NOUN", "PROPN"):
         return None
+    if "\n" in span.text:  # a description running across a line break joins a byline or headline to it
+        return None
     if subject.pos_ == "PROPN" and _fullest(span.text, memory.people) != span.text:
         return _fullest(span.text, memory.people)  # a surname the parse did not tag as a person
     return _with_article(span, span)
