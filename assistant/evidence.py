@@ -93,13 +93,16 @@ class Evidence:
     candidates: list[Quote]
     rows: np.ndarray
 
+    def unmatched_rarity(self) -> float:
+        """How rare the question's rarest name that no candidate quote holds is (question_features)."""
+        return unmatched_rarity(self.question, (q.text for q in self.candidates))
+
 
 def weigh(evidence: Evidence, models: FittedModels) -> tuple[list[Quote], float]:
     """The candidates ranked by the probability that each answers, and P(the articles answer)."""
     probabilities = models.evidence.probability(evidence.rows)
     ranked = scored(evidence.candidates, probabilities, evidence.rows)
-    unmatched = unmatched_rarity(evidence.question, (q.text for q in evidence.candidates))
-    question_row = answerability_features(probabilities, evidence.rows, unmatched)
+    question_row = answerability_features(probabilities, evidence.rows, evidence.unmatched_rarity())
     answerable = float(models.answerability.probability(question_row)[0]) if ranked else 0.0
     return ranked, answerable
 

@@ -29,11 +29,7 @@ from assistant.evaluation.metrics import is_gold, text_correct
 from assistant.evaluation.questions import GoldQuestion
 from assistant.scoring.features import FEATURES
 from assistant.scoring.model import MODEL_FILE, REPORT_FILE, FittedModels, LogisticModel, model_path
-from assistant.scoring.question_features import (
-    ANSWERABILITY_FEATURES,
-    answerability_features,
-    unmatched_rarity,
-)
+from assistant.scoring.question_features import ANSWERABILITY_FEATURES, answerability_features
 
 FOLDS = 5
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -116,16 +112,15 @@ def _collect(engine: object, question: DevQuestion, gold: GoldQuestion) -> Sampl
         [bool(label) or is_gold(q.source, q.article_id, gold.articles, q.url) for q, label in
          zip(evidence.candidates, labels, strict=True)]
     )  # fmt: skip
-    texts = [q.text for q in evidence.candidates]
     return Sample(
         gold=gold,
         rows=evidence.rows,
         labels=labels,
-        texts=texts,
+        texts=[q.text for q in evidence.candidates],
         outlets=[q.outlet for q in evidence.candidates],
         spans=[(q.article_id, q.start, q.end) for q in evidence.candidates],
         supporting=supporting,
-        unmatched=unmatched_rarity(evidence.question, texts),
+        unmatched=evidence.unmatched_rarity(),
     )
 
 
@@ -151,17 +146,16 @@ def _collect_left_out(engine: object, gold: GoldQuestion) -> Sample:
     evidence = engine.describe(standalone, others, articles, named, gold.as_of)  # type: ignore[attr-defined]
     unanswerable = gold.model_copy(update={"answerable": False, "must_contain": [], "must_not_contain": []})
     count = len(evidence.candidates)
-    texts = [q.text for q in evidence.candidates]
     return Sample(
         gold=unanswerable,
         rows=evidence.rows,
         labels=np.zeros(count, dtype=np.int64),
-        texts=texts,
+        texts=[q.text for q in evidence.candidates],
         outlets=[q.outlet for q in evidence.candidates],
         spans=[(q.article_id, q.start, q.end) for q in evidence.candidates],
         supporting=np.zeros(count, dtype=bool),
         left_out=True,
-        unmatched=unmatched_rarity(evidence.question, texts),
+        unmatched=evidence.unmatched_rarity(),
     )
 
 
