@@ -373,6 +373,30 @@ class IndexStore:
         best = np.argsort(-similarity, kind="stable")[:k]
         return [Hit(rows[i][0], rows[i][1], float(similarity[i])) for i in best]
 
+    def around(
+        self, query_vector: np.ndarray, anchors: list[str], known: set[str], reach: int, nearest: int
+    ) -> list[Hit]:
+        """Chunks beside retrieved ones, scored by similarity to the query vector: those within
+        `reach` places of each anchor in its article, then the `nearest` other chunks of the first
+        anchor's article; chunks already `known` and hidden articles are left out."""
+        self.refresh()
+        spans = self.catalog.chunk_spans(anchors)
+        rows = [
+            r for r in self.catalog.chunk_vectors_of({span[1] for span in spans})
+            if r[1] in self._visible and r[4] is not None
+        ]  # fmt: skip
+        scores = {hit.chunk_id: hit for hit in self._exact_nearest(query_vector, rows, len(rows))}
+        place = {r[0]: (r[1], r[2]) for r in rows}
+        at = {(r[1], r[2]): r[0] for r in rows}
+        steps = range(-reach, reach + 1)
+        beside = [(place[a][0], place[a][1] + step) for a in anchors if a in place for step in steps]
+        chosen = [at[spot] for spot in beside if spot in at]
+        if anchors and anchors[0] in place:
+            first = place[anchors[0]][0]
+            same = [h for h in scores.values() if h.article_id == first and h.chunk_id not in known]
+            chosen += [h.chunk_id for h in sorted(same, key=lambda h: -h.score)[:nearest]]
+        return [scores[c] for c in dict.fromkeys(chosen) if c not in known and c in scores]
+
     def lexical_search(self, query: str, k: int, allowed: set[str] | None = None) -> list[Hit]:
         """Return up to k chunks ranked by BM25, from visible articles only."""
         self.refresh()
