@@ -222,7 +222,7 @@ class Engine:
                 if item.chunk.id not in seen:
                     seen.add(item.chunk.id)
                     chunks.append(item)
-        return chunks
+        return self.retriever.expand(chunks, vector)
 
     def resolve(self, request: AskRequest) -> AskRequest:
         """The request with the settings' defaults filled in and their limits checked."""

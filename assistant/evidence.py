@@ -23,7 +23,7 @@ from assistant.retrieval import RetrievedChunk
 from assistant.scoring.features import Observation, QuestionInfo
 from assistant.scoring.model import FittedModels
 from assistant.scoring.nlp import ParseCache, Sentence
-from assistant.scoring.question_features import answerability_features, unmatched_rarity
+from assistant.scoring.question_features import answerability_row, unmatched_rarity
 from assistant.text import content_terms, words
 from index.embedding import Embedder
 from index.models import Article, Credit
@@ -49,6 +49,7 @@ class Quote:
     chunk_rank: int = 0
     lexical_rank: int | None = None
     chunk_dense: float = 0.0
+    beside: bool = False  # from a paragraph added as context (retrieval.expand), not retrieved
     position: float = 0.0
     entities: tuple[tuple[str, str], ...] = ()
     speakers: tuple[str, ...] = ()
@@ -94,15 +95,21 @@ class Evidence:
     rows: np.ndarray
 
     def unmatched_rarity(self) -> float:
-        """How rare the question's rarest name that no candidate quote holds is (question_features)."""
-        return unmatched_rarity(self.question, (q.text for q in self.candidates))
+        """How rare the question's rarest name that no retrieved candidate holds is (question_features)."""
+        return unmatched_rarity(self.question, (q.text for q in self.candidates if not q.beside))
+
+    def retrieved(self) -> np.ndarray:
+        """Which candidates come from retrieved passages (False: from context added beside them)."""
+        return np.asarray([not q.beside for q in self.candidates], dtype=bool)
 
 
 def weigh(evidence: Evidence, models: FittedModels) -> tuple[list[Quote], float]:
     """The candidates ranked by the probability that each answers, and P(the articles answer)."""
     probabilities = models.evidence.probability(evidence.rows)
     ranked = scored(evidence.candidates, probabilities, evidence.rows)
-    question_row = answerability_features(probabilities, evidence.rows, evidence.unmatched_rarity())
+    question_row = answerability_row(
+        probabilities, evidence.rows, evidence.retrieved(), evidence.unmatched_rarity()
+    )
     answerable = float(models.answerability.probability(question_row)[0]) if ranked else 0.0
     return ranked, answerable
 
@@ -195,6 +202,7 @@ def candidate_quotes(
                     chunk_rank=rank,
                     lexical_rank=item.lexical_rank,
                     chunk_dense=item.dense_similarity,
+                    beside=item.beside,
                     position=key[1] / length,
                     entities=tuple((e.text, e.label) for s in window for e in s.entities),
                     speakers=tuple(dict.fromkeys(n for s in window for n in s.speakers)),

@@ -80,6 +80,8 @@ class VerifiedQuotes(BaseNodePostprocessor):
             return []
         chunks, articles = self._chunks(nodes)
         question = query_bundle.query_str
+        vector = self._engine.store.embedder.embed_batch([question])[0]
+        chunks = self._engine.retriever.expand(chunks, vector)  # the context ask() scores too
         evidence = self._engine.describe(Standalone(question, question, False), chunks, articles)
         models = load_models()
         ranked, answerable = weigh(evidence, models)

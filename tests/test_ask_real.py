@@ -15,7 +15,6 @@ GENERATORS = ["extractive", "local", "openai"]
 
 # Seed questions the fitted evidence model (2 Dec 2026) declines or misses although the articles answer:
 # a known regression from the seed-tuned rules it replaced, kept visible until fixed (issue G).
-FITTED_MODEL_REGRESSION = "regression of the fitted evidence model on the seeds (issue G)"
 FACTS = [
     ("How many military observation posts did Turkey establish in Idlib?", "12", "Devdiscourse (PTI)"),
     ("What did the UN Security Council unanimously adopt in late December?",
@@ -83,7 +82,6 @@ def test_who_said_what_credits_speaker_and_outlet(seed_settings, llm, request) -
     _check(answer, "Peskov", "Devdiscourse (PTI)", settings)
 
 
-@pytest.mark.xfail(strict=True, reason=FITTED_MODEL_REGRESSION)
 @pytest.mark.parametrize("llm", GENERATORS)
 def test_follow_up_answered_through_rewritten_question(seed_settings, llm, request) -> None:  # type: ignore[no-untyped-def]
     settings = _settings(llm, seed_settings, request)

@@ -6,8 +6,12 @@ import numpy as np
 
 from assistant.evaluation.questions import GoldQuestion
 from assistant.scoring.features import FEATURES
-from assistant.scoring.fit import Sample, fit
-from assistant.scoring.question_features import ANSWERABILITY_FEATURES
+from assistant.scoring.fit import RATIO_GRID, Sample, _choose_ratio, fit
+from assistant.scoring.question_features import (
+    ANSWERABILITY_FEATURES,
+    answerability_features,
+    answerability_row,
+)
 
 
 def _samples(count: int, seed: int = 7) -> list[Sample]:
@@ -78,3 +82,37 @@ def test_questions_asked_without_their_articles_train_answerability_only() -> No
     assert models.answerability != plain.answerability
     assert "60 questions (48 answerable, 12 with their articles left out of the index)" in report
     assert "the 48 answerable ones asked again without their own articles" in report
+
+
+def _two_quotes(number: int, answer_at: int) -> Sample:
+    """A question with two supporting candidates, the answer in one of them."""
+    gold = GoldQuestion(id=f"r{number}", category="dev", question="How many?", answerable=True,
+                        must_contain=["148"], must_not_contain=["149"])  # fmt: skip
+    texts = ["filler sentence", "filler sentence"]
+    texts[answer_at] = "The answer is 148."
+    labels = np.asarray([int(i == answer_at) for i in range(2)])
+    rows = np.zeros((2, len(FEATURES)))
+    spans = [("a", 0, 1), ("a", 1, 2)]
+    return Sample(gold, rows, labels, texts, ["Outlet"] * 2, spans, np.ones(2, dtype=bool))
+
+
+def test_the_extra_quote_ratio_shows_fewer_quotes_unless_more_questions_need_them() -> None:
+    # Nine questions answered by their best quote; one (then two) only by a second quote at 0.25
+    # of the best quote's probability, which ratios up to 0.2 show.
+    plain = [_two_quotes(n, 0) for n in range(9)]
+    second = [_two_quotes(9, 1), _two_quotes(10, 1)]
+    p_plain, p_second = np.asarray([1.0, 0.05]), np.asarray([1.0, 0.25])
+    one, accuracy = _choose_ratio(plain + second[:1], [p_plain] * 9 + [p_second])
+    assert accuracy[0.2] == 1.0 and accuracy[0.3] == 0.9
+    assert one == max(RATIO_GRID)  # one question is no evidence that the extra quote helps
+    two, _ = _choose_ratio(plain + second, [p_plain] * 9 + [p_second] * 2)
+    assert two == 0.2
+
+
+def test_answerability_sees_only_the_retrieved_candidates() -> None:
+    rng = np.random.default_rng(5)
+    rows, p = rng.uniform(size=(6, len(FEATURES))), rng.uniform(size=6)
+    retrieved = np.asarray([True, True, False, True, False, False])
+    row = answerability_row(p, rows, retrieved, 0.5)
+    assert np.array_equal(row, answerability_features(p[retrieved], rows[retrieved], 0.5))
+    assert not np.array_equal(row, answerability_features(p, rows, 0.5))

@@ -130,3 +130,12 @@ def answerability_features(probabilities: np.ndarray, rows: np.ndarray, unmatche
         "unmatched_rarity": unmatched,
     }
     return np.asarray([[values[name] for name in ANSWERABILITY_FEATURES]], dtype=np.float64)
+
+
+def answerability_row(
+    probabilities: np.ndarray, rows: np.ndarray, retrieved: np.ndarray, unmatched: float
+) -> np.ndarray:
+    """The answerability model's features over the retrieved candidates only: context added beside
+    them helps find the answering sentence, but says nothing new about whether the corpus covers
+    the question (fitted this way on the tuning half)."""
+    return answerability_features(probabilities[retrieved], rows[retrieved], unmatched)
