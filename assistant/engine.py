@@ -210,7 +210,8 @@ class Engine:
     def _retrieve(
         self, question: str, vector: object, request: AskRequest, named: list[str]
     ) -> list[RetrievedChunk]:
-        """Hybrid retrieval, plus the best passages of each outlet the question names."""
+        """Hybrid retrieval, plus the best passages of each outlet the question names, then the
+        context beside the best passage (HybridRetriever.expand)."""
         chunks = self.retriever.retrieve(question, request.search_filter, request.top_k, query_vector=vector)
         seen = {item.chunk.id for item in chunks}
         wanted = request.search_filter

@@ -13,8 +13,6 @@ from tests.servers import llama_cpp_server
 pytestmark = pytest.mark.integration
 GENERATORS = ["extractive", "local", "openai"]
 
-# Seed questions the fitted evidence model (2 Dec 2026) declines or misses although the articles answer:
-# a known regression from the seed-tuned rules it replaced, kept visible until fixed (issue G).
 FACTS = [
     ("How many military observation posts did Turkey establish in Idlib?", "12", "Devdiscourse (PTI)"),
     ("What did the UN Security Council unanimously adopt in late December?",
