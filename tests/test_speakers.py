@@ -223,6 +223,31 @@ def test_a_person_the_subject_only_mentions_is_not_credited(sentence: str, not_t
     assert speaker != not_the_speaker
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [  # a phrase in quotation marks inside a clause is borrowed, not spoken (invented sentences)
+        'The new levy is meant to "balance the books" as Mayor Ruiz faces a hostile council.',
+        'Critics called it the "worst deal in decades" while Governor Kovac toured the plant.',
+        'Fans of the "Night Harbour" series lined up as Ana Kovac signed copies.',
+    ],
+)
+def test_a_scare_quote_or_title_inside_a_clause_credits_nobody(sentence: str) -> None:
+    assert speaker_of(mentions(sentence), 0, len(sentence)) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [  # quotations set off as someone's words still credit them (invented sentences)
+        ('"The pier will open in May," Ana Kovac said.', "Ana Kovac"),
+        ('Ana Kovac told the council: "The pier will open in May."', "Ana Kovac"),
+        ('Ana Kovac was quoted saying "the pier will open in May".', "Ana Kovac"),
+        ('The ferry line issued a statement saying that "fares will fall".', "the ferry line"),
+    ],
+)
+def test_a_quotation_set_off_as_speech_credits_its_speaker(sentence: str, speaker: str) -> None:
+    assert speaker_of(mentions(sentence), 0, len(sentence)) == speaker
+
+
 def test_according_to_an_unnamed_source_credits_nobody_in_the_sentence() -> None:
     sentence = (
         'Hikers were moved out of the valley because of "dangerous conditions", according to a park notice.'

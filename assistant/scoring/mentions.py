@@ -167,7 +167,8 @@ def _sentence_speaker(sent: Any, quotations: list[tuple[int, int]], memory: _Mem
 def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
     """The verb, outside quotations and with a subject, that reports the sentence's speech.
 
-    Candidates govern a clause, or stand in a sentence holding a quotation. Preferred: a verb the
+    Candidates govern a clause, or stand in a sentence holding a quotation set off as someone's
+    words (not a scare quote or a title inside a clause; see _set_off). Preferred: a verb the
     parse links to the quotation (its clause inside it, or it hangs off a word inside it), then one
     governing a clause, then a subject that is a name or a pronoun, then nearness to the
     quotation, then nearness to the root.
@@ -175,6 +176,12 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
     marks = [start for start, _ in quotations if sent.start_char <= start < sent.end_char] + [
         end for _, end in quotations if sent.start_char < end <= sent.end_char
     ]
+    # A verb with no clause of its own speaks only beside a quotation set off as someone's words.
+    spoken = any(
+        _set_off(sent, start, end)
+        for start, end in quotations
+        if start < sent.end_char and end > sent.start_char
+    )
     found = []
     for token in sent:
         if token.pos_ not in ("VERB", "AUX") or _inside(token.idx, quotations):
@@ -183,7 +190,7 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
         if subject is None:
             continue
         clauses = [c for c in token.children if c.dep_ in _CLAUSE_DEPS]
-        if clauses or marks:
+        if clauses or (marks and spoken):
             linked = any(_inside(c.idx, quotations) for c in clauses) or (
                 token.dep_ in _CLAUSE_DEPS and _inside(token.head.idx, quotations)
             )
@@ -191,6 +198,25 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
             distance = min((abs(token.idx - m) for m in marks), default=0)
             found.append(((not linked, not clauses, not named, distance, _depth(token)), token.i))
     return sent.doc[min(found)[1]] if found else None
+
+
+def _set_off(sent: Any, start: int, end: int) -> bool:
+    """True when a quotation stands as someone's words, not as a phrase the sentence borrows: it
+    opens the sentence or follows a comma, colon, dash, verb or 'that' ('X said "..."'), or it closes with
+    punctuation inside its marks, before a comma, or at the sentence's end. A scare quote inside
+    a clause ('designed to "prove the point" as X faces ...') is none of these."""
+    text = sent.doc.text
+    before = text[sent.start_char : start].rstrip()
+    if not before or before[-1] in ",:;—–-(":
+        return True
+    last = sent.start_char + len(before) - 1  # the character before the opening mark
+    token = sent.doc.char_span(last, last + 1, alignment_mode="expand")
+    if token is not None and len(token) and (token[-1].pos_ in ("VERB", "AUX") or token[-1].lower_ == "that"):
+        return True
+    if end - start >= 2 and text[end - 2] in ",.!?":
+        return True
+    after = text[end : sent.end_char].lstrip()
+    return not after or after[0] in ",.;:!?—–-)"
 
 
 def _reported_by_someone_unnamed(verb: Any, quotations: list[tuple[int, int]]) -> bool:
