@@ -248,6 +248,18 @@ def test_a_quotation_set_off_as_speech_credits_its_speaker(sentence: str, speake
     assert speaker_of(mentions(sentence), 0, len(sentence)) == speaker
 
 
+@pytest.mark.parametrize(
+    "text",
+    [  # a gallery caption's photo credit runs into the next caption's subject (invented captions)
+        "The summit opened on Saturday. Jane Roe/AFP/Getty Images Kovac speaks during the council "
+        'meeting on Saturday, saying "we are ready."',
+        "Leaders gathered in Oslo. Evan Ruiz/Reuters Kovac told reporters that the deal was close.",
+    ],
+)
+def test_a_photo_credit_is_never_part_of_a_speaker(text: str) -> None:
+    assert all(m.speaker is None or "/" not in m.speaker for m in mentions(text))
+
+
 def test_according_to_an_unnamed_source_credits_nobody_in_the_sentence() -> None:
     sentence = (
         'Hikers were moved out of the valley because of "dangerous conditions", according to a park notice.'

@@ -27,6 +27,7 @@ MAX_SPEAKER_TOKENS = 8
 # Title words read before a name ('Kremlin spokesman Dmitry Peskov'): about one job title's length.
 MAX_TITLE_TOKENS = 5
 
+_CREDIT_LINE = re.compile(r"[^\W\d]/[^\W\d]")  # 'Photographer/Agency' in a caption's credit
 _QUOTATION = re.compile(r"[“\"][^“”\"]+[”\"]")  # curly or straight marks, mixed as pages mix them
 _BODY_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
@@ -127,7 +128,11 @@ def _title_words(doc: Any, start: int) -> set[str]:
 
 
 def _clean_name(text: str) -> str:
-    """A name without a possessive or stray punctuation."""
+    """A name without a possessive or stray punctuation; its last line when the entity runs across
+    a line break, and nothing when a photo credit ('Jane Roe/AFP/Getty Images') is part of it."""
+    text = text.strip().splitlines()[-1] if text.strip() else ""
+    if _CREDIT_LINE.search(text):
+        return ""
     text = re.sub(r"[’']s$", "", " ".join(text.split()))
     return text.strip(' ,.;:-–—"“”')
 
@@ -154,6 +159,8 @@ def _sentence_speaker(sent: Any, quotations: list[tuple[int, int]], memory: _Mem
         speaker = None
         if verb is not None and not _reported_by_someone_unnamed(verb, quotations):
             speaker = _resolve_subject(_subject(verb, quotations), memory)
+    if speaker is not None and _CREDIT_LINE.search(speaker) and len(speaker.split()) >= 3:
+        speaker = None  # a photo credit ('Jane Roe/AP/Getty Images') run into the subject: a caption
     if speaker is not None:
         memory.last_speaker = speaker
         if speaker in memory.people:
@@ -270,7 +277,7 @@ def _resolve_subject(subject: Any | None, memory: _Memory, named_only: bool = Fa
         return _pronoun(subject, memory)
     span = subject.doc[subject.left_edge.i : subject.right_edge.i + 1]
     for ent in span.ents:
-        if ent.label_ == "PERSON" and _names_subject(ent, subject):
+        if ent.label_ == "PERSON" and _names_subject(ent, subject) and _clean_name(ent.text):
             return _fullest(_clean_name(ent.text), memory.people)
     for ent in span.ents:
         if ent.label_ in _BODY_LABELS and subject.i in range(ent.start, ent.end):
