@@ -327,13 +327,16 @@ class Engine:
                 done = closed_prefix(raw)
                 if len(done) > len(emitted):
                     partial = verify_answer(
-                        sanitise(done), quotes, pages.articles, attach=True, originals=pages.originals
-                    ).text
+                        sanitise(done), quotes, pages.articles, attach=True, originals=pages.originals,
+                        question=question,
+                    ).text  # fmt: skip
                     if partial.startswith(emitted) and len(partial) > len(emitted):
                         yield partial[len(emitted) :]
                         emitted = partial
             raw = sanitise(raw)
-            prose = verify_answer(raw, quotes, pages.articles, attach=True, originals=pages.originals)
+            prose = verify_answer(
+                raw, quotes, pages.articles, attach=True, originals=pages.originals, question=question
+            )
             removed = prose.removed
             if prose.used and generator is self.extractive:
                 verified = prose

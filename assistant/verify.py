@@ -25,6 +25,12 @@ _LINK = re.compile(r"\[([^\]]+)\]\(\s*[^)\s]+[^)]*\)")
 _URL = re.compile(r"\b(?:https?|ftp|data|javascript):[^\s)\]]+", re.I)
 _TAG = re.compile(r"<[^>]{0,500}>")
 _ATTRIBUTED = re.compile(r"^(?P<lead>[^“\"\n]{0,160}?):\s+(?P<quote>.+?)\s*$", re.DOTALL)
+_WH_QUESTION = re.compile(r"\b(?:who|whom|whose|what|which|where|when|why|how)\b", re.I)
+_YES_NO = re.compile(
+    r"(?:true or false|yes or no)\b|(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would"
+    r"|should)\s",
+    re.I,
+)
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 _ATTRIBUTION = set(
     content_terms(
@@ -78,12 +84,16 @@ def verify_answer(
     articles: Mapping[str, str],
     attach: bool = False,
     originals: Mapping[str, str] | None = None,
+    question: str | None = None,
 ) -> Verified:
     """Keep only cited, supported sentences whose quotes are verbatim; renumber their markers.
 
     With attach, a sentence that cites nothing gets the marker of the one quote that supports it
-    (small models often forget to cite); it is still checked like any other sentence.
+    (small models often forget to cite); it is still checked like any other sentence. With the
+    question, a sentence that only restates a wh-question goes too: it is supported, but answers
+    nothing.
     """
+    asked = _wh_terms(question) if question else None
     good = {
         number
         for number, quote in enumerate(quotes, start=1)
@@ -107,7 +117,10 @@ def verify_answer(
         if _attributed_verbatim(body, cited_quotes, quotes):
             kept.append(_join([body], "".join(f"[{n}]" for n in dict.fromkeys(valid))))
             continue
-        supported = [s for s in _sentences(body) if _supported(s, cited_quotes, quotes)]
+        supported = [
+            s for s in _sentences(body)
+            if _supported(s, cited_quotes, quotes) and not (asked is not None and _restates(s, asked))
+        ]  # fmt: skip
         dropped = [s for s in _sentences(body) if s not in supported]
         removed.extend(dropped)
         if supported:
@@ -179,6 +192,20 @@ def _supported(sentence: str, cited: list[Quote], all_quotes: list[Quote]) -> bo
     unsupported = sum(t not in present for t in terms)
     allowed = max(1 if len(terms) >= 5 else 0, int(MAX_UNSUPPORTED_SHARE * len(terms)))
     return unsupported <= allowed
+
+
+def _wh_terms(question: str) -> set[str] | None:
+    """The content terms of a question that asks who, what, which, where, when, why or how; None
+    for a yes/no or true/false question, whose answer may rightly repeat it."""
+    if not _WH_QUESTION.search(question) or _YES_NO.match(question.strip()):
+        return None
+    return set(content_terms(question))
+
+
+def _restates(sentence: str, asked: set[str]) -> bool:
+    """True when every content term of a sentence is one the question already used."""
+    terms = [t for t in content_terms(sentence) if t not in _ATTRIBUTION]
+    return bool(terms) and all(t in asked for t in terms)
 
 
 def _supporting_quote(body: str, quotes: list[Quote], good: set[int]) -> list[int]:

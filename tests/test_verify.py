@@ -113,3 +113,20 @@ def test_marker_is_reattached_with_one_space() -> None:
     text = "Russia and Turkey are in constant contact [1]."
     result = verify_answer(text, [_quote()], {"a1": ARTICLE}, attach=True)
     assert result.text == "Russia and Turkey are in constant contact [1]."
+
+
+def test_a_sentence_that_only_restates_a_wh_question_answers_nothing_and_goes() -> None:
+    question = "Who is in constant contact on the possible talks in Astana?"
+    restated = "They are in constant contact on the possible talks in Astana [1]."
+    result = verify_answer(restated, [_quote()], {"a1": ARTICLE}, question=question)
+    assert result.used == [] and result.removed
+    answered = "Russia and Turkey are in constant contact on the talks in Astana [1]."
+    result = verify_answer(answered, [_quote()], {"a1": ARTICLE}, question=question)
+    assert result.used == [1] and "Russia and Turkey" in result.text
+
+
+def test_a_yes_no_question_may_be_answered_in_its_own_words() -> None:
+    question = "Are Russia and Turkey in constant contact on the possible talks in Astana?"
+    text = "Russia and Turkey are in constant contact on the possible talks in Astana [1]."
+    result = verify_answer(text, [_quote()], {"a1": ARTICLE}, question=question)
+    assert result.used == [1]
