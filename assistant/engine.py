@@ -344,7 +344,10 @@ class Engine:
                 prose_text = prose.text
                 verified = self._with_evidence(prose, quotes, pages)
             else:
-                note = "The model's answer could not be verified against the quotes; showing the quotes."
+                note = (
+                    "The model's answer was not supported by the quotes, or only restated the question; "
+                    "showing the quotes."
+                )
         except GenerationError as exc:
             note = f"The {request.generator} generator failed ({exc}); showing the quotes instead."
         if verified is None:

@@ -51,6 +51,15 @@ def test_generator_inventions_are_removed_and_fallback_is_flagged(engine: Engine
     assert answer.citations and "12 military observation posts" in answer.text
 
 
+def test_prose_that_only_restates_the_question_is_dropped_for_the_quotes(engine: Engine) -> None:
+    echo = ScriptedGenerator("Turkey established military observation posts in Idlib [1].")
+    with engine.override(local=echo):
+        answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
+    assert answer.fallback and answer.prose == ""
+    assert "restated the question" in (answer.note or "")
+    assert answer.citations and "12 military observation posts" in answer.text
+
+
 def test_supported_generator_text_is_kept(engine: Engine) -> None:
     honest = ScriptedGenerator(
         "Turkey established 12 military observation posts in Idlib after the Sochi deal [1]."
