@@ -184,7 +184,7 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
         end for _, end in quotations if sent.start_char < end <= sent.end_char
     ]
     # A verb with no clause of its own speaks only beside a quotation set off as someone's words.
-    spoken = any(
+    spoken = bool(marks) and any(
         _set_off(sent, start, end)
         for start, end in quotations
         if start < sent.end_char and end > sent.start_char
@@ -197,7 +197,7 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
         if subject is None:
             continue
         clauses = [c for c in token.children if c.dep_ in _CLAUSE_DEPS]
-        if clauses or (marks and spoken):
+        if clauses or spoken:
             linked = any(_inside(c.idx, quotations) for c in clauses) or (
                 token.dep_ in _CLAUSE_DEPS and _inside(token.head.idx, quotations)
             )
@@ -277,8 +277,8 @@ def _resolve_subject(subject: Any | None, memory: _Memory, named_only: bool = Fa
         return _pronoun(subject, memory)
     span = subject.doc[subject.left_edge.i : subject.right_edge.i + 1]
     for ent in span.ents:
-        if ent.label_ == "PERSON" and _names_subject(ent, subject) and _clean_name(ent.text):
-            return _fullest(_clean_name(ent.text), memory.people)
+        if ent.label_ == "PERSON" and _names_subject(ent, subject) and (name := _clean_name(ent.text)):
+            return _fullest(name, memory.people)
     for ent in span.ents:
         if ent.label_ in _BODY_LABELS and subject.i in range(ent.start, ent.end):
             return _with_article(span, ent)
