@@ -287,3 +287,19 @@ def test_what_someone_the_articles_never_name_said_is_declined(seed_settings) ->
                  settings=seed_settings)  # fmt: skip
     assert answer.refused and answer.decline_reason == "not_in_articles", answer.text
     assert not answer.citations
+
+
+def test_a_quotation_running_over_paragraphs_leaves_later_quotations_paired() -> None:
+    # Invented article: the first quotation runs over two paragraphs, each opened and only the last
+    # closed (as many outlets print it), so one mark has no partner.
+    text = (
+        '"The pier will open in May. We have the money.\n\n'
+        '"The ferry will follow in June," Ana Kovac said.\n\n'
+        "The storm reached the coast on Friday.\n\n"
+        '"We are ready," Evan Ruiz said.'
+    )
+    found = mentions(text)
+    storm = text.index("The storm")
+    ready = text.index('"We are ready')
+    assert speaker_of(found, storm, storm + 10) is None
+    assert speaker_of(found, ready, len(text)) == "Evan Ruiz"

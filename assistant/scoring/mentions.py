@@ -28,7 +28,11 @@ MAX_SPEAKER_TOKENS = 8
 MAX_TITLE_TOKENS = 5
 
 _CREDIT_LINE = re.compile(r"[^\W\d]/[^\W\d]")  # 'Photographer/Agency' in a caption's credit
-_QUOTATION = re.compile(r"[“\"][^“”\"]+[”\"]")  # curly or straight marks, mixed as pages mix them
+# A quotation between curly or straight marks, mixed as pages mix them. An opening mark is followed
+# by a letter or sign and a closing one follows one, so a stray mark (a quotation running over
+# paragraphs, each opened and only the last closed) pairs with nothing instead of turning every
+# later pair in the article inside out.
+_QUOTATION = re.compile(r"[“\"](?=\S)[^“”\"]*[^“”\"\s][”\"]")
 _BODY_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _SPEAKER_DEPS = frozenset({"nsubj", "nsubjpass"})
