@@ -303,3 +303,15 @@ def test_a_quotation_running_over_paragraphs_leaves_later_quotations_paired() ->
     ready = text.index('"We are ready')
     assert speaker_of(found, storm, storm + 10) is None
     assert speaker_of(found, ready, len(text)) == "Evan Ruiz"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [  # a thing described beside a quotation is narration, not a speaker (invented sentences)
+        'The charity single was titled "Harbour Lights," and its lyrics were written in Oslo.',
+        'The storm reached the coast on Friday, a day the council called "the worst in decades."',
+        'However, herons differ from gulls, which "eat almost anything," in what they hunt.',
+    ],
+)
+def test_a_thing_beside_a_quotation_is_not_its_speaker(sentence: str) -> None:
+    assert speaker_of(mentions(sentence), 0, len(sentence)) in (None, "the council")

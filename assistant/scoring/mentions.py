@@ -179,7 +179,8 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
     """The verb, outside quotations and with a subject, that reports the sentence's speech.
 
     Candidates govern a clause, or stand in a sentence holding a quotation set off as someone's
-    words (not a scare quote or a title inside a clause; see _set_off). Preferred: a verb the
+    words (not a scare quote or a title inside a clause; see _set_off) with a subject that is a
+    name or a pronoun, or reporting a clause of the quotation (_reports). Preferred: a verb the
     parse links to the quotation (its clause inside it, or it hangs off a word inside it), then one
     governing a clause, then a subject that is a name or a pronoun, then nearness to the
     quotation, then nearness to the root.
@@ -201,14 +202,24 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
         if subject is None:
             continue
         clauses = [c for c in token.children if c.dep_ in _CLAUSE_DEPS]
-        if clauses or spoken:
-            linked = any(_inside(c.idx, quotations) for c in clauses) or (
-                token.dep_ in _CLAUSE_DEPS and _inside(token.head.idx, quotations)
-            )
-            named = subject.pos_ == "PRON" or bool(subject.ent_type_)
+        linked = any(_inside(c.idx, quotations) for c in clauses) or (
+            token.dep_ in _CLAUSE_DEPS and _inside(token.head.idx, quotations)
+        )
+        named = subject.pos_ == "PRON" or bool(subject.ent_type_)
+        # Beside a quotation, a verb with no clause speaks for a name or a pronoun, or when a
+        # clause inside the quotation hangs under it ('issued a statement saying that "..."'): a
+        # thing described ('the single was titled "..."') is narration that holds a quotation.
+        if clauses or (spoken and (named or subject.pos_ == "PROPN" or _reports(token, quotations))):
             distance = min((abs(token.idx - m) for m in marks), default=0)
             found.append(((not linked, not clauses, not named, distance, _depth(token)), token.i))
     return sent.doc[min(found)[1]] if found else None
+
+
+def _reports(verb: Any, quotations: Sequence[tuple[int, int]]) -> bool:
+    """True when a clause inside a quotation hangs somewhere under the verb, or the verb off one."""
+    return (verb.dep_ in _CLAUSE_DEPS and _inside(verb.head.idx, quotations)) or any(
+        t.dep_ in _CLAUSE_DEPS and _inside(t.idx, quotations) for t in verb.subtree
+    )
 
 
 def _set_off(sent: Any, start: int, end: int) -> bool:
