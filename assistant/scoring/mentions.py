@@ -1,7 +1,9 @@
 """Who speaks in each sentence of an article: reported speech found from spaCy's parse.
 
 A sentence reports speech when a verb outside any quotation has a subject and either governs a
-clause ('X said (that) ...', '"...," X said') or stands beside a quotation in the same sentence.
+clause ('X said (that) ...', '"...," X said') or stands beside a quotation set off as someone's
+words, with a name or a pronoun as its subject or a clause of the quotation under it ('Kovac told
+the council: "..."', 'the firm issued a statement saying that "..."').
 No list of speech verbs is used: the clause or the quotation is what marks the speech. The
 subject is then resolved within the article itself: a surname to the fullest name given
 ('Peskov' -> 'Dmitry Peskov'), a pronoun to the last speaker, a role ('the Turkish leader') to the
@@ -202,16 +204,18 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
         if subject is None:
             continue
         clauses = [c for c in token.children if c.dep_ in _CLAUSE_DEPS]
-        linked = any(_inside(c.idx, quotations) for c in clauses) or (
-            token.dep_ in _CLAUSE_DEPS and _inside(token.head.idx, quotations)
-        )
         named = subject.pos_ == "PRON" or bool(subject.ent_type_)
         # Beside a quotation, a verb with no clause speaks for a name or a pronoun, or when a
         # clause inside the quotation hangs under it ('issued a statement saying that "..."'): a
         # thing described ('the single was titled "..."') is narration that holds a quotation.
-        if clauses or (spoken and (named or subject.pos_ == "PROPN" or _reports(token, quotations))):
-            distance = min((abs(token.idx - m) for m in marks), default=0)
-            found.append(((not linked, not clauses, not named, distance, _depth(token)), token.i))
+        beside = spoken and (named or subject.pos_ == "PROPN" or _reports(token, quotations))
+        if not clauses and not beside:
+            continue
+        linked = any(_inside(c.idx, quotations) for c in clauses) or (
+            token.dep_ in _CLAUSE_DEPS and _inside(token.head.idx, quotations)
+        )
+        distance = min((abs(token.idx - m) for m in marks), default=0)
+        found.append(((not linked, not clauses, not named, distance, _depth(token)), token.i))
     return sent.doc[min(found)[1]] if found else None
 
 
