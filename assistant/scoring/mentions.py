@@ -211,9 +211,7 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
         beside = spoken and (named or subject.pos_ == "PROPN" or _reports(token, quotations))
         if not clauses and not beside:
             continue
-        linked = any(_inside(c.idx, quotations) for c in clauses) or (
-            token.dep_ in _CLAUSE_DEPS and _inside(token.head.idx, quotations)
-        )
+        linked = any(_inside(c.idx, quotations) for c in clauses) or _hangs_off_quotation(token, quotations)
         distance = min((abs(token.idx - m) for m in marks), default=0)
         found.append(((not linked, not clauses, not named, distance, _depth(token)), token.i))
     return sent.doc[min(found)[1]] if found else None
@@ -221,9 +219,14 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
 
 def _reports(verb: Any, quotations: Sequence[tuple[int, int]]) -> bool:
     """True when a clause inside a quotation hangs somewhere under the verb, or the verb off one."""
-    return (verb.dep_ in _CLAUSE_DEPS and _inside(verb.head.idx, quotations)) or any(
+    return _hangs_off_quotation(verb, quotations) or any(
         t.dep_ in _CLAUSE_DEPS and _inside(t.idx, quotations) for t in verb.subtree
     )
+
+
+def _hangs_off_quotation(verb: Any, quotations: Sequence[tuple[int, int]]) -> bool:
+    """True for '"...," X said' parsed with the verb as a clause of a word inside the quotation."""
+    return verb.dep_ in _CLAUSE_DEPS and _inside(verb.head.idx, quotations)
 
 
 def _set_off(sent: Any, start: int, end: int) -> bool:
