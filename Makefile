@@ -99,6 +99,12 @@ fit: setup
 	@echo "== Refitting the evidence models on the dev set's tuning half =="
 	$(BIN)/news-assistant fit $(DEV_ARGS)
 
+# The lead's span scorer, fitted on the answers the tuning half gets (after `make fit`).
+.PHONY: fit-lead
+fit-lead: setup
+	@echo "== Refitting the lead's span scorer on the dev set's tuning half =="
+	$(BIN)/news-assistant fit-lead $(DEV_ARGS)
+
 test: prepare index lint audit
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 	@echo "== A newsroom's load, short: 25 readers for a minute against the real chat server =="

@@ -104,6 +104,11 @@ def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
     from assistant.scoring.fit import add_arguments as add_fit_arguments
 
     add_fit_arguments(fit)
+
+    fit_lead = commands.add_parser("fit-lead", help="refit the lead's span scorer on a dev set's tuning half")
+    from assistant.scoring.fit_lead import add_arguments as add_fit_lead_arguments
+
+    add_fit_lead_arguments(fit_lead)
     return parser
 
 
@@ -164,6 +169,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from assistant.scoring.fit import run as fit
 
         return fit(args, settings)
+    if args.command == "fit-lead":
+        from assistant.scoring.fit_lead import run as fit_lead
+
+        return fit_lead(args, settings)
     from assistant.evaluation.cli import run
 
     return run(args, settings)

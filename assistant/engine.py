@@ -25,7 +25,8 @@ from assistant.evidence import (
 )
 from assistant.generators import ExtractiveGenerator, GenerationError, Generator, registry
 from assistant.generators.extractive import attribute
-from assistant.models import Answer, ArticleRef, Citation
+from assistant.lead import write_lead
+from assistant.models import Answer, ArticleRef, Citation, Lead
 from assistant.prose_queue import ProseQueue, ProseSkipped
 from assistant.quarantine import is_instruction
 from assistant.request import AskRequest, QuestionError
@@ -291,8 +292,9 @@ class Engine:
         if not citations:
             answer = _unverified(question, quotes, retrieved, base)
         else:
-            answer = Answer(text=verified.text, prose=None, citations=citations, retrieved=retrieved,
-                            **base)  # type: ignore[arg-type]  # fmt: skip
+            direct = write_lead(question, citations)
+            answer = Answer(text=_opened(direct, verified.text), prose=None, direct=direct, citations=citations,
+                            retrieved=retrieved, **base)  # type: ignore[arg-type]  # fmt: skip
         answer = self._timed(answer, started)
         answer.quotes_ms = answer.latency_ms
         return answer
@@ -343,11 +345,6 @@ class Engine:
             elif prose.used:
                 prose_text = prose.text
                 verified = self._with_evidence(prose, quotes, pages)
-            else:
-                note = (
-                    "The model's answer was not supported by the quotes, or only restated the question; "
-                    "showing the quotes."
-                )
         except GenerationError as exc:
             note = f"The {request.generator} generator failed ({exc}); showing the quotes instead."
         if verified is None:
@@ -367,9 +364,13 @@ class Engine:
             yield "\n\n" + answer.text
             yield self._timed(answer, started)
             return
+        direct = write_lead(question, citations)
         answer = Answer(
-            text=verified.text,
+            text=verified.text
+            if prose_text and not fallback and quick is not None
+            else _opened(direct, verified.text),
             prose=prose_text,
+            direct=direct,
             citations=citations,
             retrieved=retrieved,
             fallback=fallback,
@@ -459,6 +460,11 @@ def _unverified(
     closest = closest_articles(quotes)
     return Answer(text=decline_text(question, closest), refused=True, decline_reason="not_in_articles",
                   closest=closest, retrieved=retrieved, note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
+
+
+def _opened(lead: Lead | None, text: str) -> str:
+    """The answer text opened by its lead."""
+    return text if lead is None else f"{lead.text}\n\n{text}"
 
 
 def _citation(number: int, quote: Quote) -> Citation:

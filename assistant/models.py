@@ -46,6 +46,18 @@ class Citation(Credit):
         return f"{outlet[:1].upper()}{outlet[1:]} reported ({self.when()})"
 
 
+class Lead(BaseModel):
+    """The line that opens an answer: a span that fills the question's slot with the sentence it
+    stands in, or a quote's reported clause credited to its speaker; every word verbatim in the
+    cited quote."""
+
+    text: str = Field(description="the lead as shown, with its [n] marker")
+    kind: Literal["span", "reported"]
+    answer: str | None = Field(default=None, description="the span that answers (kind 'span')")
+    clause: str = Field(default="", description="the verbatim sentence or clause the lead quotes")
+    citation: int = Field(description="the number of the citation the lead comes from")
+
+
 class ArticleRef(Credit):
     """A pointer to an article: enough to name it to a user and to find it again."""
 
@@ -61,6 +73,10 @@ class Answer(BaseModel):
         default=None, description="the verified generated text alone, before the quotes are appended"
     )
     refused: bool = False
+    direct: Lead | None = Field(
+        default=None,
+        description="the verified lead built from the quotes (shown first unless prose verified)",
+    )
     decline_reason: DeclineReason | None = Field(
         default=None, description="why the answer was declined (None when it was not)"
     )
@@ -99,12 +115,14 @@ class Answer(BaseModel):
         return [c for c in self.citations if c.number in marked]
 
     def lead(self) -> str:
-        """The text shown above the quotes: the prose with [n] markers, or for quotes alone a
-        short line naming who said them and where ('Dmitry Peskov in TASS [1]; Press TV [2].')."""
+        """The text shown above the quotes: the model's verified prose, else the verified lead built
+        from the quotes, else a short line naming who said them and where."""
         if self.refused:
             return self.text
         if self.prose and self.generator != "extractive" and not self.fallback:
             return self.prose
+        if self.direct is not None:
+            return self.direct.text
         if not self.citations:
             return self.text
         parts = [

@@ -56,7 +56,10 @@ def test_prose_that_only_restates_the_question_is_dropped_for_the_quotes(engine:
     with engine.override(local=echo):
         answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
     assert answer.fallback and answer.prose == ""
-    assert "restated the question" in (answer.note or "")
+    # The reader gets the verified lead built from the quotes, not a note about the model.
+    assert answer.note is None
+    assert answer.direct is not None and answer.lead() == answer.direct.text
+    assert answer.lead().startswith("12: ") and answer.text.startswith(answer.lead())
     assert answer.citations and "12 military observation posts" in answer.text
 
 

@@ -163,7 +163,8 @@ def test_follow_up_note_and_fallback_are_visible() -> None:
     )
     assert "Searched for: <q>When was that agreed?" in html
     assert "Note: The local generator failed" in html
-    assert "fell back to the quotes" in html
+    # The reader sees the note in words, not the pipeline's internal labels.
+    assert "fell back" not in html and "local ·" not in html
 
 
 def test_turn_states_streaming_error_and_empty_conversation() -> None:
@@ -310,3 +311,13 @@ def test_a_decline_badge_says_why() -> None:
     assert "Not in the articles" not in html
     instruction = answer(text="I won't.", refused=True, citations=[], decline_reason="instruction")
     assert "Not a question about the articles" in render_answer(0, instruction)
+
+
+def test_the_verified_lead_opens_the_answer_with_its_span_in_bold() -> None:
+    from assistant.models import Lead
+
+    lead = Lead(text="12 <b>posts</b>: Turkey set up 12 posts [1].", kind="span", answer="12 <b>posts</b>",
+                clause="Turkey set up 12 posts", citation=1)  # fmt: skip
+    html = render_answer(0, answer(citations=[citation()], direct=lead))
+    assert '<div class="na-text na-lead"><p><strong class="na-answer-span">12 &lt;b&gt;posts&lt;/b&gt;</strong>: ' in html
+    assert 'data-cite="0:1"' in html and "From the articles" not in html

@@ -152,9 +152,8 @@ def render_answer(turn: int, answer: Answer, writing: str = "") -> str:
         )
     if answer.rewritten:
         parts.append(f'<div class="na-searched">Searched for: <q>{esc(answer.question)}</q></div>')
-    text = answer.lead().strip() or NO_TEXT
     cited = answer.cited()
-    parts.append(f'<div class="na-text">{_with_markers(text, turn, cited)}</div>')
+    parts.append(render_lead(turn, answer, cited))
     if answer.note:
         parts.append(f'<div class="na-note" role="note">Note: {esc(answer.note)}</div>')
     if cited and not answer.source_matches:
@@ -163,13 +162,27 @@ def render_answer(turn: int, answer: Answer, writing: str = "") -> str:
     parts.append(render_source_matches(turn, answer.source_matches))
     if answer.refused:
         parts.append(render_closest(answer.closest))
-    meta = [answer.generator]
-    if answer.fallback:
-        meta.append("fell back to the quotes")
+    meta = []
+    if answer.prose and answer.generator != "extractive" and not answer.fallback:
+        meta.append(f"summary written by the {answer.generator} model, checked against the quotes")
     if answer.latency_ms:
         meta.append(f"{answer.latency_ms / 1000:.1f} s")
     parts.append(f'<div class="na-meta">{esc(" · ".join(meta))}</div></div>')
     return "".join(parts)
+
+
+def render_lead(turn: int, answer: Answer, cited: Sequence[Citation]) -> str:
+    """The text that opens an answer: the verified lead (its answering span in bold) when it is what
+    is shown, else the model's prose or the decline, each with clickable [n] markers."""
+    text = answer.lead().strip() or NO_TEXT
+    lead = answer.direct
+    if lead is None or text != lead.text:
+        return f'<div class="na-text">{_with_markers(text, turn, cited)}</div>'
+    body = _with_markers(text, turn, cited)
+    if lead.kind == "span" and lead.answer and text.startswith(f"{lead.answer}: "):
+        rest = _with_markers(text[len(lead.answer) + 2 :], turn, cited)
+        body = rest.replace("<p>", f'<p><strong class="na-answer-span">{esc(lead.answer)}</strong>: ', 1)
+    return f'<div class="na-text na-lead">{body}</div>'
 
 
 def render_turn(index: int, turn: Turn) -> str:

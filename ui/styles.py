@@ -26,6 +26,8 @@ CHAT_CSS = """
 .na-note { font-size: 0.9em; margin: 6px 0; padding: 4px 8px; border-left: 3px solid #1677ff;
   background: rgba(22, 119, 255, 0.08); }
 .na-label { font-weight: 600; font-size: 0.85em; margin-top: 8px; }
+.na-lead { font-weight: 600; }
+.na-lead .na-answer-span { font-weight: 800; }
 .na-sources { margin: 4px 0 0 0; padding-left: 0; list-style: none; }
 .na-source { margin: 6px 0; }
 .na-cite, .na-article-link, .na-marker { font: inherit; color: inherit; background: none;

@@ -9,6 +9,10 @@ an answer is *declined* when `answer.refused` is true):
   case-insensitively).
 - prose accuracy: the same test applied to answer.prose, the generated text alone before the
   verified quotes are appended (for the extractive generator the prose is the quotes).
+- lead accuracy: the same test applied to answer.lead(), the line that opens the answer alone (the
+  verified lead built from the quotes, or a model's verified prose).
+- direct leads: over answered questions: the answer opens with a direct lead (a verified span or
+  reported clause, or a model's verified prose), not a list of sources, and carries no note.
 - retrieval recall@k: over answerable questions with gold `articles`: a gold article appears in
   answer.retrieved (k = len(answer.retrieved)). MRR: the mean of 1/rank of the first gold article
   in answer.retrieved (0 when absent), over the same questions.
@@ -59,6 +63,8 @@ ArticleLookup = Callable[[str], Article | None]
 METRICS: tuple[tuple[str, str, bool], ...] = (
     ("answer_accuracy", "answer accuracy", True),
     ("prose_accuracy", "prose accuracy (generated text alone)", True),
+    ("lead_accuracy", "lead accuracy (the opening line alone)", True),
+    ("direct_lead_rate", "answers opening with a direct lead", True),
     ("retrieval_recall", "retrieval recall@k", True),
     ("mrr", "MRR of the gold article", True),
     ("citation_precision", "citation precision", True),
@@ -126,6 +132,9 @@ class QuestionResult(BaseModel):
     decline_reason_correct: bool | None = None
     answer_correct: bool | None = None
     prose_correct: bool | None = None
+    lead: str = Field(default="", description="the line that opens the answer (answer.lead())")
+    lead_correct: bool | None = None
+    direct_lead: bool | None = Field(default=None, description="answered, opening with a direct lead, no note")
     retrieval_hit: bool | None = None
     citations_precise: bool | None = None
     outlets_correct: bool | None = None
@@ -275,6 +284,8 @@ def score_question(
     )
     prose = answer.prose if answer.prose is not None else answer.text
     prose_correct = (answered and text_correct(gold, prose)) if gold.answerable else None
+    lead = answer.lead() if answered else ""
+    lead_correct = (answered and text_correct(gold, lead)) if gold.answerable else None
     gold_rank = next(
         (rank for rank, ref in enumerate(answer.retrieved, start=1)
          if is_gold(ref.source, ref.article_id, gold.articles, ref.url)),
@@ -318,6 +329,9 @@ def score_question(
         decline_reason_correct=reason_correct,
         answer_correct=answer_correct,
         prose_correct=prose_correct,
+        lead=lead,
+        lead_correct=lead_correct,
+        direct_lead=is_direct(answer) if answered else None,
         retrieval_hit=retrieval_hit,
         citations_precise=citations_precise,
         outlets_correct=outlets_correct,
@@ -325,6 +339,16 @@ def score_question(
         passed=passed,
         latency_ms=round(latency_ms, 1),
     )
+
+
+def is_direct(answer: Answer) -> bool:
+    """True when an answer opens with a direct lead (verified span or clause, or a model's
+    verified prose) rather than a list of sources, and carries no note."""
+    if answer.refused or answer.note:
+        return False
+    lead = answer.lead()
+    model_prose = bool(answer.prose) and answer.generator != "extractive" and not answer.fallback
+    return model_prose or (answer.direct is not None and lead == answer.direct.text)
 
 
 def summarise(results: Sequence[QuestionResult]) -> Summary:
@@ -340,9 +364,12 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
     judged = [c for c in citations if c.speaker_correct is not None]
     reasons = [r for r in results if r.decline_reason_correct is not None]
     sourced = [r for r in results if r.category == SOURCE_CATEGORY]
+    opened = [r for r in results if r.direct_lead is not None]
     metrics = {
         "answer_accuracy": _ratio(sum(bool(r.answer_correct) for r in answerable), len(answerable)),
         "prose_accuracy": _ratio(sum(bool(r.prose_correct) for r in answerable), len(answerable)),
+        "lead_accuracy": _ratio(sum(bool(r.lead_correct) for r in answerable), len(answerable)),
+        "direct_lead_rate": _ratio(sum(bool(r.direct_lead) for r in opened), len(opened)),
         "retrieval_recall": _ratio(sum(bool(r.retrieval_hit) for r in with_gold), len(with_gold)),
         "mrr": _ratio(sum(1 / r.gold_rank for r in with_gold if r.gold_rank), len(with_gold)),
         "citation_precision": _ratio(sum(c.precise for c in citations), len(citations)),

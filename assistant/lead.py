@@ -1,0 +1,475 @@
+"""The lead: one short line that answers, built from the verified quotes and checked like any prose.
+
+Two kinds, chosen from the question's parse (spaCy), never from a list of questions:
+    span      a question asking for a thing (who, which, what NOUN, how many, when, where): the span
+              of a shown quote that fills the question's answer slot, picked by a scorer fitted on
+              the dev set's tuning half (scoring/lead_model.json), then the sentence it stands in:
+              "Mehmet Oz: Mehmet Oz won the Republican primary ... [1]."
+    reported  a question about what someone said or what happened: the best quote's main reported
+              clause credited to its speaker ("Dmitry Peskov said Russia and Turkey ... [2].") or
+              its sentence credited to the outlet ("TASS reported: ... [1].").
+Every span and clause is a substring of its cited quote (itself verified verbatim in the page as
+published), and credits come from the citation; a lead that fails that check is not shown.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from assistant.models import Citation, Lead
+from assistant.scoring.nlp import expected_labels, pipeline, question_doc
+from assistant.text import content_terms, normalise
+
+LEAD_MODEL = "lead_model.json"
+# Quote parses kept for leads: a few asks' worth of shown quotes (four each); a parse is ~5 ms.
+QUOTE_DOCS = 512
+# Words of a question that ask for a thing; with a wh-word the question wants a span, unless its
+# verb asks for speech or events (below).
+_WH_THING = frozenset({"who", "whom", "whose", "which", "where", "when"})
+# Subject dependencies: the span is the one doing or saying.
+_SUBJECT = frozenset({"nsubj", "nsubjpass", "csubj", "agent"})
+_OBJECT = frozenset({"dobj", "pobj", "attr", "oprd", "appos", "dative"})
+# Spans longer than this many words are clauses, not an answer slot.
+MAX_SPAN_WORDS = 8
+# A reported clause shorter than this many words is a fragment ("he said so"): use the sentence.
+MIN_CLAUSE_WORDS = 4
+# A lead longer than this many characters (about two lines of a phone's chat) is cut to the
+# smallest clause around its answer that still has MIN_CLAUSE_WORDS words.
+LEAD_MAX_CHARS = 200
+# Dependencies that head a clause of their own: where a long sentence can be cut.
+_CLAUSE_HEADS = frozenset({"ROOT", "ccomp", "advcl", "conj"})
+
+FEATURES: tuple[str, ...] = (
+    "type_match",
+    "typed_question",
+    "entity",
+    "number",
+    "in_question",
+    "any_in_question",
+    "rank",
+    "sentence_coverage",
+    "tree_tie",
+    "nearness",
+    "votes",
+    "length",
+    "subject",
+    "object",
+    "speaker",
+    "first_sentence",
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer span inside one cited quote, with what the scorer sees of it."""
+
+    citation: int
+    text: str
+    start: int
+    end: int
+    sentence: str
+    label: str
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LeadModel:
+    """A fitted logistic scorer over FEATURES: P(span is the question's answer)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    floor: float
+
+    def probability(self, features: Sequence[float]) -> float:
+        """The fitted probability that a span with these features answers the question."""
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+@lru_cache(maxsize=1)
+def load_lead_model() -> LeadModel:
+    """The span scorer shipped beside the evidence model (written by `fit_lead`)."""
+    raw = json.loads(resources.files("assistant.scoring").joinpath(LEAD_MODEL).read_text(encoding="utf-8"))
+    if tuple(raw["features"]) != FEATURES:
+        raise ValueError(f"{LEAD_MODEL} was fitted on other features: refit it (make fit-lead)")
+    return LeadModel(tuple(float(w) for w in raw["weights"]), float(raw["bias"]), float(raw["floor"]))
+
+
+class QuoteDocs:
+    """spaCy parses of quote texts, the most recent kept."""
+
+    def __init__(self, size: int = QUOTE_DOCS) -> None:
+        self.size = size
+        self._docs: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> Any:
+        """The parse of one quote."""
+        with self._lock:
+            if text in self._docs:
+                self._docs.move_to_end(text)
+                return self._docs[text]
+        doc = pipeline()(text)
+        with self._lock:
+            self._docs[text] = doc
+            while len(self._docs) > self.size:
+                self._docs.popitem(last=False)
+        return doc
+
+
+_DOCS = QuoteDocs()
+
+
+def wants_span(question: str) -> bool:
+    """True when the question asks for a thing (a name, number, date, place or noun phrase), False
+    when it asks what someone said or what happened."""
+    doc = question_doc(question)
+    if _asks_speech(doc):
+        return False
+    lowered = [t.lower_ for t in doc]
+    if expected_labels(question):
+        return True
+    if any(w in _WH_THING for w in lowered):
+        return True
+    # "what/which NOUN ..." asks for a thing; "what did/happened/is ..." does not.
+    for token in doc:
+        if token.lower_ in ("what", "which") and token.dep_ == "det":
+            return True
+    return any(t.tag_ in ("WP", "WDT") and t.dep_ in _SUBJECT | _OBJECT for t in doc) and not _asks_event(doc)
+
+
+def _asks_speech(doc: Any) -> bool:
+    """'What did X say/tell/announce (about Y / X would do)?': 'what' inside what a reporting verb
+    with a subject governs, so the answer is that subject's words, not a thing."""
+    for token in doc:
+        if token.lower_ not in _speech_forms() or token.pos_ != "VERB":
+            continue
+        if not any(c.dep_ in _SUBJECT for c in token.children):
+            continue
+        if any(t.lower_ == "what" and t.tag_ in ("WP", "WDT") and t.dep_ != "det" for t in token.subtree):
+            return True
+    return False
+
+
+def _asks_event(doc: Any) -> bool:
+    """'What happened ...' / 'What is going on ...': a wh-subject of an intransitive verb."""
+    return any(
+        t.tag_ == "WP"
+        and t.dep_ == "nsubj"
+        and t.head.pos_ == "VERB"
+        and not any(c.dep_ in _OBJECT for c in t.head.children)
+        for t in doc
+    )
+
+
+@lru_cache(maxsize=1)
+def _speech_forms() -> frozenset[str]:
+    """Word forms of reporting verbs: general English, the verbs that introduce reported speech."""
+    stems = ("say", "said", "tell", "told", "claim", "announce", "state", "warn", "argue", "stress",
+             "insist", "declare", "comment", "describe", "call", "suggest", "propose", "think",
+             "believe", "mean", "add", "note", "explain", "promise", "threaten", "accuse", "urge",
+             "ask", "predict", "admit", "deny", "write", "wrote", "reply", "respond", "report")  # fmt: skip
+    forms = set(stems)
+    for stem in stems:
+        forms.update({stem + "s", stem + "ed", stem + "d", stem + "ing"})
+    return frozenset(forms)
+
+
+def spans(question: str, citations: Sequence[Citation]) -> list[Span]:
+    """Every candidate answer span of the cited quotes (entities and noun phrases), with features."""
+    labels = expected_labels(question)
+    asked = set(content_terms(question))
+    texts = [normalise(c.quote).casefold() for c in citations]
+    found: list[Span] = []
+    for index, citation in enumerate(citations):
+        doc = _DOCS.get(citation.quote)
+        first_sentence = next(iter(doc.sents), None)
+        seen: set[tuple[int, int]] = set()
+        for span, label in _candidates(doc):
+            if (span.start_char, span.end_char) in seen:
+                continue
+            seen.add((span.start_char, span.end_char))
+            terms = content_terms(span.text)
+            if not terms:
+                continue
+            sent = span.sent
+            sentence = _clause_around(doc, span, _piece(doc.text, sent.start_char, sent.end_char, span.start_char))
+            others = sum(normalise(span.text).casefold() in t for j, t in enumerate(texts) if j != index)
+            row = {
+                "type_match": float(label in labels),
+                "typed_question": float(bool(labels)),
+                "entity": float(bool(label)),
+                "number": float(any(t.like_num for t in span)),
+                "in_question": sum(t in asked for t in terms) / len(terms),
+                "any_in_question": float(any(t in asked for t in terms)),
+                "rank": 1.0 / citation.number,
+                "sentence_coverage": _coverage(sent.text, asked),
+                "tree_tie": _tree_tie(span, sent, asked),
+                "nearness": _nearness(span, sent, asked),
+                "votes": others / max(len(citations) - 1, 1),
+                "length": math.log1p(len(span)),
+                "subject": float(span.root.dep_ in _SUBJECT),
+                "object": float(span.root.dep_ in _OBJECT),
+                "speaker": float(bool(citation.speaker) and _same_name(span.text, citation.speaker or "")),
+                "first_sentence": float(first_sentence is not None and sent.start == first_sentence.start),
+            }
+            found.append(
+                Span(
+                    citation=citation.number,
+                    text=span.text,
+                    start=span.start_char,
+                    end=span.end_char,
+                    sentence=sentence,
+                    label=label,
+                    features=tuple(row[name] for name in FEATURES),
+                )
+            )
+    return found
+
+
+def _piece(text: str, start: int, end: int, inside: int) -> str:
+    """The part of text[start:end] between line breaks that holds offset `inside`, stripped: a
+    sentence never runs across a line (a headline or paragraph break the parser missed)."""
+    left = text.rfind("\n", start, inside) + 1 or start
+    right = text.find("\n", inside, end)
+    return text[max(left, start) : end if right < 0 else right].strip()
+
+
+def _clause_around(doc: Any, span: Any, sentence: str) -> str:
+    """The sentence, or when it is longer than LEAD_MAX_CHARS the smallest clause of it that holds
+    the span and has at least MIN_CLAUSE_WORDS words (verbatim: a subtree is one run of text)."""
+    if len(sentence) <= LEAD_MAX_CHARS:
+        return sentence
+    for head in [span.root, *span.root.ancestors]:
+        if head.dep_ not in _CLAUSE_HEADS or head.pos_ not in ("VERB", "AUX"):
+            continue
+        if not any(c.dep_ in _SUBJECT or c.dep_ == "expl" for c in head.children):
+            continue  # a clause without its subject ('establishing 12 posts ...') reads as a fragment
+        left, right = head.left_edge, head.right_edge
+        if left.i > span.start or right.i < span.end - 1 or right.i - left.i + 1 < MIN_CLAUSE_WORDS:
+            continue
+        while right.i > left.i and (right.is_punct or right.dep_ == "cc"):
+            right = doc[right.i - 1]
+        clause = doc.text[left.idx : right.idx + len(right.text)]
+        if "\n" not in clause and len(clause) < len(sentence) and clause in sentence:
+            return clause
+        break
+    return sentence
+
+
+def _candidates(doc: Any) -> list[tuple[Any, str]]:
+    """Entities (with their label) and noun phrases (label '') of a parsed quote; pronouns and
+    over-long phrases are no answer."""
+    out = [(ent, ent.label_) for ent in doc.ents]
+    for chunk in doc.noun_chunks:
+        if chunk.root.pos_ == "PRON" or len(chunk) > MAX_SPAN_WORDS:
+            continue
+        trimmed = chunk[1:] if chunk[0].dep_ == "det" and len(chunk) > 1 else chunk
+        out.append((trimmed, ""))
+    return out
+
+
+def _coverage(text: str, asked: set[str]) -> float:
+    """The share of the question's terms that a sentence holds."""
+    if not asked:
+        return 0.0
+    return len(asked & set(content_terms(text))) / len(asked)
+
+
+def _question_tokens(sent: Any, asked: set[str], span: Any) -> list[Any]:
+    """Tokens of the sentence outside the span whose term the question holds."""
+    return [
+        t
+        for t in sent
+        if not (span.start <= t.i < span.end) and (terms := content_terms(t.text)) and terms[0] in asked
+    ]
+
+
+def _tree_tie(span: Any, sent: Any, asked: set[str]) -> float:
+    """1/(1 + the shortest dependency path from the span's head to a word the question holds)."""
+    targets = _question_tokens(sent, asked, span)
+    if not targets:
+        return 0.0
+    ancestors = _path_lengths(span.root)
+    best = min((_distance(ancestors, t) for t in targets), default=None)
+    return 0.0 if best is None else 1.0 / (1.0 + best)
+
+
+def _path_lengths(token: Any) -> dict[int, int]:
+    """{token index: steps up from `token`} for the token and each of its ancestors."""
+    out = {token.i: 0}
+    for steps, ancestor in enumerate(token.ancestors, start=1):
+        out[ancestor.i] = steps
+    return out
+
+
+def _distance(ancestors: dict[int, int], other: Any) -> int | None:
+    """Tree distance from the token behind `ancestors` to `other`, through their lowest common head."""
+    if other.i in ancestors:
+        return ancestors[other.i]
+    for steps, node in enumerate(other.ancestors, start=1):
+        if node.i in ancestors:
+            return steps + ancestors[node.i]
+    return None
+
+
+def _nearness(span: Any, sent: Any, asked: set[str]) -> float:
+    """1/(1 + words between the span and the nearest word the question holds)."""
+    targets = _question_tokens(sent, asked, span)
+    if not targets:
+        return 0.0
+    gap = min(min(abs(t.i - span.start), abs(t.i - (span.end - 1))) for t in targets)
+    return 1.0 / (1.0 + gap)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """True when one name's terms hold the other's (a surname alone matches the full name)."""
+    x, y = set(content_terms(a)), set(content_terms(b))
+    return bool(x and y) and (x <= y or y <= x)
+
+
+def write_lead(question: str, citations: Sequence[Citation], model: LeadModel | None = None) -> Lead | None:
+    """The lead for an answer's verified citations (None when there are none)."""
+    if not citations:
+        return None
+    if wants_span(question):
+        model = model or load_lead_model()
+        scored = [(model.probability(s.features), s) for s in spans(question, citations)]
+        if scored:
+            probability, best = max(scored, key=lambda pair: pair[0])
+            if probability >= model.floor:
+                lead = _span_lead(best, citations)
+                if lead is not None:
+                    return lead
+    return reported_lead(citations[0])
+
+
+def _span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
+    """'SPAN: the sentence it stands in [n].', checked verbatim against the cited quote."""
+    citation = next(c for c in citations if c.number == span.citation)
+    if span.text not in citation.quote or span.sentence not in citation.quote:
+        return None
+    sentence = span.sentence.rstrip()
+    text = f"{span.text}: {_with_marker(sentence, citation.number)}"
+    return Lead(text=text, kind="span", answer=span.text, clause=sentence, citation=citation.number)
+
+
+def reported_lead(citation: Citation) -> Lead:
+    """The quote's reported clause credited to its speaker ('X said CLAUSE [n].'), else the sentence
+    that names the speaker, else the first sentence credited to the speaker or the outlet."""
+    doc = _DOCS.get(citation.quote)
+    speaker = citation.speaker or ""
+    if speaker:
+        clause = _reported_clause(doc, speaker)
+        if clause is not None and clause in citation.quote:
+            who = _capitalised(speaker)
+            if _opens_quotation(citation.quote, clause):  # the speaker's own words: keep them quoted
+                text = f"{who} said: “{clause}” [{citation.number}]."
+            else:
+                text = f"{who} said {_with_marker(clause, citation.number)}"
+            return Lead(text=text, kind="reported", clause=clause, citation=citation.number)
+        for sent in doc.sents:
+            if _names_speaker(sent, speaker):
+                sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char)
+                return Lead(text=_with_marker(sentence, citation.number), kind="reported", clause=sentence,
+                            citation=citation.number)  # fmt: skip
+    first = next(iter(doc.sents), None)
+    sentence = (
+        citation.quote.strip()
+        if first is None
+        else _piece(doc.text, first.start_char, first.end_char, first.start_char)
+    )
+    who = f"{_capitalised(speaker)} said" if speaker else f"{_capitalised(citation.outlet or 'an unnamed outlet')} reported"
+    return Lead(text=f"{who}: {_with_marker(sentence, citation.number)}", kind="reported", clause=sentence,
+                citation=citation.number)  # fmt: skip
+
+
+def _capitalised(name: str) -> str:
+    """A credit that opens a sentence: its first letter upper-case ('the Kremlin' -> 'The Kremlin')."""
+    return name[:1].upper() + name[1:]
+
+
+def _opens_quotation(quote: str, clause: str) -> bool:
+    """True when the clause starts right after an opening quotation mark (direct speech)."""
+    before = quote[: quote.index(clause)].rstrip()
+    return before[-1:] in _OPENING
+
+
+def _names_speaker(sent: Any, speaker: str) -> bool:
+    """True when a sentence names the speaker (a surname alone counts)."""
+    wanted = set(content_terms(speaker))
+    return bool(wanted) and any(
+        _same_name(ent.text, speaker) for ent in sent.ents if ent.label_ in ("PERSON", "ORG", "NORP")
+    )
+
+
+def _reported_clause(doc: Any, speaker: str) -> str | None:
+    """The clause a verb governs whose subject is the speaker ('Peskov said [that] CLAUSE'),
+    verbatim; None when no such clause of at least MIN_CLAUSE_WORDS words, free of quotation
+    marks, stands on one line."""
+    for token in doc:
+        if token.dep_ != "ccomp" or token.head.pos_ != "VERB":
+            continue
+        subjects = [c for c in token.head.children if c.dep_ in _SUBJECT]
+        if not any(_same_name(doc[s.left_edge.i : s.right_edge.i + 1].text, speaker) for s in subjects):
+            continue
+        words = [t for t in token.subtree if not (t.dep_ == "mark" and t.head == token)]
+        while words and words[-1].is_punct:
+            words = words[:-1]
+        while words and words[0].is_punct:
+            words = words[1:]
+        if len(words) < MIN_CLAUSE_WORDS:
+            continue
+        text = doc.text[words[0].idx : words[-1].idx + len(words[-1].text)]
+        if any(mark in text for mark in ('"', "“", "”", "\n")):
+            continue
+        return text
+    return None
+
+
+# Double quotation marks only: a single one is as often an apostrophe ('the Kremlin’s').
+_OPENING = ('"', "“")
+_CLOSING = ('"', "”")
+
+
+def balanced(sentence: str) -> str:
+    """The sentence with its quotation marks paired for display: a mark at either end whose partner
+    lies outside the sentence (it starts or ends inside someone's quotation) is dropped; one inside
+    it gets its partner at the sentence's edge. Nothing but a mark is ever added or removed."""
+    text = sentence.strip()
+    if text.count('"') % 2:
+        if text.startswith('"'):
+            text = text[1:].lstrip()
+        elif text.endswith('"'):
+            text = text[:-1].rstrip()
+        else:
+            text = f'"{text}' if _closes(text, text.index('"')) else f'{text}"'
+    opens, closes = text.count("“"), text.count("”")
+    if closes > opens:
+        text = text[:-1].rstrip() if text.endswith("”") else f"“{text}"
+    elif opens > closes:
+        text = text[1:].lstrip() if text.startswith("“") else f"{text}”"
+    return text
+
+
+def _closes(text: str, at: int) -> bool:
+    """True when the straight mark at `at` closes a quotation (it follows a word or a sign)."""
+    return at > 0 and not text[at - 1].isspace()
+
+
+def _with_marker(sentence: str, number: int) -> str:
+    """'SENTENCE [n].': the marker before the sentence's own final stop (one is added if none);
+    quotation marks left without a partner are dropped (see balanced)."""
+    body = balanced(sentence)
+    end = body[-1:] if body[-1:] in (".", "!", "?") else "."
+    if body[-1:] in (".", "!", "?"):
+        body = body[:-1].rstrip()
+    return f"{body} [{number}]{end}"

@@ -1,0 +1,101 @@
+"""The lead: a verified span or reported clause that answers, opening every answered question."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.lead import reported_lead, spans, wants_span, write_lead
+from assistant.models import Citation
+
+
+def _citation(number: int, quote: str, speaker: str | None = None, outlet: str = "The Harbour Gazette") -> Citation:
+    return Citation(
+        number=number, quote=quote, start=0, end=len(quote), outlet=outlet, title="A headline",
+        published=date(2021, 5, 4), source="gazette.txt", speaker=speaker,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        ("Which company bought the old shipyard?", True),
+        ("How many ferries does the port run?", True),
+        ("When did the harbour bridge open?", True),
+        ("Who won the regatta this week?", True),
+        ("What did Mayor Ana Ruiz say about the ferries?", False),
+        ("What happened at the harbour on Sunday?", False),
+    ],
+)
+def test_questions_for_a_thing_want_a_span_and_questions_about_speech_do_not(question: str, span: bool) -> None:
+    assert wants_span(question) is span
+
+
+def test_a_question_for_a_company_leads_with_the_company_and_its_sentence() -> None:
+    quote = "The old shipyard was bought by Northwind Holdings in March. Workers were told on Friday."
+    lead = write_lead("Which company bought the old shipyard?", [_citation(1, quote)])
+    assert lead is not None and lead.kind == "span"
+    assert lead.answer == "Northwind Holdings"
+    assert lead.text == "Northwind Holdings: The old shipyard was bought by Northwind Holdings in March [1]."
+
+
+def test_a_question_for_a_number_leads_with_the_number() -> None:
+    quote = "The port now runs 14 ferries a day, up from nine, the authority said in a statement."
+    lead = write_lead("How many ferries a day does the port run now?", [_citation(1, quote)])
+    assert lead is not None and lead.answer == "14"
+
+
+def test_a_span_already_in_the_question_is_not_the_answer() -> None:
+    quote = "Harbour Board chair Lena Voss said the Harbour Board had approved the plan."
+    lead = write_lead("Who chairs the Harbour Board?", [_citation(1, quote)])
+    assert lead is not None and lead.answer == "Lena Voss"
+
+
+def test_what_someone_said_leads_with_their_reported_clause() -> None:
+    quote = "Mayor Ana Ruiz said the ferry timetable would double by the summer. Critics were unconvinced."
+    lead = write_lead(
+        "What did Mayor Ana Ruiz say about the ferries?", [_citation(2, quote, speaker="Ana Ruiz")]
+    )
+    assert lead is not None and lead.kind == "reported"
+    assert lead.text == "Ana Ruiz said the ferry timetable would double by the summer [2]."
+
+
+def test_narration_is_credited_to_the_outlet() -> None:
+    quote = "Strong winds closed the harbour on Sunday.\nNo one was hurt."
+    lead = reported_lead(_citation(1, quote))
+    assert lead.text == "The Harbour Gazette reported: Strong winds closed the harbour on Sunday [1]."
+
+
+def test_every_span_and_sentence_is_verbatim_in_its_quote_and_never_crosses_a_line() -> None:
+    citations = [
+        _citation(1, "Harbour news\nThe council voted 7-2 on Tuesday to sell the pier to Baltic Marine."),
+        _citation(2, "Baltic Marine, based in Gdansk, paid €4.5 million, officials said.", speaker="officials"),
+    ]
+    found = spans("Which firm bought the pier?", citations)
+    assert found
+    for span in found:
+        quote = citations[span.citation - 1].quote
+        assert span.text in quote and span.sentence in quote and "\n" not in span.sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        ('"We will rebuild the pier, and fast.', "We will rebuild the pier, and fast."),
+        ("“We will rebuild the pier,” she said.", "“We will rebuild the pier,” she said."),
+        ("the pier will reopen in May,” she said.", "“the pier will reopen in May,” she said."),
+        ("the pier will reopen in May”", "the pier will reopen in May"),
+        ('He called it "a good day."', 'He called it "a good day."'),
+    ],
+)
+def test_a_lead_never_shows_a_quotation_mark_without_its_partner(sentence: str, shown: str) -> None:
+    from assistant.lead import balanced
+
+    assert balanced(sentence) == shown
+
+
+def test_a_speakers_sentence_that_opens_inside_their_quotation_shows_no_stray_mark() -> None:
+    quote = '"As a result of the talks, the ceasefire is broadly holding. It must now be extended," Mr Adeyemi said.'
+    lead = reported_lead(_citation(1, quote, speaker="Tunde Adeyemi"))
+    assert lead.text.count('"') % 2 == 0 and lead.text.count("“") == lead.text.count("”")
