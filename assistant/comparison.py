@@ -3,7 +3,8 @@ where their quotes disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -19,7 +20,9 @@ from assistant.quarantine import is_instruction
 from assistant.request import AskRequest
 from assistant.rewrite import Standalone, standalone_question
 from assistant.scoring.model import load_models
+from assistant.speakers import with_speakers
 from assistant.verify import quote_is_verbatim
+from index.models import Article
 from index.store import SearchFilter
 
 # Each outlet is searched on its own: this many passages is enough for its best few quotes without
@@ -65,14 +68,16 @@ def compare_with(
     indexed = _indexed_outlets(engine, wanted.outlets)
     if is_instruction(standalone.focus):
         return Comparison(question=standalone.question, silent=indexed)
+    vector = engine.store.embedder.embed_batch([standalone.question])[0]
+    found = {outlet: _outlet_evidence(engine, standalone, vector, outlet, wanted) for outlet in indexed}
+    bar = column_bar([e.answerable for e in found.values() if e], engine.decline_threshold(load_models()))
     covered: list[OutletCoverage] = []
     silent: list[str] = []
-    vector = engine.store.embedder.embed_batch([standalone.question])[0]
-    floor = _relevance_floor(engine, standalone, request)
     for outlet in indexed:
+        evidence = found[outlet]
         coverage = None
-        if floor is not None:
-            coverage = _outlet_coverage(engine, standalone, vector, outlet, wanted, floor)
+        if evidence is not None and bar is not None and evidence.answerable >= bar:
+            coverage = _outlet_coverage(engine, evidence)
         if coverage is None:
             silent.append(outlet)
         else:
@@ -97,32 +102,40 @@ def _indexed_outlets(engine: Engine, names: tuple[str, ...]) -> list[str]:
     return sorted(found)
 
 
-def _relevance_floor(engine: Engine, standalone: Standalone, request: AskRequest) -> float | None:
-    """The evidence probability an outlet's best quote must reach, or None when the articles as a
-    whole do not answer the question (ask() would decline it).
+def column_bar(answerable: Sequence[float], decline_below: float) -> float | None:
+    """The P(answerable) an outlet's own articles must reach for a column, or None when no outlet's
+    articles answer the question (ask() limited to any one of them would decline it).
 
-    The bar is ask()'s own rule for showing a quote beside the best one (P >= the fitted extra-quote
-    ratio x the best P over all outlets): an outlet gets a column when its best quote would have
-    been shown in ask()'s answer. Judging each outlet's passages alone with the question-level
-    answerability model instead holds a broad question ("what did the outlets report about ...")
-    to a bar meant for the whole corpus.
+    Each outlet is searched and weighed alone, so every outlet's P(answerable) is on the same
+    footing. An outlet gets a column when ask() limited to it would answer (P >= the decline
+    threshold), or when its articles are nearly as likely to answer as the best outlet's (P >= the
+    fitted extra-quote ratio x the best P: ask()'s own rule for showing a quote beside the best
+    one). "Silent" is then a claim both rules back: ask() limited to that outlet would decline,
+    and its articles are far less likely to answer than the best outlet's. The quotes' own scores
+    are not compared across outlets: a quote's features are relative to the passages retrieved
+    with it, so one outlet's wording of the question's own words outscores equally relevant quotes
+    of the others.
     """
-    models = load_models()
-    ranked, answerable = weigh(engine.collect_evidence(standalone, request), models)
-    if not ranked or answerable < engine.decline_threshold(models):
+    best = max(answerable, default=0.0)
+    if best < decline_below:
         return None
-    return ranked[0].score * models.extra_quote_ratio
+    return min(decline_below, best * load_models().extra_quote_ratio)
 
 
-def _outlet_coverage(
-    engine: Engine,
-    standalone: Standalone,
-    vector: np.ndarray,
-    outlet: str,
-    wanted: SearchFilter,
-    floor: float,
-) -> OutletCoverage | None:
-    """One outlet's verified quotes, or None when its best quote falls short of the floor."""
+@dataclass(frozen=True)
+class _OutletEvidence:
+    """One outlet's candidate quotes weighed alone: best first, and P(its articles answer)."""
+
+    outlet: str
+    ranked: list[Quote]
+    answerable: float
+    articles: Mapping[str, Article]
+
+
+def _outlet_evidence(
+    engine: Engine, standalone: Standalone, vector: np.ndarray, outlet: str, wanted: SearchFilter
+) -> _OutletEvidence | None:
+    """The outlet's own passages weighed by the fitted models, None when it has none."""
     own = SearchFilter((outlet,), wanted.since, wanted.until)  # admits 'Name (Wire)' too: dropped below
     chunks = [
         item
@@ -132,11 +145,17 @@ def _outlet_coverage(
     if not chunks:
         return None
     articles = engine.store.catalog.get_articles({c.chunk.article_id for c in chunks})
-    evidence = engine.describe(standalone, chunks, articles)
-    models = load_models()
-    ranked, answerable = weigh(evidence, models)
-    if not ranked or ranked[0].score < floor:
+    ranked, answerable = weigh(engine.describe(standalone, chunks, articles), load_models())
+    if not ranked:
         return None
+    return _OutletEvidence(outlet, ranked, answerable, articles)
+
+
+def _outlet_coverage(engine: Engine, evidence: _OutletEvidence) -> OutletCoverage | None:
+    """The outlet's column: its best quotes that stand verbatim in their articles, with their
+    speakers; None when none does."""
+    models = load_models()
+    outlet, ranked, articles = evidence.outlet, evidence.ranked, evidence.articles
     chosen = select_quotes(ranked, engine.settings.max_quotes, models.extra_quote_ratio)
     originals = engine.store.original_texts({q.article_id for q in chosen})
     verified = [
@@ -147,11 +166,13 @@ def _outlet_coverage(
     ]
     if not verified:
         return None
+    texts = {q.article_id: articles[q.article_id].text for q in verified}
+    attributed = with_speakers(verified, texts, engine.mentions)
     shown = ranked[0].score * models.extra_quote_ratio
     return OutletCoverage(
         outlet=outlet,
-        answerability=round(answerable, 4),
-        citations=[citation_of(i, q) for i, q in enumerate(verified, start=1)],
+        answerability=round(evidence.answerable, 4),
+        citations=[citation_of(i, q) for i, q in enumerate(attributed, start=1)],
         articles=_matching_articles([q for q in ranked if q.score >= shown]),
     )
 

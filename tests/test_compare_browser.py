@@ -42,7 +42,12 @@ def test_compare_view_shows_a_column_per_outlet_the_chart_and_exports(url: str) 
         tass = page.locator('#compare-view .nc-column[data-outlet="TASS"]')
         assert "28 Dec 2016" in tass.inner_text() and tass.locator("blockquote").count() >= 1
         assert "Nothing relevant from:" in page.locator("#compare-view .nc-silent").inner_text()
-        assert page.locator("#compare-view svg.nc-chart rect").count() >= 4
+        assert page.locator("#compare-view svg.nc-chart rect").count() >= 2
+        assert "Peskov said" in tass.inner_text()
+        assert "Where the outlets differ:" in page.locator("#compare-view .nc-differ").inner_text()
+        tass.locator(".na-cite").first.click()
+        page.wait_for_selector("#compare-article mark")
+        assert "TASS" in page.inner_text("#compare-article .na-article-head")
         table = page.locator("#compare-view .nc-table").inner_text()
         assert "Press TV" in table and "total" in table
         shot(page, "compare-view.png", full_page=True)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from assistant.comparison import Comparison, OutletCoverage
-from assistant.evaluation.outlet_compare import score_item, summarise_compare
-from assistant.evaluation.questions import GoldQuestion
+from assistant.evaluation.outlet_compare import (
+    COMPARE_CATEGORY,
+    run_compare_items,
+    score_item,
+    summarise_compare,
+)
+from assistant.evaluation.questions import GoldQuestion, load_questions
 from assistant.evaluation.thresholds import COMPARE_THRESHOLDS, check_gate
 from assistant.models import Citation
 from index.models import Article
@@ -58,3 +63,33 @@ def test_a_missing_column_a_made_up_quote_or_a_wrong_outlet_make_it_wrong() -> N
 def test_an_error_is_scored_as_a_wrong_item() -> None:
     result = score_item(gold(["TASS"], []), None, ARTICLES.get, error="IndexError_: gone")
     assert not result.right and result.columns == []
+
+
+def test_paraphrases_are_asked_too_and_an_expected_outlet_called_silent_fails_the_gate() -> None:
+    item = gold(["TASS", "Press TV"], ["Sputnik"]).model_copy(update={"paraphrases": ["q reworded?"]})
+
+    def fake_compare(question: str, **filters: object) -> Comparison:
+        """Both columns for the item's own wording, Press TV called silent for the other."""
+        if question == "q?":
+            columns = [column("TASS", TEXT[:50]), column("Press TV", TEXT[:50])]
+            return Comparison(question=question, outlets=columns, silent=["Sputnik"])
+        return Comparison(
+            question=question, outlets=[column("TASS", TEXT[:50])], silent=["Press TV", "Sputnik"]
+        )
+
+    results = run_compare_items([item], fake_compare, ARTICLES.get)
+    assert [(r.id, r.question, r.paraphrase) for r in results] == [
+        ("c", "q?", False),
+        ("c~1", "q reworded?", True),
+    ]
+    summary = summarise_compare(results)
+    assert summary.value("compare_items_right") == 1.0
+    assert summary.value("compare_paraphrase_outlet_recall") == 0.5
+    assert summary.value("compare_false_silent") == 1 / 4
+    failed = {f.metric for f in check_gate(summary, COMPARE_THRESHOLDS)}
+    assert {"compare_paraphrase_outlet_recall", "compare_false_silent"} <= failed
+
+
+def test_every_gold_compare_item_is_asked_in_at_least_three_other_wordings() -> None:
+    items = [q for q in load_questions("eval_questions.yaml") if q.category == COMPARE_CATEGORY]
+    assert items and all(len(set(q.paraphrases) - {q.question}) >= 3 for q in items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from assistant import Comparison, OutletCoverage
@@ -9,7 +10,14 @@ from assistant.disagreement import Disagreement
 from assistant.models import Citation
 from assistant.timeline import count_coverage
 from index.models import Credit
-from ui.compare_view import CompareHandlers, coverage_svg, coverage_table, render_comparison
+from ui.compare_view import (
+    CompareHandlers,
+    compare_citation,
+    coverage_svg,
+    coverage_table,
+    render_comparison,
+    render_coverage,
+)
 
 HOSTILE = '<img src=x onerror="alert(1)"> 12 posts'
 
@@ -53,20 +61,59 @@ def test_no_column_says_so_and_every_outlet_covering_says_none_silent() -> None:
     assert "none: every outlet covers it" in full
 
 
-def test_chart_has_one_bar_per_outlet_and_period_and_the_table_skips_empty_periods() -> None:
+def test_chart_stacks_each_outlets_articles_per_period_and_the_table_skips_empty_periods() -> None:
     days = [("A", date(2020, 3, 2)), ("B", date(2020, 3, 20)), ("B", None)]
     found = count_coverage([Credit(outlet=outlet, published=day) for outlet, day in days])
     svg = coverage_svg(found)
-    assert svg.startswith("<svg") and svg.count("<rect") == 2 * len(found.periods)
+    assert svg.startswith("<svg") and svg.count("<rect") == 2  # one segment per outlet with articles
     assert "<title>A, 2020-03-02: 1</title>" in svg
     table = coverage_table(found)
     assert "2020-03-09" not in table and "2020-03-16" in table and "date not stated" in table
     assert "No dated articles" in coverage_svg(count_coverage([]))
 
 
+def test_one_article_gets_the_table_alone_not_one_giant_bar() -> None:
+    html = render_coverage(count_coverage([Credit(outlet="TASS", published=date(2016, 12, 28))]))
+    assert "<svg" not in html and "<rect" not in html
+    assert '<table class="nc-table">' in html and "TASS" in html
+
+
+def test_forty_months_are_binned_into_bars_wide_enough_to_see_with_the_last_period_labelled() -> None:
+    days = [date(2016 + (11 + m) // 12, (11 + m) % 12 + 1, 5) for m in range(40)]  # Dec 2016 on
+    found = count_coverage(
+        [Credit(outlet="TASS" if i % 3 else "Press TV", published=d) for i, d in enumerate(days)]
+    )
+    assert len(found.periods) == 40 and found.periods[-1] == "2020-03"
+    svg = coverage_svg(found)
+    widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', svg)]
+    assert widths and min(widths) >= 12 and max(widths) <= 48
+    labels = re.findall(r"<text [^>]*text-anchor=\"middle\">([^<]+)</text>", svg)
+    assert 2 <= len(labels) <= 8 and labels[-1] == "2020 Q1"
+    assert "<title>TASS, 2020-01 to 2020-03: 2</title>" in svg
+
+
+def test_quotes_show_their_speaker_and_open_their_article_with_the_headline_once_per_article() -> None:
+    def quote(number: int, speaker: str | None) -> Citation:
+        """Quote n of article a1."""
+        return Citation(number=number, outlet="TASS", title="Kremlin on Turkey", published=date(2016, 12, 28),
+                        quote=f"Quote {number}.", source="a.txt", start=0, end=8, article_id="a1",
+                        speaker=speaker)  # fmt: skip
+
+    column = OutletCoverage(
+        outlet="TASS", answerability=0.9, citations=[quote(1, "Dmitry Peskov"), quote(2, None)]
+    )
+    html = render_comparison(Comparison(question="q", outlets=[column]))
+    assert html.count("Kremlin on Turkey") == 1 and html.count("28 Dec 2016") == 1
+    assert '<span class="na-speaker">Dmitry Peskov</span> said' in html
+    assert 'data-cite="compare:1"' in html and 'data-cite="compare:2"' in html and 'data-article="a1"' in html
+    assert "Where the outlets differ:</b> none found" in html
+    found = compare_citation(Comparison(question="q", outlets=[column]), "compare:2")
+    assert found is not None and found.quote == "Quote 2."
+
+
 def test_a_wrong_date_is_shown_as_a_message_not_an_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from assistant.config import load_settings
 
     handlers = CompareHandlers(load_settings(index_dir=tmp_path / "none"))
-    html, markdown, table = handlers.run("Anything?", None, "March 2020", "")
-    assert "is not a date: use YYYY-MM-DD" in html and markdown is None and table is None
+    html, markdown, table, shown = handlers.run("Anything?", None, "March 2020", "")
+    assert "is not a date: use YYYY-MM-DD" in html and markdown is None and table is None and shown is None

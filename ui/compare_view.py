@@ -19,14 +19,13 @@ from assistant import (
     compare,
     comparison_coverage,
     comparison_markdown,
+    get_article,
 )
-from ui.handlers import friendly_error, parse_date
-from ui.render import esc, format_date
+from ui.coverage_chart import coverage_svg
+from ui.handlers import EMPTY_ARTICLE, friendly_error, parse_date
+from ui.render import esc, format_date, render_article
+from ui.styles import ARTICLE_CSS, ARTICLE_JS, CHAT_JS
 
-# Chart geometry in SVG user units: room for the period labels below and the counts at the left.
-CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 640, 220, 36
-# Outlet colours for the chart, reused in order (colour-blind-safe Okabe-Ito palette).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 EMPTY_COMPARE = '<div class="nc-empty">Ask a question to see how each outlet covers it.</div>'
 
 COMPARE_CSS = """
@@ -46,6 +45,13 @@ COMPARE_CSS = """
 .na-error { color: #820014; }
 .nc-chart { max-height: 260px; }
 .nc-table th, .nc-table td { border: 1px solid var(--border-color-primary, #ddd); padding: 2px 6px; }
+.nc-article { margin: 8px 0; }
+.na-cite, .na-article-link { font: inherit; color: inherit; background: none; border: none;
+  padding: 0; cursor: pointer; text-align: left; }
+.na-cite:hover, .na-article-link:hover .na-headline { text-decoration: underline; }
+.na-cite:focus-visible, .na-article-link:focus-visible { outline: 2px solid #1677ff; outline-offset: 2px; }
+.na-headline { font-weight: 600; }
+.na-speaker { font-weight: 600; }
 """
 
 
@@ -56,69 +62,59 @@ def render_comparison(comparison: Comparison) -> str:
     else:
         columns = '<div class="nc-columns">' + "".join(_column(c) for c in comparison.outlets) + "</div>"
     silent = ", ".join(esc(o) for o in comparison.silent) or "none: every outlet covers it"
-    parts = [
-        f'<div class="nc-compare" data-question="{esc(comparison.question)}">',
-        columns,
-        f'<div class="nc-silent"><b>Nothing relevant from:</b> {silent}</div>',
-    ]
-    if comparison.disagreements:
-        items = "".join(
-            f'<li class="nc-disagreement"><b>{esc(d.kind)}</b>: “{esc(d.first)}” '
-            f"({esc(d.first_citation.outlet)} [{d.first_citation.number}]) vs “{esc(d.second)}” "
-            f"({esc(d.second_citation.outlet)} [{d.second_citation.number}])</li>"
-            for d in comparison.disagreements
-        )
-        parts.append(f'<div class="nc-differ"><b>Where the outlets differ</b><ul>{items}</ul></div>')
-    return "".join(parts) + "</div>"
+    items = "".join(
+        f'<li class="nc-disagreement"><b>{esc(d.kind)}</b>: “{esc(d.first)}” '
+        f"({esc(d.first_citation.outlet)} [{d.first_citation.number}]) vs “{esc(d.second)}” "
+        f"({esc(d.second_citation.outlet)} [{d.second_citation.number}])</li>"
+        for d in comparison.disagreements
+    )
+    differ = f"<ul>{items}</ul>" if items else " none found"
+    return (
+        f'<div class="nc-compare" data-question="{esc(comparison.question)}">{columns}'
+        f'<div class="nc-silent"><b>Nothing relevant from:</b> {silent}</div>'
+        f'<div class="nc-differ"><b>Where the outlets differ:</b>{differ}</div></div>'
+    )
 
 
 def _column(column: OutletCoverage) -> str:
-    """One outlet's column: its name and each verified quote under its date and headline."""
-    quotes = "".join(_quote(c) for c in column.citations)
+    """One outlet's column: each article's date and headline once (opening the article), then the
+    article's verified quotes."""
+    articles: dict[str, list[Citation]] = {}
+    for citation in column.citations:
+        articles.setdefault(citation.article_id or citation.source, []).append(citation)
     name = esc(column.outlet)
-    return f'<div class="nc-column" data-outlet="{name}"><h3>{name}</h3>{quotes}</div>'
+    body = "".join(_article(quotes) for quotes in articles.values())
+    return f'<div class="nc-column" data-outlet="{name}"><h3>{name}</h3>{body}</div>'
+
+
+def _article(quotes: list[Citation]) -> str:
+    """One article of a column: its date and headline, then its numbered quotes."""
+    first = quotes[0]
+    when = "na-date" if first.published else "na-date na-nodate"
+    head = (
+        f'<button type="button" class="na-article-link" data-article="{esc(first.article_id)}">'
+        f'<span class="{when}">{esc(format_date(first.published))}</span> · '
+        f'<span class="na-headline">{esc(first.title or "Untitled")}</span></button>'
+    )
+    return f'<div class="nc-article">{head}{"".join(_quote(c) for c in quotes)}</div>'
 
 
 def _quote(citation: Citation) -> str:
-    """A numbered quote under its date and headline (the column names the outlet)."""
-    when = "na-date" if citation.published else "na-date na-nodate"
+    """A numbered quote with who said it; clicking it opens the article at the quote."""
+    said = f'<span class="na-speaker">{esc(citation.speaker)}</span> said' if citation.speaker else "Reported"
     return (
-        f'<div class="nc-quote"><span class="na-num">[{citation.number}]</span> '
-        f'<span class="{when}">{esc(format_date(citation.published))}</span> · '
-        f'<span class="na-headline">{esc(citation.title or "Untitled")}</span>'
-        f"<blockquote>{esc(' '.join(citation.quote.split()))}</blockquote></div>"
+        f'<div class="nc-quote"><button type="button" class="na-cite" data-cite="compare:{citation.number}">'
+        f'<span class="na-num">[{citation.number}]</span> {said}</button>'
+        f"<blockquote>“{esc(' '.join(citation.quote.split()))}”</blockquote></div>"
     )
 
 
-def coverage_svg(found: Coverage) -> str:
-    """A grouped bar chart of matching articles per outlet per period, as inline SVG."""
-    if not found.periods or not found.outlets:
-        return '<div class="nc-empty">No dated articles to chart.</div>'
-    peak = max(max(o.counts, default=0) for o in found.outlets) or 1
-    width, height, pad = CHART_WIDTH, CHART_HEIGHT, CHART_PAD
-    slot = (width - 2 * pad) / len(found.periods)
-    bar = slot * 0.8 / len(found.outlets)
-    shapes = []
-    for i, label in enumerate(found.periods):
-        x0 = pad + i * slot + slot * 0.1
-        for j, row in enumerate(found.outlets):
-            value = row.counts[i]
-            h = (height - 2 * pad) * value / peak
-            shapes.append(f'<rect x="{x0 + j * bar:.1f}" y="{height - pad - h:.1f}" width="{bar:.1f}" '
-                          f'height="{h:.1f}" fill="{PALETTE[j % len(PALETTE)]}">'
-                          f"<title>{esc(row.outlet)}, {esc(label)}: {value}</title></rect>")  # fmt: skip
-        if len(found.periods) <= 12 or i % ((len(found.periods) + 11) // 12) == 0:
-            shapes.append(f'<text x="{x0:.1f}" y="{height - pad + 14}" font-size="10">{esc(label)}</text>')
-    legend = "".join(
-        f'<text x="{pad + j * 150}" y="14" font-size="11" fill="{PALETTE[j % len(PALETTE)]}">■ '
-        f"{esc(row.outlet)}</text>"
-        for j, row in enumerate(found.outlets)
-    )
-    axis = f'<text x="4" y="{pad}" font-size="10">{peak}</text>'
-    return (
-        f'<svg class="nc-chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-        f'aria-label="Matching articles per outlet per {found.period}">{legend}{axis}{"".join(shapes)}</svg>'
-    )
+def compare_citation(comparison: Comparison | None, cite: str) -> Citation | None:
+    """The citation a 'compare:n' click names, None when the comparison has no such number."""
+    _, _, number = cite.partition(":")
+    if comparison is None or not number.isdigit():
+        return None
+    return next((c for c in comparison.citations() if c.number == int(number)), None)
 
 
 def coverage_table(found: Coverage) -> str:
@@ -130,12 +126,15 @@ def coverage_table(found: Coverage) -> str:
 
 
 def render_coverage(found: Coverage) -> str:
-    """The chart and the table under a heading."""
+    """The chart (when there are enough periods to chart) and the table under a heading."""
     undated = ", ".join(f"{esc(o)}: {n}" for o, n in sorted(found.undated.items()))
-    note = f'<div class="nc-undated">Not charted, no date on the page: {undated}</div>' if undated else ""
+    chart = coverage_svg(found)
+    note = ""
+    if undated and chart:  # without a chart, the table's own column says it
+        note = f'<div class="nc-undated">Not charted, no date on the page: {undated}</div>'
     return (
         f'<div class="nc-coverage"><b>Matching articles per {esc(found.period)}</b>'
-        f"{coverage_svg(found)}{note}{coverage_table(found)}</div>"
+        f"{chart}{note}{coverage_table(found)}</div>"
     )
 
 
@@ -148,8 +147,9 @@ class CompareHandlers:
 
     def run(
         self, question: str, outlets: Sequence[str] | None, since: str, until: str
-    ) -> tuple[str, str | None, str | None]:
-        """(HTML of the comparison and coverage, Markdown export path, CSV export path)."""
+    ) -> tuple[str, str | None, str | None, Comparison | None]:
+        """(HTML of the comparison and coverage, Markdown export path, CSV export path, the
+        comparison for opening its quotes)."""
         try:
             filters = {
                 "outlets": list(outlets or []) or None,
@@ -160,13 +160,29 @@ class CompareHandlers:
             comparison = compare(question, **filters)  # type: ignore[arg-type]
             found = comparison_coverage(comparison)
         except Exception as exc:
-            return f'<div class="na-error">{esc(friendly_error(exc))}</div>', None, None
+            return f'<div class="na-error">{esc(friendly_error(exc))}</div>', None, None, None
         stem = f"compare-{uuid.uuid4().hex[:8]}"
         markdown = self.exports / f"{stem}.md"
         markdown.write_text(comparison_markdown(comparison, found), encoding="utf-8")
         table = self.exports / f"{stem}-coverage.csv"
         table.write_text(found.to_csv(), encoding="utf-8")
-        return render_comparison(comparison) + render_coverage(found), str(markdown), str(table)
+        html = render_comparison(comparison) + render_coverage(found)
+        return html, str(markdown), str(table), comparison
+
+    def show_source(self, comparison: Comparison | None, evt: gr.EventData) -> str:
+        """Open the clicked quote's article with the quote highlighted, or the clicked article."""
+        data = getattr(evt, "_data", None) or {}
+        try:
+            if data.get("cite"):
+                citation = compare_citation(comparison, str(data["cite"]))
+                if citation is None:
+                    return render_article(None, missing="That quote is no longer in this comparison.")
+                return render_article(get_article(citation.article_id, settings=self.settings), citation)
+            if data.get("article"):
+                return render_article(get_article(str(data["article"]), settings=self.settings))
+        except Exception as exc:  # the UI edge: errors become messages
+            return render_article(None, missing=friendly_error(exc))
+        return gr.skip()
 
 
 def compare_tab(settings: Settings, outlets: Sequence[str]) -> None:
@@ -184,12 +200,19 @@ def compare_tab(settings: Settings, outlets: Sequence[str]) -> None:
         chosen = gr.Dropdown(choices=list(outlets), multiselect=True, label="Outlets (none chosen = all)")
         since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
         until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
-    view = gr.HTML(
-        EMPTY_COMPARE, css_template=COMPARE_CSS, elem_id="compare-view", container=True, padding=True
-    )
+    with gr.Row():
+        with gr.Column(scale=3):
+            view = gr.HTML(EMPTY_COMPARE, css_template=COMPARE_CSS, js_on_load=CHAT_JS,
+                           elem_id="compare-view", container=True, padding=True)  # fmt: skip
+        with gr.Column(scale=2):
+            article = gr.HTML(EMPTY_ARTICLE, css_template=ARTICLE_CSS, js_on_load=ARTICLE_JS,
+                              elem_id="compare-article", label="Article", show_label=True,
+                              max_height=560, container=True, padding=True)  # fmt: skip
+    shown = gr.State(None)
     with gr.Row():
         markdown = gr.DownloadButton("Export Markdown", elem_id="compare-export-md")
         table = gr.DownloadButton("Export coverage CSV", elem_id="compare-export-csv")
     for trigger in (question.submit, run.click):
-        trigger(handlers.run, [question, chosen, since, until], [view, markdown, table],
+        trigger(handlers.run, [question, chosen, since, until], [view, markdown, table, shown],
                 concurrency_id="answer", api_visibility="private")  # fmt: skip
+    view.click(handlers.show_source, [shown], [article], api_visibility="private")

@@ -60,6 +60,10 @@ class GoldQuestion(BaseModel):
     silent: list[str] = Field(
         default_factory=list, description="compare items: outlets that must have nothing relevant"
     )
+    paraphrases: list[str] = Field(
+        default_factory=list,
+        description="compare items: the same question in other words, each scored against the same outlets",
+    )
     expect_speaker: str | None = Field(
         default=None, description="regex: who said the answering quotes (those matching must_contain)"
     )
