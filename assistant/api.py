@@ -72,7 +72,7 @@ def index_paths(
     return report
 
 
-def admission(settings: Settings | None = None) -> Admission:
+def get_admission(settings: Settings | None = None) -> Admission:
     """The admission of the engine for these settings: asks in flight, and who is told 'busy'."""
     return get_engine(settings, build_if_missing=False).admission
 
