@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from assistant.admission import Admission
 from assistant.config import Settings
 from assistant.decline import closest_articles, decline_text, filter_decline
 from assistant.evidence import (
@@ -80,12 +81,20 @@ class Engine:
         self.settings = settings
         self.store = store
         self.retriever = HybridRetriever(store, top_k=settings.top_k)
-        self.sentences = SentenceEmbeddingCache(scoring_embedder(store.embedder))
+        scorer = scoring_embedder(store.embedder)
+        kept = None if settings.sentence_vectors == "off" else store.sentence_vectors(scorer)
+        self.sentences = SentenceEmbeddingCache(scorer, store=kept)
+        self.admission = Admission(settings.admission_wait_s)
         self.parses = ParseCache()
         self.mentions = MentionCache()
         self.extractive = ExtractiveGenerator()
         self._generators: dict[str, Generator] = {"extractive": self.extractive}
-        self.prose_queue = ProseQueue(settings.prose_slots, settings.prose_waiting, settings.prose_max_wait_s)
+        self.prose_queue = ProseQueue(
+            settings.prose_slots,
+            settings.prose_waiting,
+            settings.prose_max_wait_s,
+            crowded=lambda: self.admission.crowded(settings.prose_max_wait_s),
+        )
 
     # -- public ------------------------------------------------------------------------------
     def ask(
