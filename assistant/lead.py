@@ -26,6 +26,7 @@ from typing import Any
 
 from assistant.models import Citation, Lead
 from assistant.scoring.nlp import expected_labels, pipeline, question_doc
+from assistant.speakers import asked_subject, spoken_by
 from assistant.text import content_terms, normalise
 
 LEAD_MODEL = "lead_model.json"
@@ -202,7 +203,9 @@ def spans(question: str, citations: Sequence[Citation], asking: str = "") -> lis
             if not terms:
                 continue
             sent = span.sent
-            sentence = _clause_around(doc, span, _piece(doc.text, sent.start_char, sent.end_char, span.start_char))
+            sentence = _clause_around(
+                doc, span, _piece(doc.text, sent.start_char, sent.end_char, span.start_char)
+            )
             others = sum(normalise(span.text).casefold() in t for j, t in enumerate(texts) if j != index)
             row = {
                 "type_match": float(label in labels),
@@ -345,6 +348,8 @@ def write_lead(
     if not citations:
         return None
     asking = focus or question
+    if asks_who_said(asking) and any(c.speaker for c in citations):
+        return _speaker_lead(best_reported([c for c in citations if c.speaker], question), question)
     if wants_span(asking):
         model = model or load_lead_model()
         scored = [(model.probability(s.features), s) for s in spans(question, citations, asking)]
@@ -354,7 +359,29 @@ def write_lead(
                 lead = _span_lead(best, citations)
                 if lead is not None:
                     return lead
-    return reported_lead(citations[0], question)
+    return reported_lead(best_reported(citations, question), question)
+
+
+def asks_who_said(question: str) -> bool:
+    """'Who said / told / warned ...?': 'who' is the subject of a reporting verb, so the answer is
+    the speaker the article credits, not a name inside the words."""
+    return any(
+        t.lower_ in ("who", "whom") and t.dep_ in _SUBJECT and t.head.lower_ in _speech_forms()
+        for t in question_doc(question)
+    )
+
+
+def _speaker_lead(citation: Citation, question: str) -> Lead:
+    """'SPEAKER: the sentence they said [n].' when the quote names them, else the quote's reported
+    lead (credited to the speaker)."""
+    speaker = citation.speaker or ""
+    doc = _DOCS.get(citation.quote)
+    sent = _best_sentence(doc, set(content_terms(question)))
+    sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char)
+    if speaker and speaker in citation.quote and sentence:
+        text = f"{speaker}: {_with_marker(sentence, citation.number)}"
+        return Lead(text=text, kind="span", answer=speaker, clause=sentence, citation=citation.number)
+    return reported_lead(citation, question)
 
 
 def _span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
@@ -368,14 +395,16 @@ def _span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
 
 
 def reported_lead(citation: Citation, question: str = "") -> Lead:
-    """The quote's reported clause credited to its speaker ('X said CLAUSE [n].'), else the sentence
-    that names the speaker, else the sentence credited to the speaker or the outlet; among several,
-    the one holding most of the question's terms (the speaker's own name aside)."""
+    """The quote's sentence holding most of the question's terms (the speaker's name aside), as
+    the speaker's reported clause ('X said CLAUSE [n].'), as itself when it names its speaker, or
+    credited to the speaker or the outlet ('TASS reported: SENTENCE [n].')."""
     doc = _DOCS.get(citation.quote)
     speaker = citation.speaker or ""
     asked = set(content_terms(question)) - set(content_terms(speaker))
+    sent = _best_sentence(doc, asked)
+    sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char) or citation.quote.strip()
     if speaker:
-        clause = _reported_clause(doc, speaker, asked)
+        clause = _reported_clause(sent, speaker)
         if clause is not None and clause in citation.quote:
             who = _capitalised(speaker)
             if _opens_quotation(citation.quote, clause):  # the speaker's own words: keep them quoted
@@ -383,27 +412,36 @@ def reported_lead(citation: Citation, question: str = "") -> Lead:
             else:
                 text = f"{who} said {_with_marker(clause, citation.number)}"
             return Lead(text=text, kind="reported", clause=clause, citation=citation.number)
-        for sent in doc.sents:
-            if _names_speaker(sent, speaker):
-                sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char)
-                return Lead(text=_with_marker(sentence, citation.number), kind="reported", clause=sentence,
-                            citation=citation.number)  # fmt: skip
-    first = next(iter(doc.sents), None)
-    sentence = (
-        citation.quote.strip()
-        if first is None
-        else _piece(doc.text, first.start_char, first.end_char, first.start_char)
-    )
-    who = f"{_capitalised(speaker)} said" if speaker else f"{_capitalised(citation.outlet or 'an unnamed outlet')} reported"
+        if _names_speaker(sent, speaker):
+            return Lead(text=_with_marker(sentence, citation.number), kind="reported", clause=sentence,
+                        citation=citation.number)  # fmt: skip
+    outlet = _capitalised(citation.outlet or "an unnamed outlet")
+    quoted = speaker and sentence[:1] in _OPENING
+    who = f"{_capitalised(speaker)} said" if quoted else f"{outlet} reported"
     return Lead(text=f"{who}: {_with_marker(sentence, citation.number)}", kind="reported", clause=sentence,
                 citation=citation.number)  # fmt: skip
 
 
-def _best_piece(doc: Any, sentences: list[Any], asked: set[str]) -> str:
-    """The line-bounded piece of the sentence holding most of the asked terms (the first on a tie)."""
-    pieces = [_piece(doc.text, s.start_char, s.end_char, s.start_char) for s in sentences]
-    pieces = [p for p in pieces if p] or [doc.text.strip()]
-    return max(pieces, key=lambda p: (_coverage(p, asked), -pieces.index(p)))
+def best_reported(citations: Sequence[Citation], question: str) -> Citation:
+    """The shown quote whose best sentence holds most of the question's terms (the speaker's name
+    aside), among the asked speaker's own quotes when the question asks what someone said and
+    they have any; the better-ranked quote on a tie."""
+    subject = asked_subject(question)
+    own = [c for c in citations if subject and spoken_by(c.speaker, subject)]
+    citations = own or citations
+
+    def coverage(citation: Citation) -> float:
+        asked = set(content_terms(question)) - set(content_terms(citation.speaker or ""))
+        sent = _best_sentence(_DOCS.get(citation.quote), asked)
+        return _coverage(sent.text, asked)
+
+    return max(citations, key=lambda c: (coverage(c), -c.number))
+
+
+def _best_sentence(doc: Any, asked: set[str]) -> Any:
+    """The sentence of a parsed quote holding most of the asked terms (the first on a tie)."""
+    sentences = list(doc.sents)
+    return max(sentences, key=lambda s: (_coverage(s.text, asked), -s.start))
 
 
 def _capitalised(name: str) -> str:
@@ -425,12 +463,12 @@ def _names_speaker(sent: Any, speaker: str) -> bool:
     )
 
 
-def _reported_clause(doc: Any, speaker: str, asked: set[str]) -> str | None:
-    """The clause a verb governs whose subject is the speaker ('Peskov said [that] CLAUSE'),
-    verbatim, holding most of the asked terms; None when no such clause of at least
-    MIN_CLAUSE_WORDS words stands on one line."""
-    found: list[str] = []
-    for token in doc:
+def _reported_clause(sent: Any, speaker: str) -> str | None:
+    """The clause a verb of the sentence governs whose subject is the speaker ('Peskov said [that]
+    CLAUSE'), verbatim; None when no such clause of at least MIN_CLAUSE_WORDS words stands on one
+    line."""
+    doc = sent.doc
+    for token in sent:
         if token.dep_ != "ccomp" or token.head.pos_ != "VERB":
             continue
         subjects = [c for c in token.head.children if c.dep_ in _SUBJECT]
@@ -446,8 +484,8 @@ def _reported_clause(doc: Any, speaker: str, asked: set[str]) -> str | None:
         text = doc.text[words[0].idx : words[-1].idx + len(words[-1].text)]
         if any(mark in text for mark in ('"', "“", "”", "\n")):
             continue
-        found.append(text)
-    return max(found, key=lambda t: (_coverage(t, asked), -found.index(t)), default=None)
+        return text
+    return None
 
 
 # Double quotation marks only: a single one is as often an apostrophe ('the Kremlin’s').

@@ -99,3 +99,13 @@ def test_a_speakers_sentence_that_opens_inside_their_quotation_shows_no_stray_ma
     quote = '"As a result of the talks, the ceasefire is broadly holding. It must now be extended," Mr Adeyemi said.'
     lead = reported_lead(_citation(1, quote, speaker="Tunde Adeyemi"))
     assert lead.text.count('"') % 2 == 0 and lead.text.count("“") == lead.text.count("”")
+
+
+def test_who_said_something_is_answered_by_the_credited_speaker_not_a_name_in_the_words() -> None:
+    quote = "The ferries will stop calling at Northwind Pier, harbour master Tom Okafor said on Monday."
+    lead = write_lead(
+        "Who said the ferries would stop calling at the pier?",
+        [_citation(1, quote, speaker="Tom Okafor")],
+    )
+    assert lead is not None and lead.answer == "Tom Okafor"
+    assert lead.text.startswith("Tom Okafor: The ferries will stop calling at Northwind Pier")

@@ -23,7 +23,16 @@ import numpy as np
 from assistant.evaluation.devset import DevQuestion, choice_pattern, to_gold
 from assistant.evaluation.metrics import text_correct
 from assistant.evaluation.questions import GoldQuestion
-from assistant.lead import FEATURES, LEAD_MODEL, LeadModel, Span, reported_lead, spans, wants_span
+from assistant.lead import (
+    FEATURES,
+    LEAD_MODEL,
+    LeadModel,
+    Span,
+    best_reported,
+    reported_lead,
+    spans,
+    wants_span,
+)
 from assistant.models import Citation
 
 FOLDS = 5
@@ -48,7 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, nargs=1, required=True, help="dev set corpus.jsonl.gz")
     parser.add_argument("--out", type=Path, help="folder for the model and report (default: the package)")
     parser.add_argument("--sample", type=int, metavar="N", help="fit on a fixed sample of N tuning questions")
-    parser.add_argument("--answers", type=Path, help="JSON file of collected answers: read if it exists, else written")
+    parser.add_argument(
+        "--answers", type=Path, help="JSON file of collected answers: read if it exists, else written"
+    )
 
 
 def run(args: argparse.Namespace, settings: object) -> int:
@@ -57,7 +68,12 @@ def run(args: argparse.Namespace, settings: object) -> int:
     model, report = fit(asked, trained_on=f"{args.questions} (tuning half, {len(asked)} answered questions)")
     out = args.out or Path(__file__).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
-    payload = {"features": list(FEATURES), "weights": list(model.weights), "bias": model.bias, "floor": model.floor}
+    payload = {
+        "features": list(FEATURES),
+        "weights": list(model.weights),
+        "bias": model.bias,
+        "floor": model.floor,
+    }
     (out / LEAD_MODEL).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     (out / REPORT).write_text(report, encoding="utf-8")
     print(report)
@@ -97,7 +113,11 @@ def _collect(args: argparse.Namespace, settings: object) -> list[Asked]:
             print(f"  asked {number}/{len(chosen)} questions", file=sys.stderr)
     if cache is not None:
         rows = [
-            {"id": a.question.id, "searched": a.searched, "citations": [c.model_dump(mode="json") for c in a.citations]}
+            {
+                "id": a.question.id,
+                "searched": a.searched,
+                "citations": [c.model_dump(mode="json") for c in a.citations],
+            }
             for a in asked
         ]
         cache.write_text(json.dumps(rows), encoding="utf-8")
@@ -139,7 +159,7 @@ def lead_text(model: LeadModel, item: Candidates, probabilities: np.ndarray) -> 
         lead = _span_lead(item.spans[int(np.argmax(probabilities))], item.asked.citations)
         if lead is not None:
             return lead.text
-    return reported_lead(item.asked.citations[0], item.asked.searched).text
+    return reported_lead(best_reported(item.asked.citations, item.asked.searched), item.asked.searched).text
 
 
 def fit(asked: list[Asked], trained_on: str = "") -> tuple[LeadModel, str]:
