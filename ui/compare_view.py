@@ -28,9 +28,11 @@ from ui.styles import ARTICLE_CSS, ARTICLE_JS, CHAT_JS
 
 EMPTY_COMPARE = '<div class="nc-empty">Ask a question to see how each outlet covers it.</div>'
 
+# Columns wrap rather than scroll; 150 px basis: four columns and their gaps fit the compare view
+# beside the article panel at 1400 px (670 px wide), each still about 20 characters a line.
 COMPARE_CSS = """
 .nc-columns { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
-.nc-column { flex: 1 1 170px; min-width: 0; overflow-wrap: anywhere;
+.nc-column { flex: 1 1 150px; min-width: 0; overflow-wrap: anywhere;
   border: 1px solid var(--border-color-primary, #ddd); border-radius: 10px; padding: 8px 10px;
   background: var(--background-fill-secondary, #fafafa); }
 .nc-column h3 { margin: 0 0 6px 0; font-size: 1.05em; }
