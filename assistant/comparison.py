@@ -3,6 +3,7 @@ where their quotes disagree."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,12 +16,15 @@ from assistant.disagreement import Disagreement, find_disagreements
 from assistant.engine import Engine
 from assistant.engine import _citation as citation_of  # ask()'s own builder: same Citation fields
 from assistant.evidence import Quote, select_quotes, weigh
+from assistant.lead import spans, write_lead
 from assistant.models import ArticleRef, Citation
 from assistant.quarantine import is_instruction
 from assistant.request import AskRequest
 from assistant.rewrite import Standalone, standalone_question
 from assistant.scoring.model import load_models
+from assistant.scoring.nlp import expected_labels
 from assistant.speakers import with_speakers
+from assistant.text import normalise
 from assistant.verify import quote_is_verbatim
 from index.models import Article
 from index.store import SearchFilter
@@ -46,7 +50,17 @@ class Comparison(BaseModel):
     question: str
     outlets: list[OutletCoverage] = Field(default_factory=list)
     silent: list[str] = Field(default_factory=list, description="outlets in the index with nothing relevant")
+    unclear: list[str] = Field(
+        default_factory=list,
+        description="outlets near the question when no outlet answers it clearly: neither quoted nor silent",
+    )
     disagreements: list[Disagreement] = Field(default_factory=list)
+
+    def no_columns_note(self) -> str:
+        """What to say when no outlet gets a column: unclear outlets are not 'nothing relevant'."""
+        if self.unclear:
+            return "No outlet's articles answer this clearly enough to quote."
+        return "No outlet in the index has anything relevant."
 
     def citations(self) -> list[Citation]:
         """Every citation of every outlet, in column order."""
@@ -73,24 +87,71 @@ def compare_with(
     bar = column_bar([e.answerable for e in found.values() if e], engine.decline_threshold(load_models()))
     covered: list[OutletCoverage] = []
     silent: list[str] = []
+    unclear: list[str] = []
     for outlet in indexed:
         evidence = found[outlet]
         coverage = None
         if evidence is not None and bar is not None and evidence.answerable >= bar:
             coverage = _outlet_coverage(engine, evidence)
-        if coverage is None:
-            silent.append(outlet)
-        else:
+        if coverage is not None:
             covered.append(coverage)
+        elif bar is None and _near(evidence):
+            unclear.append(outlet)
+        else:
+            silent.append(outlet)
     covered.sort(key=lambda c: -c.answerability)
+    covered += _corroborating(engine, standalone.question, _renumbered(covered), [found[o] for o in silent])
+    columns = {c.outlet for c in covered}
     covered = _renumbered(covered)
     citations = [c for coverage in covered for c in coverage.citations]
     return Comparison(
         question=standalone.question,
         outlets=covered,
-        silent=silent,
+        silent=[o for o in silent if o not in columns],
+        unclear=unclear,
         disagreements=find_disagreements(citations, engine.parses),
     )
+
+
+def _near(evidence: _OutletEvidence | None) -> bool:
+    """True when the outlet's articles may answer: P(answerable) at or above the fitted bar below
+    which the model declined no answerable tuning question ("silent" must be true)."""
+    return evidence is not None and evidence.answerable >= load_models().silent_below
+
+
+def _corroborating(
+    engine: Engine, question: str, covered: list[OutletCoverage], others: Sequence[_OutletEvidence | None]
+) -> list[OutletCoverage]:
+    """Columns for outlets left out whose best quotes hold the answer the columns give.
+
+    When the question asks for an entity of a kind (a place, a number, a person) and the columns'
+    lead fills that slot with one, an outlet whose own best quotes (ask()'s selection, limited to
+    it) name the same entity answers the question too, however weakly its wording matches the
+    question's: calling it silent would be false. Only a typed answer is matched: a noun phrase
+    or a reported clause says too little on its own. The column shows only the quotes that hold
+    the answer, each checked verbatim.
+    """
+    answer = _typed_answer(question, [c for coverage in covered for c in coverage.citations])
+    if answer is None:
+        return []
+    found = [_outlet_coverage(engine, e, holding=answer) for e in others if e is not None]
+    return [coverage for coverage in found if coverage is not None]
+
+
+def _typed_answer(question: str, citations: list[Citation]) -> re.Pattern[str] | None:
+    """The columns' lead as a whole-word pattern, when it is an entity of a kind the question asks
+    for; None otherwise."""
+    labels = expected_labels(question)
+    lead = write_lead(question, citations) if citations and labels else None
+    if lead is None or lead.kind != "span" or not lead.answer:
+        return None
+    typed = any(s.text == lead.answer and s.label in labels for s in spans(question, citations))
+    return _term_pattern(lead.answer) if typed else None
+
+
+def _term_pattern(text: str) -> re.Pattern[str]:
+    """A case-blind pattern for the text as whole words, after folding quote marks and spaces."""
+    return re.compile(rf"(?<!\w){re.escape(normalise(text))}(?!\w)", re.IGNORECASE)
 
 
 def _indexed_outlets(engine: Engine, names: tuple[str, ...]) -> list[str]:
@@ -151,12 +212,16 @@ def _outlet_evidence(
     return _OutletEvidence(outlet, ranked, answerable, articles)
 
 
-def _outlet_coverage(engine: Engine, evidence: _OutletEvidence) -> OutletCoverage | None:
-    """The outlet's column: its best quotes that stand verbatim in their articles, with their
-    speakers; None when none does."""
+def _outlet_coverage(
+    engine: Engine, evidence: _OutletEvidence, holding: re.Pattern[str] | None = None
+) -> OutletCoverage | None:
+    """The outlet's column: its best quotes that stand verbatim in their articles (only those
+    matching `holding` when given), with their speakers; None when none does."""
     models = load_models()
     outlet, ranked, articles = evidence.outlet, evidence.ranked, evidence.articles
     chosen = select_quotes(ranked, engine.settings.max_quotes, models.extra_quote_ratio)
+    if holding is not None:
+        chosen = [q for q in chosen if holding.search(normalise(q.text))]
     originals = engine.store.original_texts({q.article_id for q in chosen})
     verified = [
         q

@@ -21,12 +21,14 @@ def comparison_text(comparison: Comparison) -> str:
     """The comparison for a terminal: each outlet's quotes, the silent outlets, the disagreements."""
     lines = [f"Compared outlets on: {comparison.question}", ""]
     if not comparison.outlets:
-        lines.append("No outlet in the index has anything relevant.")
+        lines.append(comparison.no_columns_note())
     for coverage in comparison.outlets:
         lines.append(f"== {coverage.outlet} ({len(coverage.articles)} matching article(s))")
         for citation in coverage.citations:
             lines += [f"  {_credit(citation)}", f"    “{_quote(citation)}”"]
         lines.append("")
+    if comparison.unclear:
+        lines.append(f"Near the question, no clear answer: {', '.join(comparison.unclear)}")
     if comparison.silent:
         lines.append(f"Nothing relevant from: {', '.join(comparison.silent)}")
     for disagreement in comparison.disagreements:
@@ -43,6 +45,8 @@ def comparison_markdown(comparison: Comparison, coverage: Coverage | None = None
         lines += [f"## {column.outlet}", ""]
         for citation in column.citations:
             lines += [f"> {_quote(citation)}", ">", f"> — {_credit(citation)}", ""]
+    if comparison.unclear:
+        lines += ["## Near the question, no clear answer", "", ", ".join(comparison.unclear), ""]
     lines += ["## Silent outlets", "", ", ".join(comparison.silent) or "None: every outlet covers it.", ""]
     if comparison.disagreements:
         lines += ["## Where the outlets differ", ""]

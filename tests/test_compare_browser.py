@@ -39,6 +39,14 @@ def test_compare_view_shows_a_column_per_outlet_the_chart_and_exports(url: str) 
         columns = page.locator("#compare-view .nc-column")
         outlets = {columns.nth(i).get_attribute("data-outlet") for i in range(columns.count())}
         assert outlets == {"Sputnik International", "TASS", "Devdiscourse (PTI)", "Press TV"}
+        # At 1400 px, beside the article panel, the four columns stand in one row and need no
+        # horizontal scrolling.
+        tops = {round(columns.nth(i).bounding_box()["y"]) for i in range(columns.count())}
+        assert len(tops) == 1
+        assert page.evaluate(
+            "() => { const c = document.querySelector('#compare-view .nc-columns');"
+            " return c.scrollWidth <= c.clientWidth; }"
+        )
         tass = page.locator('#compare-view .nc-column[data-outlet="TASS"]')
         assert "28 Dec 2016" in tass.inner_text() and tass.locator("blockquote").count() >= 1
         assert "Nothing relevant from:" in page.locator("#compare-view .nc-silent").inner_text()

@@ -69,6 +69,27 @@ def test_outlets_with_nothing_relevant_are_listed_as_silent(seed_settings) -> No
     assert_verified(found, seed_settings)
 
 
+def test_an_outlet_whose_best_quotes_name_the_columns_answer_is_not_called_silent(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    found = compare(
+        "Where are the peace negotiations between Damascus and the insurgents taking place?",
+        settings=seed_settings,
+    )
+    columns = {c.outlet: c for c in found.outlets}
+    assert set(columns) == {"Press TV", "Sputnik International", "TASS"}
+    assert found.silent == ["Devdiscourse (PTI)"]
+    for outlet in ("Sputnik International", "TASS"):
+        assert any("Astana" in c.quote for c in columns[outlet].citations), outlet
+    assert_verified(found, seed_settings)
+
+
+def test_when_no_outlet_answers_clearly_the_closest_are_unclear_not_silent(seed_settings) -> None:  # type: ignore[no-untyped-def]
+    found = compare("How did the American foreign minister respond to a brief halt in Syria's war?",
+                    settings=seed_settings)  # fmt: skip
+    assert found.outlets == []
+    assert "Press TV" in found.unclear and "Press TV" not in found.silent
+    assert set(found.unclear) | set(found.silent) == ALL_OUTLETS
+
+
 def test_filters_limit_the_outlets_compared(seed_settings) -> None:  # type: ignore[no-untyped-def]
     found = compare(KREMLIN_TURKEY, outlets=["TASS", "Press TV"], settings=seed_settings)
     assert {c.outlet for c in found.outlets} | set(found.silent) == {"TASS", "Press TV"}

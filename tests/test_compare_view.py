@@ -117,3 +117,21 @@ def test_a_wrong_date_is_shown_as_a_message_not_an_error(tmp_path) -> None:  # t
     handlers = CompareHandlers(load_settings(index_dir=tmp_path / "none"))
     html, markdown, table, shown = handlers.run("Anything?", None, "March 2020", "")
     assert "is not a date: use YYYY-MM-DD" in html and markdown is None and table is None and shown is None
+
+
+def test_the_chart_heading_names_what_a_bar_counts() -> None:
+    months = [date(2016 + (11 + m) // 12, (11 + m) % 12 + 1, 5) for m in range(40)]
+    html = render_coverage(count_coverage([Credit(outlet="TASS", published=d) for d in months]))
+    assert "Matching articles per quarter (table: per month)" in html
+    few = [date(2020, m, 5) for m in (1, 2, 3, 4)]
+    assert "Matching articles per week</b>" in render_coverage(  # under half a year: weeks
+        count_coverage([Credit(outlet="TASS", published=d) for d in few])
+    )
+
+
+def test_outlets_near_the_question_without_a_clear_answer_are_not_called_silent() -> None:
+    found = Comparison(question="q?", unclear=["Press TV"], silent=["TASS"])
+    html = render_comparison(found)
+    assert "Near the question, no clear answer:</b> Press TV" in html
+    assert "Nothing relevant from:</b> TASS" in html
+    assert "answer this clearly enough to quote" in html and "has anything relevant" not in html

@@ -116,3 +116,16 @@ def test_answerability_sees_only_the_retrieved_candidates() -> None:
     row = answerability_row(p, rows, retrieved, 0.5)
     assert np.array_equal(row, answerability_features(p[retrieved], rows[retrieved], 0.5))
     assert not np.array_equal(row, answerability_features(p, rows, 0.5))
+
+
+def test_the_silent_bar_declines_no_answerable_tuning_question() -> None:
+    models, report = fit(_samples(60), trained_on="synthetic")
+    samples = _samples(60)
+    p = [
+        float(models.answerability.probability(s.answerability_row(models.evidence.probability(s.rows)))[0])
+        for s in samples
+        if s.gold.answerable
+    ]
+    assert 0 < models.silent_below <= models.decline_below
+    assert models.silent_below <= min(p) + 0.01  # in-sample here, out-of-fold in the fit: a grid step
+    assert f"only below P = {models.silent_below:.2f}" in report

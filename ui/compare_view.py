@@ -21,22 +21,25 @@ from assistant import (
     comparison_markdown,
     get_article,
 )
-from ui.coverage_chart import coverage_svg
+from ui.coverage_chart import bar_unit, coverage_svg
 from ui.handlers import EMPTY_ARTICLE, friendly_error, parse_date
 from ui.render import esc, format_date, render_article
 from ui.styles import ARTICLE_CSS, ARTICLE_JS, CHAT_JS
 
 EMPTY_COMPARE = '<div class="nc-empty">Ask a question to see how each outlet covers it.</div>'
 
+# Columns wrap rather than scroll; 150 px basis: four columns and their gaps fit the compare view
+# beside the article panel at 1400 px (670 px wide), each still about 20 characters a line.
 COMPARE_CSS = """
-.nc-columns { display: flex; gap: 12px; overflow-x: auto; align-items: flex-start; }
-.nc-column { flex: 1 1 0; min-width: 220px; border: 1px solid var(--border-color-primary, #ddd);
-  border-radius: 10px; padding: 8px 10px; background: var(--background-fill-secondary, #fafafa); }
+.nc-columns { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
+.nc-column { flex: 1 1 150px; min-width: 0; overflow-wrap: anywhere;
+  border: 1px solid var(--border-color-primary, #ddd); border-radius: 10px; padding: 8px 10px;
+  background: var(--background-fill-secondary, #fafafa); }
 .nc-column h3 { margin: 0 0 6px 0; font-size: 1.05em; }
 .nc-quote { margin: 8px 0; }
 .nc-quote blockquote { margin: 2px 0 0 0; padding: 2px 8px; border-left: 3px solid #1677ff;
   font-size: 0.92em; }
-.nc-silent, .nc-differ, .nc-empty { margin-top: 10px; }
+.nc-silent, .nc-unclear, .nc-differ, .nc-empty { margin-top: 10px; }
 .nc-differ li { margin: 4px 0; }
 .nc-table { border-collapse: collapse; margin-top: 6px; font-size: 0.9em; }
 .nc-outlet, .na-outlet { font-weight: 600; }
@@ -58,7 +61,7 @@ COMPARE_CSS = """
 def render_comparison(comparison: Comparison) -> str:
     """The outlets side by side, then the silent outlets and the disagreements, as escaped HTML."""
     if not comparison.outlets:
-        columns = '<div class="nc-empty">No outlet in the index has anything relevant.</div>'
+        columns = f'<div class="nc-empty">{esc(comparison.no_columns_note())}</div>'
     else:
         columns = '<div class="nc-columns">' + "".join(_column(c) for c in comparison.outlets) + "</div>"
     silent = ", ".join(esc(o) for o in comparison.silent) or "none: every outlet covers it"
@@ -71,9 +74,18 @@ def render_comparison(comparison: Comparison) -> str:
     differ = f"<ul>{items}</ul>" if items else " none found"
     return (
         f'<div class="nc-compare" data-question="{esc(comparison.question)}">{columns}'
+        f"{_unclear(comparison)}"
         f'<div class="nc-silent"><b>Nothing relevant from:</b> {silent}</div>'
         f'<div class="nc-differ"><b>Where the outlets differ:</b>{differ}</div></div>'
     )
+
+
+def _unclear(comparison: Comparison) -> str:
+    """The outlets near the question that no quote answers clearly (empty when none)."""
+    if not comparison.unclear:
+        return ""
+    names = ", ".join(esc(o) for o in comparison.unclear)
+    return f'<div class="nc-unclear"><b>Near the question, no clear answer:</b> {names}</div>'
 
 
 def _column(column: OutletCoverage) -> str:
@@ -132,10 +144,15 @@ def render_coverage(found: Coverage) -> str:
     note = ""
     if undated and chart:  # without a chart, the table's own column says it
         note = f'<div class="nc-undated">Not charted, no date on the page: {undated}</div>'
-    return (
-        f'<div class="nc-coverage"><b>Matching articles per {esc(found.period)}</b>'
-        f"{chart}{note}{coverage_table(found)}</div>"
+    unit = bar_unit(found) if found.periods and found.outlets else found.period
+    heading = (
+        f"Matching articles per {esc(unit)}"
+        if "<svg" in chart
+        else f"Matching articles per {esc(found.period)}"
     )
+    if "<svg" in chart and unit != found.period:
+        heading += f" (table: per {esc(found.period)})"
+    return f'<div class="nc-coverage"><b>{heading}</b>{chart}{note}{coverage_table(found)}</div>'
 
 
 class CompareHandlers:

@@ -56,6 +56,16 @@ def chart_bins(found: Coverage) -> list[ChartBin]:
     return bins
 
 
+def bar_unit(found: Coverage) -> str:
+    """What one bar of the chart counts: 'month', 'quarter', 'half-year', 'year', '5 years', or
+    the coverage's own period ('week', '3 weeks') when it is not months."""
+    size = _bin_size(found)
+    if found.period != "month":
+        return found.period if size == 1 else f"{size} {found.period}s"
+    named = {1: "month", 3: "quarter", 6: "half-year", 12: "year"}
+    return named.get(size, f"{size // 12} years")
+
+
 def _bin_size(found: Coverage) -> int:
     """Periods per bar: the smallest calendar unit that keeps the bars at MAX_BARS or fewer."""
     count = len(found.periods)

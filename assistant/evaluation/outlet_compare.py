@@ -42,6 +42,7 @@ class CompareResult(BaseModel):
     paraphrase: bool = Field(default=False, description="asked in other words than the item's own")
     columns: list[str] = Field(default_factory=list)
     silent: list[str] = Field(default_factory=list)
+    unclear: list[str] = Field(default_factory=list, description="neither a column nor silent")
     citations: int = 0
     verbatim: int = 0
     misplaced: int = Field(default=0, description="citations whose outlet is not their column's")
@@ -78,6 +79,7 @@ def score_item(gold: GoldQuestion, comparison: Comparison | None, lookup: Articl
         return result
     result.columns = [c.outlet for c in comparison.outlets]
     result.silent = list(comparison.silent)
+    result.unclear = list(comparison.unclear)
     for column in comparison.outlets:
         for citation in column.citations:
             result.citations += 1
@@ -183,6 +185,6 @@ def report_compare(results: Sequence[CompareResult]) -> list[GateFailure]:
     for r in results:
         if not r.right:
             print(f"  {r.id}: columns {r.columns} (expected {r.expected}), silent {r.silent} "
-                  f"(expected {r.expected_silent}), {r.verbatim}/{r.citations} verbatim"
+                  f"(expected {r.expected_silent}), unclear {r.unclear}, {r.verbatim}/{r.citations} verbatim"
                   + (f", error {r.error}" if r.error else ""), file=sys.stdout)  # fmt: skip
     return failures

@@ -99,15 +99,15 @@ COMPARE_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("compare_verbatim", 1.00),
     Threshold("compare_items_right", 0.85),
     # Issue T: the items asked in other words (their `paraphrases`, 25 wordings). "Silent" is a
-    # claim about an outlet and must hold however the question is put. Targets: outlet recall
-    # >= 0.90 and no expected outlet called silent (COMPARE_TARGETS). Measured 4 Dec 2026: recall
-    # 0.89 (41/46), precision 0.98 (41/42), false silent 0.08 (5/60 over all 33 wordings; before
-    # the column rule of comparison.column_bar: 0.78, 0.80 and 0.17). Four of the five misses are
-    # wordings ask() itself declines (no outlet reaches the fitted decline threshold): floors at
-    # the measurement until the answerability model holds on reworded questions.
-    Threshold("compare_paraphrase_outlet_recall", 0.89),
+    # claim about an outlet and must hold however the question is put. Floors at the issue's
+    # targets: outlet recall >= 0.90 and no expected outlet called silent. Measured 7 Dec 2026:
+    # recall 0.91 (42/46), precision 0.98 (42/43), false silent 0.00 (0/60 over all 33 wordings);
+    # before compare's unclear state and corroborated columns (comparison._corroborating): 0.89,
+    # 0.98 and 0.08 (5/60). Precision keeps its floor: one wrong column is a weaker claim than one
+    # false "silent".
+    Threshold("compare_paraphrase_outlet_recall", 0.90),
     Threshold("compare_paraphrase_outlet_precision", 0.95),
-    Threshold("compare_false_silent", 0.09, "max"),
+    Threshold("compare_false_silent", 0.00, "max"),
 )
 COMPARE_TARGETS: tuple[Threshold, ...] = (
     Threshold("compare_paraphrase_outlet_recall", 0.90),

@@ -44,6 +44,10 @@ RATIO_TOLERANCE_QUESTIONS = 1
 # the tuning half's answerable ones: issue G's bound on false declines. (Its other bound, nine in
 # ten unanswerables declined, cannot be met at the same time by these models; see the report.)
 MAX_FALSE_DECLINES = 0.10
+# compare() calls an outlet silent (with no outlet answering clearly) only below a threshold that
+# declines none of the tuning half's answerable questions: "silent" is a claim about the outlet and
+# must be true, so it gets no error budget at all (issue T).
+MAX_FALSE_SILENT = 0.0
 # Asked without its own articles, a question's passages are drawn from this many times top_k
 # before those articles are dropped, so that top_k others remain: a dev question links about ten
 # articles, and its own passages rarely fill more than three times top_k of the fused ranking.
@@ -191,11 +195,13 @@ def fit(samples: list[Sample], trained_on: str = "") -> tuple[FittedModels, str]
     )  # for the report
     held_out = np.asarray([not s.gold.answerable and not s.left_out for s in samples])
     threshold, curve = _choose_threshold(p_answerable, answerable.astype(bool), right, held_out)
+    silent_below = _highest_within(curve, MAX_FALSE_SILENT)
     models = FittedModels(
         evidence=evidence,
         answerability=answerability,
         decline_below=threshold,
         extra_quote_ratio=ratio,
+        silent_below=silent_below,
         trained_on=trained_on,
         fitted_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
@@ -264,9 +270,14 @@ def _choose_threshold(
         false_declines = float(np.mean(~answered[answerable])) if answerable.any() else 0.0
         accuracy = float(np.mean((answered & right)[answerable])) if answerable.any() else 0.0
         curve.append((t, recall, false_declines, accuracy))
-    allowed = [row for row in curve if row[2] <= MAX_FALSE_DECLINES]
-    best = max(allowed, key=lambda row: row[0]) if allowed else curve[0]
-    return best[0], curve
+    return _highest_within(curve, MAX_FALSE_DECLINES), curve
+
+
+def _highest_within(curve: list[tuple[float, float, float, float]], max_false_declines: float) -> float:
+    """The highest threshold of the curve whose false-decline rate stays within the bound (the
+    lowest threshold when none does)."""
+    allowed = [row for row in curve if row[2] <= max_false_declines + 1e-12]
+    return max(allowed, key=lambda row: row[0])[0] if allowed else curve[0][0]
 
 
 def _shown(p: np.ndarray, ratio: float) -> list[int]:
@@ -349,7 +360,9 @@ def _report(
         ],
         "",
         f"Decline below P(answerable) = {models.decline_below:.2f}: the highest threshold that declines "
-        f"at most {MAX_FALSE_DECLINES:.0%} of the answerable tuning questions.",
+        f"at most {MAX_FALSE_DECLINES:.0%} of the answerable tuning questions. compare() calls an "
+        f"outlet silent, when no outlet answers clearly, only below P = {models.silent_below:.2f}: the "
+        f"highest threshold that declines at most {MAX_FALSE_SILENT:.0%} of them.",
         "",
         "| threshold | decline recall | false declines | answered right, every quote supporting |",
         "|---:|---:|---:|---:|",

@@ -48,6 +48,12 @@ class FittedModels(BaseModel):
     answerability: LogisticModel
     decline_below: float = Field(description="decline when P(answerable) is below this")
     extra_quote_ratio: float = Field(description="show another quote when its P >= this x the best P")
+    silent_below: float = Field(
+        default=0.05,
+        description="compare() calls an outlet silent, with no outlet answering clearly, only below this P: "
+        "the highest threshold that declines no answerable tuning question (0.05 in the curve of the "
+        "4 Dec 2026 fit, written before this field existed; a refit computes it)",
+    )
     trained_on: str = ""
     fitted_at: str = ""
 
