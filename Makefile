@@ -137,6 +137,11 @@ eval-compare: index
 bench-source: setup
 	$(BIN)/python -m benchmarks.source
 
+# What the lead costs ask(): p50/p95 with and without it, alternating in one run (a few minutes).
+.PHONY: bench-lead
+bench-lead: index
+	$(BIN)/python -m benchmarks.lead
+
 # Where an index build's time goes, step by step (real MiniLM, 300 dev articles, about 4 minutes).
 bench-build: setup
 	$(BIN)/python -m benchmarks.build_profile
