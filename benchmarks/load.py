@@ -131,6 +131,22 @@ class Room:
         self.lock = threading.Lock()
 
 
+def ask_once(client: Any, question: str) -> dict[str, Any]:
+    """Ask through the /ask_stream API (as the chat's readers do) and return the final answer."""
+    job = client.submit(question, "", None, "", "", 0, [], api_name="/ask_stream")
+    final = None
+    for event in job:
+        if isinstance(event, dict) and "answer" in event:
+            final = event["answer"]
+    if final is None:
+        final = next(
+            (e["answer"] for e in reversed(job.outputs()) if isinstance(e, dict) and "answer" in e), None
+        )
+    if final is None:
+        raise RuntimeError(f"no final answer came back (status {job.status()})")
+    return final
+
+
 def reader(url: str, asked: list[str], seed: int, deadline: float, room: Room) -> None:
     """One user: ask /ask, read for 5 to 10 s, ask again until the time is up."""
     from gradio_client import Client
@@ -142,7 +158,7 @@ def reader(url: str, asked: list[str], seed: int, deadline: float, room: Room) -
     while time.monotonic() < deadline:
         began = time.perf_counter()
         try:
-            client.predict(rng.choice(asked), api_name="/ask")
+            ask_once(client, rng.choice(asked))
             kind = "answered"
         except QueueError:  # 503 with Retry-After
             kind = "refused"
@@ -174,7 +190,7 @@ def full_room(index_dir: Path, phase: str, asked: list[str], users: int, seconds
             wait_for(f"{url}config", 240, server)
             from gradio_client import Client
 
-            Client(url, verbose=False).predict(asked[0], api_name="/ask")  # models loaded
+            ask_once(Client(url, verbose=False), asked[0])  # models loaded
             room = Room()
             deadline = time.monotonic() + seconds
             threads = [
