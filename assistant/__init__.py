@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and linters
+    from assistant.admission import Admission as Admission
+    from assistant.admission import Busy as Busy
     from assistant.api import ask as ask
     from assistant.api import ask_stream as ask_stream
     from assistant.api import chunk_counts as chunk_counts
+    from assistant.api import get_admission as get_admission
     from assistant.api import get_article as get_article
     from assistant.api import get_engine as get_engine
     from assistant.api import index_paths as index_paths

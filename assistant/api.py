@@ -8,11 +8,13 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
+from assistant.admission import Admission
 from assistant.config import Settings, default_settings
 from assistant.engine import Engine
 from assistant.models import Answer
 from assistant.request import AskRequest
 from assistant.rewrite import Message
+from assistant.sentence_warmup import warm_sentence_vectors
 from index.build import BuildReport, build_index
 from index.models import Article
 from index.store import IndexStore
@@ -62,9 +64,17 @@ def index_paths(
 ) -> BuildReport:
     """Index articles from files or folders into the configured index (incremental)."""
     settings = settings or default_settings()
-    if store is None:
-        store = get_engine(settings, build_if_missing=False).store
-    return build_index(store, [Path(p) for p in paths], progress=progress, on_progress=on_progress)
+    engine = get_engine(settings, build_if_missing=False)
+    store = store or engine.store
+    report = build_index(store, [Path(p) for p in paths], progress=progress, on_progress=on_progress)
+    if settings.sentence_vectors == "at_index" and store is engine.store:
+        warm_sentence_vectors(store, engine.sentences)
+    return report
+
+
+def get_admission(settings: Settings | None = None) -> Admission:
+    """The admission of the engine for these settings: asks in flight, and who is told 'busy'."""
+    return get_engine(settings, build_if_missing=False).admission
 
 
 def ask(

@@ -104,6 +104,24 @@ class Settings(BaseSettings):
         le=600,
         description="longest wait for a slot; keeps a whole answer within about five seconds",
     )
+    admission_wait_s: float = Field(
+        default=3.0,
+        ge=0,
+        le=600,
+        description=(
+            "answer 'busy, try again in N s' at once when a new ask's expected time passes this; "
+            "0 = never. 3 s: under load an ask's p95 runs about 1.5x its expected time, so answered "
+            "asks stay within the 5 s a reader waits (benchmarks/results-load.md)"
+        ),
+    )
+    sentence_vectors: Literal["off", "on_use", "at_index"] = Field(
+        default="on_use",
+        description=(
+            "where candidate sentences' vectors are kept: off = in memory only; on_use = stored in "
+            "the index on first use; at_index = also embedded for every article at index time "
+            "(about 0.8 CPU-s per article, three times the build's own embedding)"
+        ),
+    )
     max_upload_mb: int = Field(default=20, ge=1, le=1024)
 
     @model_validator(mode="before")

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from assistant.admission import Admission
 from assistant.config import Settings
 from assistant.decline import closest_articles, decline_text, filter_decline
 from assistant.evidence import (
@@ -61,7 +62,8 @@ class Pages(NamedTuple):
 
 class Draft(NamedTuple):
     """What an answer is written from: the question searched, its chosen quotes, the articles
-    retrieved, the pages quotes are checked against, the Answer fields known, and when it began."""
+    retrieved, the pages quotes are checked against, the Answer fields known, when it began, and
+    the asker's own words (a follow-up's, before it was rewritten)."""
 
     question: str
     quotes: list[Quote]
@@ -69,6 +71,7 @@ class Draft(NamedTuple):
     pages: Pages
     base: dict[str, object]
     started: float
+    focus: str = ""
 
 
 class Engine:
@@ -78,12 +81,20 @@ class Engine:
         self.settings = settings
         self.store = store
         self.retriever = HybridRetriever(store, top_k=settings.top_k)
-        self.sentences = SentenceEmbeddingCache(scoring_embedder(store.embedder))
+        scorer = scoring_embedder(store.embedder)
+        kept = None if settings.sentence_vectors == "off" else store.sentence_vectors(scorer)
+        self.sentences = SentenceEmbeddingCache(scorer, store=kept)
+        self.admission = Admission(settings.admission_wait_s)
         self.parses = ParseCache()
         self.mentions = MentionCache()
         self.extractive = ExtractiveGenerator()
         self._generators: dict[str, Generator] = {"extractive": self.extractive}
-        self.prose_queue = ProseQueue(settings.prose_slots, settings.prose_waiting, settings.prose_max_wait_s)
+        self.prose_queue = ProseQueue(
+            settings.prose_slots,
+            settings.prose_waiting,
+            settings.prose_max_wait_s,
+            crowded=lambda: self.admission.crowded(settings.prose_max_wait_s),
+        )
 
     # -- public ------------------------------------------------------------------------------
     def ask(
@@ -168,7 +179,7 @@ class Engine:
             yield self._timed(answer, started)
             return
         pages = Pages(articles, self.store.original_texts({q.article_id for q in quotes}))
-        yield from self._answer(request, Draft(standalone.question, quotes, retrieved, pages, base, started))
+        yield from self._answer(request, Draft(standalone.question, quotes, retrieved, pages, base, started, standalone.focus))
 
     def collect_evidence(self, standalone: Standalone, request: AskRequest) -> Evidence:
         """Retrieve passages for a standalone question and describe every candidate quote."""
@@ -286,13 +297,13 @@ class Engine:
 
     def _quotes_answer(self, draft: Draft) -> Answer:
         """The extractive answer (attributed, verified quotes), or a decline when none verifies."""
-        question, quotes, retrieved, pages, base, started = draft
+        question, quotes, retrieved, pages, base, started, focus = draft
         verified = self._verified_quotes(question, quotes, pages)
         citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
         if not citations:
             answer = _unverified(question, quotes, retrieved, base)
         else:
-            direct = write_lead(question, citations)
+            direct = write_lead(question, citations, focus)
             answer = Answer(text=_opened(direct, verified.text), prose=None, direct=direct, citations=citations,
                             retrieved=retrieved, **base)  # type: ignore[arg-type]  # fmt: skip
         answer = self._timed(answer, started)
@@ -314,7 +325,7 @@ class Engine:
         self, request: AskRequest, draft: Draft, quick: Answer | None = None
     ) -> Iterator[str | Answer]:
         """Generate over the quotes, verify, and fall back to the extractive answer if needed."""
-        question, quotes, retrieved, pages, base, started = draft
+        question, quotes, retrieved, pages, base, started, focus = draft
         note = None
         fallback = False
         prose_text: str | None = None
@@ -364,7 +375,7 @@ class Engine:
             yield "\n\n" + answer.text
             yield self._timed(answer, started)
             return
-        direct = write_lead(question, citations)
+        direct = write_lead(question, citations, focus)
         answer = Answer(
             text=verified.text
             if prose_text and not fallback and quick is not None

@@ -10,6 +10,7 @@ Each step takes values and returns new ones; none changes its input:
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from assistant.scoring.question_features import answerability_row, unmatched_rar
 from assistant.text import content_terms, words
 from index.embedding import Embedder
 from index.models import Article, Credit
+from index.sentence_vectors import SentenceVectorStore
 
 # A quote shorter than this is a fragment (a dateline, a caption stub), not a statement.
 MIN_SENTENCE_CHARS = 30
@@ -126,31 +128,49 @@ def scoring_embedder(embedder: Embedder) -> Embedder:
 
 
 class SentenceEmbeddingCache:
-    """An LRU cache of sentence vectors, so repeated evidence is embedded once."""
+    """An LRU cache of sentence vectors, in front of the index's stored ones (when given), so each
+    candidate sentence is embedded once: at index time, or on first use and then kept."""
 
-    def __init__(self, embedder: Embedder, size: int = 20_000) -> None:
+    def __init__(
+        self, embedder: Embedder, size: int = 20_000, store: SentenceVectorStore | None = None
+    ) -> None:
         self.embedder = embedder
         self.size = size
+        self.store = store
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def vectors(self, keys: list[tuple[str, int, int]], texts: list[str]) -> np.ndarray:
         """Return one vector per (article id, start, end) key, embedding the misses in one batch."""
-        missing = [i for i, key in enumerate(keys) if key not in self._cache]
-        if missing:
-            fresh = self.embedder.embed_batch([texts[i] for i in missing])
-            for i, vector in zip(missing, fresh, strict=True):
-                self._cache[keys[i]] = vector
-        for key in keys:
-            self._cache.move_to_end(key)
-        while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
-        if not keys:
-            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        return np.stack([self._cache[key] for key in keys])
+        return self._vectors(keys, texts, persist=True)
 
     def question(self, text: str) -> np.ndarray:
-        """Return the vector of a question (cached like a sentence, keyed by its text)."""
-        return self.vectors([(f"question:{text}", 0, 0)], [text])[0]
+        """Return the vector of a question (cached like a sentence, keyed by its text, never stored)."""
+        return self._vectors([(f"question:{text}", 0, 0)], [text], persist=False)[0]
+
+    def _vectors(self, keys: list[tuple[str, int, int]], texts: list[str], persist: bool) -> np.ndarray:
+        """The vectors of keys: from memory, else from the store, else embedded (and stored)."""
+        with self._lock:
+            found = {key: self._cache[key] for key in keys if key in self._cache}
+        missing = [key for key in dict.fromkeys(keys) if key not in found]
+        if missing and persist and self.store is not None:
+            found.update(self.store.get(missing))
+            missing = [key for key in missing if key not in found]
+        if missing:
+            text_of = dict(zip(keys, texts, strict=True))
+            fresh = dict(zip(missing, self.embedder.embed_batch([text_of[k] for k in missing]), strict=True))
+            if persist and self.store is not None:
+                self.store.put(fresh)
+            found.update(fresh)
+        with self._lock:
+            for key in keys:
+                self._cache[key] = found[key]
+                self._cache.move_to_end(key)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        if not keys:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return np.stack([found[key] for key in keys])
 
 
 def candidate_quotes(

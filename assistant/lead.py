@@ -183,9 +183,10 @@ def _speech_forms() -> frozenset[str]:
     return frozenset(forms)
 
 
-def spans(question: str, citations: Sequence[Citation]) -> list[Span]:
-    """Every candidate answer span of the cited quotes (entities and noun phrases), with features."""
-    labels = expected_labels(question)
+def spans(question: str, citations: Sequence[Citation], asking: str = "") -> list[Span]:
+    """Every candidate answer span of the cited quotes (entities and noun phrases), with features;
+    `asking` (default: the question) is the wording whose wh-phrase says what type is wanted."""
+    labels = expected_labels(asking or question)
     asked = set(content_terms(question))
     texts = [normalise(c.quote).casefold() for c in citations]
     found: list[Span] = []
@@ -336,20 +337,24 @@ def _same_name(a: str, b: str) -> bool:
     return bool(x and y) and (x <= y or y <= x)
 
 
-def write_lead(question: str, citations: Sequence[Citation], model: LeadModel | None = None) -> Lead | None:
-    """The lead for an answer's verified citations (None when there are none)."""
+def write_lead(
+    question: str, citations: Sequence[Citation], focus: str = "", model: LeadModel | None = None
+) -> Lead | None:
+    """The lead for an answer's verified citations (None when there are none). `focus` is the
+    asker's own words when the question was rewritten from a follow-up: they say what is asked."""
     if not citations:
         return None
-    if wants_span(question):
+    asking = focus or question
+    if wants_span(asking):
         model = model or load_lead_model()
-        scored = [(model.probability(s.features), s) for s in spans(question, citations)]
+        scored = [(model.probability(s.features), s) for s in spans(question, citations, asking)]
         if scored:
             probability, best = max(scored, key=lambda pair: pair[0])
             if probability >= model.floor:
                 lead = _span_lead(best, citations)
                 if lead is not None:
                     return lead
-    return reported_lead(citations[0])
+    return reported_lead(citations[0], question)
 
 
 def _span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
@@ -362,13 +367,15 @@ def _span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
     return Lead(text=text, kind="span", answer=span.text, clause=sentence, citation=citation.number)
 
 
-def reported_lead(citation: Citation) -> Lead:
+def reported_lead(citation: Citation, question: str = "") -> Lead:
     """The quote's reported clause credited to its speaker ('X said CLAUSE [n].'), else the sentence
-    that names the speaker, else the first sentence credited to the speaker or the outlet."""
+    that names the speaker, else the sentence credited to the speaker or the outlet; among several,
+    the one holding most of the question's terms (the speaker's own name aside)."""
     doc = _DOCS.get(citation.quote)
     speaker = citation.speaker or ""
+    asked = set(content_terms(question)) - set(content_terms(speaker))
     if speaker:
-        clause = _reported_clause(doc, speaker)
+        clause = _reported_clause(doc, speaker, asked)
         if clause is not None and clause in citation.quote:
             who = _capitalised(speaker)
             if _opens_quotation(citation.quote, clause):  # the speaker's own words: keep them quoted
@@ -392,6 +399,13 @@ def reported_lead(citation: Citation) -> Lead:
                 citation=citation.number)  # fmt: skip
 
 
+def _best_piece(doc: Any, sentences: list[Any], asked: set[str]) -> str:
+    """The line-bounded piece of the sentence holding most of the asked terms (the first on a tie)."""
+    pieces = [_piece(doc.text, s.start_char, s.end_char, s.start_char) for s in sentences]
+    pieces = [p for p in pieces if p] or [doc.text.strip()]
+    return max(pieces, key=lambda p: (_coverage(p, asked), -pieces.index(p)))
+
+
 def _capitalised(name: str) -> str:
     """A credit that opens a sentence: its first letter upper-case ('the Kremlin' -> 'The Kremlin')."""
     return name[:1].upper() + name[1:]
@@ -411,10 +425,11 @@ def _names_speaker(sent: Any, speaker: str) -> bool:
     )
 
 
-def _reported_clause(doc: Any, speaker: str) -> str | None:
+def _reported_clause(doc: Any, speaker: str, asked: set[str]) -> str | None:
     """The clause a verb governs whose subject is the speaker ('Peskov said [that] CLAUSE'),
-    verbatim; None when no such clause of at least MIN_CLAUSE_WORDS words, free of quotation
-    marks, stands on one line."""
+    verbatim, holding most of the asked terms; None when no such clause of at least
+    MIN_CLAUSE_WORDS words stands on one line."""
+    found: list[str] = []
     for token in doc:
         if token.dep_ != "ccomp" or token.head.pos_ != "VERB":
             continue
@@ -431,8 +446,8 @@ def _reported_clause(doc: Any, speaker: str) -> str | None:
         text = doc.text[words[0].idx : words[-1].idx + len(words[-1].text)]
         if any(mark in text for mark in ('"', "“", "”", "\n")):
             continue
-        return text
-    return None
+        found.append(text)
+    return max(found, key=lambda t: (_coverage(t, asked), -found.index(t)), default=None)
 
 
 # Double quotation marks only: a single one is as often an apostrophe ('the Kremlin’s').

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 
@@ -36,8 +36,11 @@ class ProseQueue:
         queue.leave(ticket)
     """
 
-    def __init__(self, slots: int, waiting: int, max_wait_s: float) -> None:
+    def __init__(
+        self, slots: int, waiting: int, max_wait_s: float, crowded: Callable[[], bool] | None = None
+    ) -> None:
         self.slots = slots
+        self.crowded = crowded  # when it says so, summaries are skipped: other asks need the cores
         self.waiting = waiting
         self.max_wait_s = max_wait_s
         self._changed = threading.Condition()
@@ -50,7 +53,10 @@ class ProseQueue:
             return len(self._writing), len(self._line)
 
     def join(self) -> object:
-        """A ticket at the end of the line; ProseSkipped when the line is already full."""
+        """A ticket at the end of the line; ProseSkipped when the line is already full, or when the
+        room is so crowded that a summary would hold up other asks."""
+        if self.crowded is not None and self.crowded():
+            raise ProseSkipped("other asks need the machine")
         ticket = object()
         with self._changed:
             if len(self._writing) >= self.slots and len(self._line) >= self.waiting:

@@ -20,6 +20,7 @@ from index.embedding import MODEL_NAME, Embedder
 from index.lexical import LexicalIndex
 from index.models import Article, ArticleMeta, Chunk
 from index.passages import PassageIndex, ShingleTable
+from index.sentence_vectors import SENTENCE_VECTORS_FILE, SentenceVectorStore
 from index.windows import (
     LAYOUT,
     pack_vector,
@@ -109,6 +110,7 @@ class IndexStore:
         self._window_total = 0
         self._lexical: LexicalIndex | None = None
         self._passages: tuple[int, PassageIndex] | None = None
+        self._sentence_vectors: dict[str, SentenceVectorStore] = {}
         self._lock = threading.RLock()
 
     # -- Chroma ------------------------------------------------------------------------------
@@ -396,6 +398,16 @@ class IndexStore:
             same = [h for h in scores.values() if h.article_id == first and h.chunk_id not in known]
             chosen += [h.chunk_id for h in sorted(same, key=lambda h: -h.score)[:nearest]]
         return [scores[c] for c in dict.fromkeys(chosen) if c not in known and c in scores]
+
+    def sentence_vectors(self, embedder: Embedder) -> SentenceVectorStore:
+        """The stored vectors of article spans (sentences) made by this embedder, opened once."""
+        with self._lock:
+            if embedder.name not in self._sentence_vectors:
+                path = self.index_dir / SENTENCE_VECTORS_FILE
+                self._sentence_vectors[embedder.name] = SentenceVectorStore(
+                    path, embedder.name, embedder.dimension
+                )
+            return self._sentence_vectors[embedder.name]
 
     def lexical_search(self, query: str, k: int, allowed: set[str] | None = None) -> list[Hit]:
         """Return up to k chunks ranked by BM25, from visible articles only."""

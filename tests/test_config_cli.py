@@ -189,9 +189,11 @@ def test_cli_ask_prints_answer_then_citations(seed_index: Path) -> None:
          "How many military observation posts did Turkey establish in Idlib?", "--llm", "extractive"],
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True,
     )  # fmt: skip
-    assert result.stdout.startswith("From the articles: Devdiscourse (PTI) [1]")
+    # The lead answers first (the number, then the sentence it stands in), then each quote once.
+    assert result.stdout.startswith("12: ") and "12 military observation posts" in result.stdout.split("\n")[0]
     assert "[1] Devdiscourse (PTI) reported (2 Mar 2020): Kremlin says cooperation" in result.stdout
-    assert result.stdout.count("12 military observation posts") == 1  # each quote once
+    sources = result.stdout.split("\n[1] ", 1)[1]
+    assert sources.count("12 military observation posts") == 1
 
 
 @pytest.mark.integration

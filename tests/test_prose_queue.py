@@ -67,3 +67,13 @@ def test_waiting_asks_are_served_in_order_as_slots_free_up() -> None:
     third = seen["third"]  # 2 ahead, then 1 unless the second was already done when it looked
     assert third[0] == 2 and third == sorted(third, reverse=True) and set(third) <= {1, 2}
     assert queue.load() == (0, 0)
+
+
+def test_a_crowded_room_skips_the_summary_at_once() -> None:
+    room = {"crowded": True}
+    queue = ProseQueue(slots=1, waiting=2, max_wait_s=1.0, crowded=lambda: room["crowded"])
+    with pytest.raises(ProseSkipped, match="other asks"):
+        queue.join()
+    assert queue.load() == (0, 0)
+    room["crowded"] = False
+    queue.leave(queue.join())

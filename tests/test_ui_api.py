@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,3 +112,37 @@ def test_the_chat_server_caps_malloc_arenas_on_linux() -> None:
     from ui.memory import limit_malloc_arenas
 
     assert limit_malloc_arenas() is sys.platform.startswith("linux")
+
+
+def test_a_full_room_gets_503_and_retry_after_within_a_second(seed_index: Path) -> None:
+    import httpx
+    from gradio_client import Client
+    from gradio_client.utils import QueueError
+
+    from assistant import Admission, get_engine
+    from tests.browser import running
+    from ui.app import build_app
+    from ui.busy import busy_middleware
+
+    settings = load_settings(index_dir=seed_index, corpus=[ROOT / "seeds"], llm="extractive")
+    app = build_app(settings)
+    engine = get_engine(settings)
+    now = [0.0]
+    engine.admission = Admission(bound_s=2.0, clock=lambda: now[0])
+    ticket = engine.admission.admit()
+    now[0] += 3.0  # the last ask took 3 s of the machine
+    ticket.finish()
+    engine.admission.admit()  # and one is in flight: the next would take 6 s
+    with running(app, app_kwargs={"middleware": busy_middleware(app, settings)}) as url:
+        began = time.perf_counter()
+        response = httpx.post(f"{url}gradio_api/call/ask", json={"data": [IDLIB]}, timeout=10)
+        assert time.perf_counter() - began < 1.0
+        assert response.status_code == 503 and response.headers["retry-after"] == "4"
+        assert "busy answering other questions" in response.json()["detail"]
+        client = Client(url, verbose=False)
+        began = time.perf_counter()
+        with pytest.raises(QueueError):
+            client.predict(IDLIB, api_name="/ask")
+        assert time.perf_counter() - began < 1.0
+        engine.admission = Admission(bound_s=2.0)  # the room empties
+        assert client.predict(IDLIB, api_name="/ask")["citations"]

@@ -127,8 +127,10 @@ def test_chat_cites_opens_the_article_follows_up_and_declines(page: Any) -> None
     assert "na-answer-ok" in bubble.get_attribute("class")
     text = bubble.inner_text()
     assert "12 military observation posts" in text and "[1]" in text
-    assert text.count("12 military observation posts") == 1  # each quote once, under its credit
-    assert text.startswith("From the articles: Devdiscourse (PTI) [1]")
+    sources = page.locator("#na-turn-0 .na-sources").inner_text()
+    assert sources.count("12 military observation posts") == 1  # each quote once, under its credit
+    # The answer opens with its lead: the number asked for, in bold, then the sentence it stands in.
+    assert text.startswith("12: ") and page.locator("#na-turn-0 .na-answer-span").inner_text() == "12"
     source = page.locator("#na-turn-0 .na-cite").first
     assert "Devdiscourse (PTI)" in source.inner_text() and "2 Mar 2020" in source.inner_text()
 

@@ -264,3 +264,37 @@ def test_templates_have_no_template_syntax() -> None:
     for name in ("CHAT_CSS", "ARTICLE_CSS", "STATUS_CSS", "CHAT_JS", "ARTICLE_JS"):
         text = getattr(styles, name)
         assert "${" not in text and "{{" not in text and "`" not in text, name
+
+
+def full_room() -> Any:
+    """An admission with one slow ask in flight: the next one would pass its bound."""
+    from assistant import Admission
+
+    now = [0.0]
+    room = Admission(bound_s=2.0, clock=lambda: now[0])
+    ticket = room.admit()
+    now[0] += 3.0
+    ticket.finish()
+    room.admit()  # still in flight
+    return room
+
+
+def test_a_full_room_is_told_busy_at_once_in_the_chat_and_the_api(
+    chat: ChatHandlers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gradio as gr
+
+    asked: list[AskRequest] = []
+
+    def fake_stream(request: AskRequest, **options: Any) -> Iterator[str | Answer]:
+        asked.append(request)
+        yield make_answer()
+
+    room = full_room()
+    monkeypatch.setattr(handlers, "ask_stream", fake_stream)
+    monkeypatch.setattr(handlers, "get_admission", lambda settings: room)
+    html, *_ = list(chat.respond("How many posts?", [], None, "", "", "extractive", 8))[-1]
+    assert "busy answering other questions" in html and "try again in 4 seconds" in html
+    with pytest.raises(gr.Error, match="try again in 4 seconds"):
+        list(chat.ask_events("How many posts?"))
+    assert asked == [] and room.refused == 2 and room.load().in_flight == 1

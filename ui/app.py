@@ -7,6 +7,7 @@ import sys
 import gradio as gr
 
 from assistant import Settings, list_articles
+from ui.busy import busy_middleware
 from ui.compare_view import compare_tab
 from ui.corpus import (
     TABLE_HEADERS,
@@ -191,4 +192,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         share=False,
         show_error=False,
         css=PAGE_CSS,
+        app_kwargs={"middleware": busy_middleware(app, settings)},
     )

@@ -21,6 +21,7 @@ from assistant import (
     Settings,
     ask_stream,
     generators,
+    get_admission,
     get_article,
 )
 from ui.export import write_exports
@@ -150,8 +151,7 @@ class ChatHandlers:
         yield render_conversation(turns), turns, "", gr.skip(), gr.skip()
         try:
             request = self.request(question, history, outlets, since, until, llm, top_k)
-            stream = ask_stream(request, settings=self.settings)
-            for item in stream:
+            for item in self.answers(request):
                 if isinstance(item, Answer):
                     turn.answer = item
                     if item.pending:  # the quotes, shown while the summary is written
@@ -166,6 +166,18 @@ class ChatHandlers:
             gr.Warning(turn.error)
         markdown, data = self.export(turns)
         yield render_conversation(turns), turns, "", export_update(markdown), export_update(data)
+
+    def answers(self, request: AskRequest) -> Iterator[str | Answer]:
+        """ask_stream behind the admission: Busy at once when the room is full; the ask counts as
+        in flight until its quotes are out (a summary waits in its own line)."""
+        ticket = get_admission(self.settings).admit()
+        try:
+            for item in ask_stream(request, settings=self.settings):
+                if isinstance(item, Answer):
+                    ticket.finish()
+                yield item
+        finally:
+            ticket.finish()
 
     def respond_source(self, question: str, *controls: Any) -> Iterator[tuple[Any, ...]]:
         """Answer the question box's pasted passage as a where-is-this-from question."""
@@ -233,7 +245,7 @@ class ChatHandlers:
         {"answer": Answer}, the final one."""
         try:
             request = self.request(question, history or [], outlets, since, until, generator or None, top_k)
-            for item in ask_stream(request, settings=self.settings):
+            for item in self.answers(request):
                 if isinstance(item, Answer):
                     yield {"quotes" if item.pending else "answer": item.model_dump(mode="json")}
                 elif item:

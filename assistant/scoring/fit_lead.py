@@ -139,7 +139,7 @@ def lead_text(model: LeadModel, item: Candidates, probabilities: np.ndarray) -> 
         lead = _span_lead(item.spans[int(np.argmax(probabilities))], item.asked.citations)
         if lead is not None:
             return lead.text
-    return reported_lead(item.asked.citations[0]).text
+    return reported_lead(item.asked.citations[0], item.asked.searched).text
 
 
 def fit(asked: list[Asked], trained_on: str = "") -> tuple[LeadModel, str]:
@@ -153,7 +153,7 @@ def fit(asked: list[Asked], trained_on: str = "") -> tuple[LeadModel, str]:
     weights, bias = _logistic(items, best_c)
     model = LeadModel(tuple(float(w) for w in weights), float(bias), float(floor))
     fitted = _accuracy(items, model)
-    top_quote = sum(text_correct(a.gold, reported_lead(a.citations[0]).text) for a in asked)
+    top_quote = sum(text_correct(a.gold, reported_lead(a.citations[0], a.searched).text) for a in asked)
     any_shown = sum(text_correct(a.gold, "\n".join(c.quote for c in a.citations)) for a in asked)
     lines = [
         "# Lead span scorer: training report",
