@@ -126,8 +126,9 @@ def test_respond_streams_then_shows_the_verified_answer(
     assert "Verified: posts were set up" in html and "na-streaming" not in html
     assert box == "" and turns[0].answer.text.startswith("Verified")
     assert calls[0].outlets == ("TASS",) and calls[0].history == ()
-    assert "Verified: posts" in Path(markdown).read_text(encoding="utf-8")
-    assert json.loads(Path(data).read_text(encoding="utf-8"))["turns"][0]["question"]
+    assert markdown["interactive"] and data["interactive"]  # the exports are enabled
+    assert "Verified: posts" in Path(markdown["value"]).read_text(encoding="utf-8")
+    assert json.loads(Path(data["value"]).read_text(encoding="utf-8"))["turns"][0]["question"]
     follow = list(chat.respond("When?", turns, None, "", "", "extractive", 8))
     assert calls[1].history[0] == {"role": "user", "content": "How many posts?"}
     assert 'id="na-turn-1"' in follow[-1][0]
@@ -150,7 +151,8 @@ def test_respond_turns_errors_into_messages(chat: ChatHandlers, monkeypatch: pyt
 
 def test_new_chat_clears_everything(chat: ChatHandlers) -> None:
     html, turns, article, markdown, data, box = chat.new_chat()
-    assert "na-empty" in html and turns == [] and markdown is None and data is None
+    assert "na-empty" in html and turns == [] and markdown["value"] is None and data["value"] is None
+    assert not markdown["interactive"] and not data["interactive"]  # nothing to export
     assert "Click a source" in article and box == ""
 
 

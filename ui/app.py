@@ -17,16 +17,17 @@ from ui.corpus import (
     articles_chart,
     outlet_names,
 )
-from ui.handlers import EMPTY_ARTICLE, ChatHandlers, generator_choices
+from ui.handlers import EMPTY_ARTICLE, ChatHandlers, export_button, generator_choices
 from ui.memory import limit_malloc_arenas
 from ui.render import render_conversation
 from ui.source_view import FIND_SOURCE_LABEL, offer_source
-from ui.styles import ARTICLE_CSS, ARTICLE_JS, CHAT_CSS, CHAT_JS, STATUS_CSS
+from ui.styles import ARTICLE_CSS, ARTICLE_JS, CHAT_CSS, CHAT_JS, PAGE_CSS, STATUS_CSS, button_min_width
 
+# Gradio cuts an example's text after 60 characters, so each is kept shorter than that.
 EXAMPLES = [
-    "How many military observation posts did Turkey establish in Idlib?",
+    "How many observation posts did Turkey set up in Idlib?",
     "What did Peskov say about a ceasefire in Syria?",
-    "What did Putin say about relations between Moscow and Ankara?",
+    "What did Putin say about ties between Moscow and Ankara?",
     "Did Russia and the US agree to coordinate more on Syria?",
 ]
 INTRO = (
@@ -54,7 +55,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         css_template=CHAT_CSS,
                         js_on_load=CHAT_JS,
                         elem_id="conversation",
-                        autoscroll=True,
+                        autoscroll=False,  # CHAT_JS scrolls to each new answer's start
                         min_height=320,
                         max_height=640,
                         container=True,
@@ -68,15 +69,16 @@ def build_app(settings: Settings) -> gr.Blocks:
                             scale=5,
                             max_lines=4,
                         )
-                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        width = button_min_width("Ask")
+                        send = gr.Button("Ask", variant="primary", scale=1, min_width=width, elem_id="ask")
                     find_source = gr.Button(
                         FIND_SOURCE_LABEL, visible=False, elem_id="find-source", size="sm"
                     )
                     gr.Examples(EXAMPLES, inputs=question, label="Example questions")
                     with gr.Row():
-                        new_chat = gr.Button("New chat", elem_id="new-chat")
-                        export_md = gr.DownloadButton("Export Markdown", elem_id="export-md")
-                        export_json = gr.DownloadButton("Export JSON", elem_id="export-json")
+                        new_chat = gr.Button("New chat", elem_id="new-chat", size="sm")
+                        export_md = export_button("Export Markdown", elem_id="export-md")
+                        export_json = export_button("Export JSON", elem_id="export-json")
                 with gr.Column(scale=2, min_width=320):
                     with gr.Accordion("Filters and generator", open=True):
                         outlets = gr.Dropdown(
@@ -102,8 +104,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         css_template=ARTICLE_CSS,
                         js_on_load=ARTICLE_JS,
                         elem_id="article-view",
-                        label="Article",
-                        show_label=True,
+                        show_label=False,
                         max_height=560,
                         container=True,
                         padding=True,
@@ -190,5 +191,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         max_file_size=f"{settings.max_upload_mb}mb",
         share=False,
         show_error=False,
+        css=PAGE_CSS,
         app_kwargs={"middleware": busy_middleware(app, settings)},
     )

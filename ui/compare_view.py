@@ -22,9 +22,9 @@ from assistant import (
     get_article,
 )
 from ui.coverage_chart import bar_unit, coverage_svg
-from ui.handlers import EMPTY_ARTICLE, friendly_error, parse_date
+from ui.handlers import EMPTY_ARTICLE, export_button, export_update, friendly_error, parse_date
 from ui.render import esc, format_date, render_article
-from ui.styles import ARTICLE_CSS, ARTICLE_JS, CHAT_JS
+from ui.styles import ARTICLE_CSS, ARTICLE_JS, CHAT_JS, button_min_width
 
 EMPTY_COMPARE = '<div class="nc-empty">Ask a question to see how each outlet covers it.</div>'
 
@@ -212,7 +212,8 @@ def compare_tab(settings: Settings, outlets: Sequence[str]) -> None:
             elem_id="compare-question",
             scale=5,
         )
-        run = gr.Button("Compare", variant="primary", scale=1, elem_id="compare-run")
+        width = button_min_width("Compare")
+        run = gr.Button("Compare", variant="primary", scale=1, min_width=width, elem_id="compare-run")
     with gr.Row():
         chosen = gr.Dropdown(choices=list(outlets), multiselect=True, label="Outlets (none chosen = all)")
         since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
@@ -223,13 +224,19 @@ def compare_tab(settings: Settings, outlets: Sequence[str]) -> None:
                            elem_id="compare-view", container=True, padding=True)  # fmt: skip
         with gr.Column(scale=2):
             article = gr.HTML(EMPTY_ARTICLE, css_template=ARTICLE_CSS, js_on_load=ARTICLE_JS,
-                              elem_id="compare-article", label="Article", show_label=True,
+                              elem_id="compare-article", show_label=False,
                               max_height=560, container=True, padding=True)  # fmt: skip
     shown = gr.State(None)
     with gr.Row():
-        markdown = gr.DownloadButton("Export Markdown", elem_id="compare-export-md")
-        table = gr.DownloadButton("Export coverage CSV", elem_id="compare-export-csv")
+        markdown = export_button("Export Markdown", elem_id="compare-export-md")
+        table = export_button("Export coverage CSV", elem_id="compare-export-csv")
+
+    def run_and_offer(*inputs: object) -> tuple[object, ...]:
+        """The comparison, with its exports enabled once they are written."""
+        html, md_path, csv_path, found = handlers.run(*inputs)  # type: ignore[arg-type]
+        return html, export_update(md_path), export_update(csv_path), found
+
     for trigger in (question.submit, run.click):
-        trigger(handlers.run, [question, chosen, since, until], [view, markdown, table, shown],
+        trigger(run_and_offer, [question, chosen, since, until], [view, markdown, table, shown],
                 concurrency_id="answer", api_visibility="private")  # fmt: skip
     view.click(handlers.show_source, [shown], [article], api_visibility="private")

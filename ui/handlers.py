@@ -86,6 +86,16 @@ def find_citation(turns: Sequence[Turn], ref: str) -> Citation | None:
     return next((c for c in answer.citations if c.number == number), None)
 
 
+def export_button(label: str, elem_id: str) -> gr.DownloadButton:
+    """A small download button, greyed out until there is a conversation to export."""
+    return gr.DownloadButton(label, elem_id=elem_id, size="sm", interactive=False)
+
+
+def export_update(path: str | None) -> Any:
+    """An export button's new state: the file to download, enabled only when there is one."""
+    return gr.update(value=path, interactive=path is not None)
+
+
 class ChatHandlers:
     """The chat's event handlers over one Settings (and so one index)."""
 
@@ -155,7 +165,7 @@ class ChatHandlers:
             turn.error = friendly_error(exc)
             gr.Warning(turn.error)
         markdown, data = self.export(turns)
-        yield render_conversation(turns), turns, "", markdown, data
+        yield render_conversation(turns), turns, "", export_update(markdown), export_update(data)
 
     def answers(self, request: AskRequest) -> Iterator[str | Answer]:
         """ask_stream behind the admission: Busy at once when the room is full; the ask counts as
@@ -203,7 +213,7 @@ class ChatHandlers:
 
     def new_chat(self) -> tuple[Any, ...]:
         """Clear the conversation, the article panel and the exports."""
-        return render_conversation([]), [], EMPTY_ARTICLE, None, None, ""
+        return render_conversation([]), [], EMPTY_ARTICLE, export_update(None), export_update(None), ""
 
     def ask_api(
         self,

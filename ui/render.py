@@ -23,6 +23,8 @@ DECLINE_BADGES = {
     "no_articles_for_filters": NO_MATCH,
     "instruction": "Not a question about the articles",
 }
+# Who wrote an answer's summary, in a reader's words, by generator name (others: "a language model").
+MODEL_WRITERS = {"local": "the local model", "openai": "a hosted model"}
 # Characters that HTML escaping leaves alone but a template or Markdown renderer could act on.
 _EXTRA = str.maketrans({"$": "&#36;", "`": "&#96;", "{": "&#123;", "}": "&#125;"})
 
@@ -162,13 +164,22 @@ def render_answer(turn: int, answer: Answer, writing: str = "") -> str:
     parts.append(render_source_matches(turn, answer.source_matches))
     if answer.refused:
         parts.append(render_closest(answer.closest))
-    meta = []
-    if answer.prose and answer.generator != "extractive" and not answer.fallback:
-        meta.append(f"summary written by the {answer.generator} model, checked against the quotes")
-    if answer.latency_ms:
-        meta.append(f"{answer.latency_ms / 1000:.1f} s")
-    parts.append(f'<div class="na-meta">{esc(" · ".join(meta))}</div></div>')
+    parts.append(f'<div class="na-meta">{esc(answer_meta(answer))}</div></div>')
     return "".join(parts)
+
+
+def answer_meta(answer: Answer) -> str:
+    """The small print under an answer, in a reader's words: who wrote the summary, how long it took."""
+    meta = []
+    by_model = answer.generator != "extractive" and not answer.source_matches  # find_source's own words
+    if answer.prose and by_model and not answer.fallback:
+        writer = MODEL_WRITERS.get(answer.generator, "a language model")
+        meta.append(f"Summary written by {writer} and checked against the quotes")
+    if answer.latency_ms:
+        seconds = answer.latency_ms / 1000
+        # one decimal is shown, so a faster answer would read "0.0 s"
+        meta.append(f"answered in {seconds:.1f} s" if seconds >= 0.1 else "answered in under 0.1 s")
+    return " · ".join(meta)
 
 
 def render_lead(turn: int, answer: Answer, cited: Sequence[Citation]) -> str:
