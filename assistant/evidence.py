@@ -192,7 +192,7 @@ def candidate_quotes(
         for window in windows:
             start, end = window[0].start, window[-1].end
             key = (chunk.article_id, chunk.start + start, chunk.start + end)
-            if key in seen or is_tainted(chunk.text[start:end]):
+            if key in seen:
                 continue
             seen.add(key)
             quotes.append(
