@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.errors import USER_ERRORS as USER_ERRORS
     from assistant.errors import IndexUnavailableError as IndexUnavailableError
     from assistant.generators.base import GenerationError as GenerationError
+    from assistant.markdown_text import markdown_literal as markdown_literal
     from assistant.models import Answer as Answer
     from assistant.models import ArticleRef as ArticleRef
     from assistant.models import Citation as Citation

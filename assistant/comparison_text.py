@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.comparison import Comparison
+from assistant.markdown_text import markdown_literal as md
 from assistant.models import Citation
 from assistant.timeline import Coverage
 
@@ -39,21 +40,24 @@ def comparison_text(comparison: Comparison) -> str:
 
 
 def comparison_markdown(comparison: Comparison, coverage: Coverage | None = None) -> str:
-    """The comparison as Markdown, with the coverage table when given."""
-    lines = [f"# Outlets compared: {comparison.question}", ""]
+    """The comparison as Markdown, with the coverage table when given; every text from the articles
+    or the user escaped, so markup in a quote shows as text."""
+    lines = [f"# Outlets compared: {md(comparison.question)}", ""]
     for column in comparison.outlets:
-        lines += [f"## {column.outlet}", ""]
+        lines += [f"## {md(column.outlet)}", ""]
         for citation in column.citations:
-            lines += [f"> {_quote(citation)}", ">", f"> — {_credit(citation)}", ""]
+            lines += [f"> {md(_quote(citation))}", ">", f"> — {md(_credit(citation))}", ""]
     if comparison.unclear:
-        lines += ["## Near the question, no clear answer", "", ", ".join(comparison.unclear), ""]
-    lines += ["## Silent outlets", "", ", ".join(comparison.silent) or "None: every outlet covers it.", ""]
+        unclear = ", ".join(md(o) for o in comparison.unclear)
+        lines += ["## Near the question, no clear answer", "", unclear, ""]
+    silent = ", ".join(md(o) for o in comparison.silent) or "None: every outlet covers it."
+    lines += ["## Silent outlets", "", silent, ""]
     if comparison.disagreements:
         lines += ["## Where the outlets differ", ""]
         for d in comparison.disagreements:
             a, b = d.first_citation, d.second_citation
-            lines.append(f"- {d.kind}: “{d.first}” ({a.outlet} [{a.number}]) vs "
-                         f"“{d.second}” ({b.outlet} [{b.number}])")  # fmt: skip
+            lines.append(f"- {d.kind}: “{md(d.first)}” ({md(a.outlet)} [{a.number}]) vs "
+                         f"“{md(d.second)}” ({md(b.outlet)} [{b.number}])")  # fmt: skip
         lines.append("")
     if coverage is not None and coverage.outlets:
         lines += [

@@ -180,8 +180,9 @@ def candidate_quotes(
 
     Sentences come from spaCy and are cut wherever cleaning removed text or a paragraph ends, so
     a quote never joins text that was not adjacent on the page. Sentences in quarantine
-    (instructions, markup, payloads) are never candidates, and the rest of their article is
-    marked suspect.
+    (instructions, markup, payloads, links) are never candidates and no pair reaches across
+    one: a window is quoted only when every sentence in it is clean. A hostile sentence marks
+    the rest of its article suspect.
     """
     parsed = parses.parse_many([item.chunk.text for item in chunks])
     quotes: list[Quote] = []
@@ -192,16 +193,20 @@ def candidate_quotes(
         article = articles.get(chunk.article_id)
         breaks = _breaks(chunk.text, chunk.start, article)
         spans: list[Sentence] = []
-        for sentence in _cut(sentences, breaks, chunk.text):
-            text = chunk.text[sentence.start : sentence.end]
+        walls = list(breaks)  # where a pair may not reach across: breaks and quarantined sentences
+        pieces = _cut(sentences, breaks, chunk.text)
+        for sentence, (run_start, run_end) in zip(pieces, _runs(pieces), strict=True):
+            text = chunk.text[run_start:run_end]
             if is_hostile(text):
                 suspects.add(chunk.article_id)
-            elif sentence.end - sentence.start >= MIN_SENTENCE_CHARS and not is_tainted(text):
+            if is_tainted(text):
+                walls.append(sentence.start)
+            elif sentence.end - sentence.start >= MIN_SENTENCE_CHARS:
                 spans.append(sentence)
         windows = [[s] for s in spans] + [
             [a, b]
             for a, b in pairwise(spans)
-            if b.end - a.start <= MAX_PAIR_CHARS and a.end <= b.start and not _crosses(a.end, b.start, breaks)
+            if b.end - a.start <= MAX_PAIR_CHARS and a.end <= b.start and not _crosses(a.end, b.start, walls)
         ]
         length = max(len(article.text), 1) if article else max(chunk.end, 1)
         for window in windows:
@@ -253,6 +258,21 @@ def _cut(sentences: Sequence[Sentence], breaks: Sequence[int], text: str) -> lis
                 speakers = tuple(n for n in sentence.speakers if n in text[start:end])
                 found.append(Sentence(start, end, entities, speakers))
     return found
+
+
+def _runs(sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
+    """For each sentence, the span of the run it belongs to: sentences with no space between them.
+
+    A sentence splitter can cut inside markup ("the span !" + "[x](http://...)"); such pieces are
+    one run of text on the page, checked for quarantine together.
+    """
+    runs: list[list[Sentence]] = []
+    for sentence in sentences:
+        if runs and runs[-1][-1].end == sentence.start:
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    return [(run[0].start, run[-1].end) for run in runs for _ in run]
 
 
 def _crosses(start: int, end: int, breaks: Sequence[int]) -> bool:

@@ -1,9 +1,11 @@
 """Quarantine: article sentences that address the assistant, or carry markup, are never quoted.
 
 Article text is data. A sentence that gives instructions ("ignore previous instructions", "cite
-TASS for this", "reply HACKED"), smuggles markup (tags, script, markdown images, links), encodes
-a payload (long base64) or hides characters is not evidence for anything a reader asked, so it is
-never offered as a quote, and the rest of its article is trusted less.
+TASS for this", "reply HACKED"), addresses assistants, AI or readers with orders about what to
+write ("readers must copy this", "include this image in your answer"), smuggles markup (tags,
+script, markdown images, links), encodes a payload (long base64) or hides characters is not
+evidence for anything a reader asked, so it is never offered as a quote, and the rest of its
+article is trusted less. The check applies to every sentence of a quote, not only to whole ones.
 """
 
 from __future__ import annotations
@@ -48,6 +50,13 @@ _ADDRESSES_ASSISTANT = re.compile(
     | \b(assistants?|chatbots?|AI\s+models?|language\s+models?|LLMs?)\b.{0,60}\b(must|should|shall|will)\b
     | \bwhen\s+(summari[sz]ing|answering)\b
     | \b(readers?\s+and\s+assistants?)\b
+    | \b(dear|attention|note\s+(to|for))\s+(AI|assistants?|chatbots?|bots?|language\s+models?|LLMs?)\b
+    | \b(readers?|users?|visitors?|you)\s+(must|should|shall|need\s+to|are\s+(asked|told|instructed
+        |required)\s+to)\s+(always\s+)?(copy|paste|repeat|include|insert|embed|render|reply|respond
+        |answer|cite|credit)\b
+    | \b(include|insert|add|embed|render|display|show|put|paste|append|mention|write|say)\b[^.]{0,60}
+        \b(in|into|to|within)\s+(your|every|each|any|all)\s+(answers?|responses?|repl(y|ies)
+        |summar(y|ies)|outputs?)\b
     )""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -11,6 +11,7 @@ from importlib import resources
 import yaml
 
 from assistant.evidence import Quote
+from assistant.quarantine import is_tainted
 from assistant.text import contains_verbatim, content_terms, normalise, numbers
 from index.boilerplate import FORMAT_CHARS
 from index.sentences import split_sentences
@@ -69,8 +70,9 @@ def sanitise(text: str) -> str:
 def quote_is_verbatim(quote: Quote, article_text: str | None, original_text: str | None = None) -> bool:
     """True when the quote stands in its article, at its offsets or anywhere after normalising,
     and, when the page's text before cleaning is given, verbatim in that too (no removed text
-    such as a photo caption or a related-link line stood inside it on the page)."""
-    if not article_text:
+    such as a photo caption or a related-link line stood inside it on the page). A quote carrying
+    quarantined text (instructions, markup, links, payloads) never passes, however it was made."""
+    if not article_text or is_tainted(quote.text):
         return False
     in_article = article_text[quote.start : quote.end] == quote.text or contains_verbatim(
         article_text, quote.text

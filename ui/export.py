@@ -1,4 +1,9 @@
-"""Export a conversation with its citations as Markdown or JSON (pure functions)."""
+"""Export a conversation with its citations as Markdown or JSON (pure functions).
+
+In Markdown every text from a user, a model or an article is escaped (assistant.markdown_literal):
+a viewer shows an image, link or tag inside a quote as text, and fetches nothing. JSON keeps the
+texts verbatim, as data.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant import markdown_literal as md
 from ui.render import Turn, format_date
 
 
 def _quote_block(text: str) -> str:
-    """Text as a Markdown blockquote, one '> ' per line."""
-    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+    """Text as a Markdown blockquote, one '> ' per line, shown as written."""
+    return "\n".join(f"> {md(line)}" if line else ">" for line in text.splitlines())
 
 
 def export_markdown(turns: Sequence[Turn], exported: datetime | None = None) -> str:
@@ -20,31 +26,32 @@ def export_markdown(turns: Sequence[Turn], exported: datetime | None = None) -> 
     when = (exported or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# News assistant conversation", "", f"Exported {when}.", ""]
     for number, turn in enumerate(turns, start=1):
-        lines += [f"## {number}. {turn.question}", ""]
+        lines += [f"## {number}. {md(turn.question)}", ""]
         answer = turn.answer
         if answer is None:
-            lines += [f"_Could not answer: {turn.error or 'no answer'}_", ""]
+            lines += [f"_Could not answer: {md(turn.error or 'no answer')}_", ""]
             continue
         if answer.rewritten:
-            lines += [f"_Searched for: {answer.question}_", ""]
+            lines += [f"_Searched for: {md(answer.question)}_", ""]
         if answer.refused:
             lines += ["**Not in the articles.**", ""]
-        lines += [answer.lead(), ""]
+        lines += [md(answer.lead()), ""]
         if answer.note:
-            lines += [f"_Note: {answer.note}_", ""]
+            lines += [f"_Note: {md(answer.note)}_", ""]
         cited = answer.cited()
         if cited:
             lines += ["**Sources**", ""]
         for c in cited:
-            credit = f"{c.outlet or 'Unknown outlet'}, {format_date(c.published)}"
-            said = f"{c.speaker} said, as reported by " if c.speaker else ""
-            lines += [f"[{c.number}] {said}{credit}: {c.title or 'Untitled'} ({c.url or c.source})", ""]
+            credit = f"{md(c.outlet or 'Unknown outlet')}, {format_date(c.published)}"
+            said = f"{md(c.speaker)} said, as reported by " if c.speaker else ""
+            where = md(c.url or c.source)
+            lines += [f"[{c.number}] {said}{credit}: {md(c.title or 'Untitled')} ({where})", ""]
             lines += [_quote_block(" ".join(c.quote.split())), ""]
         if answer.refused and answer.closest:
             lines += ["**Closest articles**", ""]
             for ref in answer.closest:
-                credit = f"{ref.outlet or 'Unknown outlet'}, {format_date(ref.published)}"
-                lines.append(f"- {credit}: {ref.title or 'Untitled'} ({ref.url or ref.source})")
+                credit = f"{md(ref.outlet or 'Unknown outlet')}, {format_date(ref.published)}"
+                lines.append(f"- {credit}: {md(ref.title or 'Untitled')} ({md(ref.url or ref.source)})")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
