@@ -20,6 +20,7 @@ from assistant import (
     comparison_coverage,
     comparison_markdown,
 )
+from assistant.quote_marks import shown_quote
 from ui.handlers import friendly_error, parse_date
 from ui.render import esc, format_date
 
@@ -63,8 +64,8 @@ def render_comparison(comparison: Comparison) -> str:
     ]
     if comparison.disagreements:
         items = "".join(
-            f'<li class="nc-disagreement"><b>{esc(d.kind)}</b>: “{esc(d.first)}” '
-            f"({esc(d.first_citation.outlet)} [{d.first_citation.number}]) vs “{esc(d.second)}” "
+            f'<li class="nc-disagreement"><b>{esc(d.kind)}</b>: {esc(shown_quote(d.first))} '
+            f"({esc(d.first_citation.outlet)} [{d.first_citation.number}]) vs {esc(shown_quote(d.second))} "
             f"({esc(d.second_citation.outlet)} [{d.second_citation.number}])</li>"
             for d in comparison.disagreements
         )
@@ -86,7 +87,7 @@ def _quote(citation: Citation) -> str:
         f'<div class="nc-quote"><span class="na-num">[{citation.number}]</span> '
         f'<span class="{when}">{esc(format_date(citation.published))}</span> · '
         f'<span class="na-headline">{esc(citation.title or "Untitled")}</span>'
-        f"<blockquote>{esc(' '.join(citation.quote.split()))}</blockquote></div>"
+        f"<blockquote>{esc(citation.shown_quote(wrap=False))}</blockquote></div>"
     )
 
 

@@ -39,7 +39,7 @@ def export_markdown(turns: Sequence[Turn], exported: datetime | None = None) -> 
             credit = f"{c.outlet or 'Unknown outlet'}, {format_date(c.published)}"
             said = f"{c.speaker} said, as reported by " if c.speaker else ""
             lines += [f"[{c.number}] {said}{credit}: {c.title or 'Untitled'} ({c.url or c.source})", ""]
-            lines += [_quote_block(" ".join(c.quote.split())), ""]
+            lines += [_quote_block(c.shown_quote(wrap=False)), ""]
         if answer.refused and answer.closest:
             lines += ["**Closest articles**", ""]
             for ref in answer.closest:
