@@ -29,21 +29,23 @@ OWN_MARK = '"We stay in touch every single day," the harbour master said. Boats 
 INSIDE = "We will not leave the port before the storm passes,” Jane Roe, a skipper, said on Monday."
 
 _MARK = re.compile(r"[“”\"«»„]")
+# An extractive answer's line: 'Jane Roe said, as reported by X on 4 May 2021: <quote> [1]'.
+_ATTRIBUTED_LINE = re.compile(r"^[^:\n]*\b(?:reported|said, as reported by)\b[^:\n]*: (.+) \[\d+\]$")
 
 
 def mark_problems(shown: str) -> list[str]:
     """What is wrong with the quotation marks of one displayed quote: two marks side by side, or
-    marks that do not alternate opening, closing (a curly mark by its shape, a straight one by
-    what stands before it)."""
+    a mark with no partner (a curly mark opens or closes by its shape, a straight one opens after
+    a space or at the start; quotations may nest)."""
     problems = [f"doubled {m.group(0)!r}" for m in re.finditer(r"[“”\"«»„]\s?[“”\"«»„]", shown)]
-    open_ = False
+    depth = 0
     for m in _MARK.finditer(shown):
         char, before = m.group(0), shown[m.start() - 1 : m.start()]
         opening = char in "“«„" or (char == '"' and (not before or before.isspace() or before in "([—–-"))
-        if opening == open_:
+        if not opening and depth == 0:
             problems.append(f"unmatched {char!r} at {m.start()}")
-        open_ = opening
-    if open_:
+        depth = depth + 1 if opening else max(0, depth - 1)
+    if depth:
         problems.append("unclosed at the end")
     return problems
 
@@ -76,7 +78,7 @@ def shown_in_answer(
     answer: Answer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> list[str]:
     """Every quote as a reader sees it: the answer's own lines, the chat, the terminal, the export."""
-    shown = [line.split(": ", 1)[1].rsplit(" [", 1)[0] for line in answer.text.split("\n\n") if ": " in line]
+    shown = [m.group(1) for line in answer.text.split("\n\n") if (m := _ATTRIBUTED_LINE.match(line))]
     page = render_answer(1, answer)
     shown += [html.unescape(q) for q in re.findall(r'<blockquote class="na-quote">(.*?)</blockquote>', page)]
     shown += [
@@ -158,3 +160,35 @@ def test_compare_shows_each_quote_with_paired_marks() -> None:
     assert len(shown) == 6
     for text in shown:
         assert mark_problems(text) == [], text
+
+
+@pytest.mark.integration
+def test_no_gold_answer_shows_doubled_or_unmatched_marks(seed_settings, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from functools import partial
+    from pathlib import Path
+
+    from assistant.api import ask
+    from assistant.comparison import compare
+    from assistant.evaluation.outlet_compare import COMPARE_CATEGORY
+    from assistant.evaluation.questions import load_questions
+    from assistant.evaluation.runner import ask_gold
+
+    gold = load_questions(Path(__file__).resolve().parent.parent / "eval_questions.yaml")
+    asking = partial(ask, llm="extractive", settings=seed_settings)
+    problems, shown_count = [], 0
+    for item in gold:
+        if item.category == COMPARE_CATEGORY:
+            filters = item.filters
+            found = compare(
+                item.question, outlets=(filters.outlets or None) if filters else None,
+                since=filters.since if filters else None, until=filters.until if filters else None,
+                settings=seed_settings,
+            )  # fmt: skip
+            shown = shown_in_comparison(found)
+        else:
+            with monkeypatch.context() as patch:
+                shown = shown_in_answer(ask_gold(asking, item), capsys, patch)
+        shown_count += len(shown)
+        problems += [(item.id, text, mark_problems(text)) for text in shown if mark_problems(text)]
+    assert shown_count > len(gold)  # the answers do show quotes
+    assert problems == []
