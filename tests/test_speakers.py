@@ -315,3 +315,19 @@ def test_a_quotation_running_over_paragraphs_leaves_later_quotations_paired() ->
 )
 def test_a_thing_beside_a_quotation_is_not_its_speaker(sentence: str) -> None:
     assert speaker_of(mentions(sentence), 0, len(sentence)) in (None, "the council")
+
+
+@pytest.mark.parametrize(
+    ("question", "person"),
+    [
+        ("What did Peskov say about Russia's ties with Turkey?", "Dmitry Peskov"),
+        ("What did Peskov say about military contacts between Russia and Turkey?", "Dmitry Peskov"),
+        ("What did Putin say about Turkey?", "Vladimir Putin"),
+    ],
+)
+def test_a_who_said_question_cites_only_the_named_persons_words(seed_settings, question, person) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(question, llm="extractive", settings=seed_settings)
+    assert any(c.speaker == person for c in answer.citations)
+    surname = person.split()[-1]
+    for c in answer.citations:  # the person's quotes, or narration that names them: no one else's
+        assert c.speaker == person or (c.speaker is None and surname in c.quote), (c.speaker, c.quote)
