@@ -43,8 +43,8 @@ _SPEAKER_DEPS = frozenset({"nsubj", "nsubjpass"})
 _CLAUSE_DEPS = frozenset({"ccomp", "parataxis"})
 _DEFINITE = frozenset({"the", "these", "those", "this", "that"})  # English's definite determiners
 _INDEFINITE = frozenset({"a", "an"})
-# The words of a name before its last one: 'the', 'US', 'Federal Trade', 'Jane'.
-_NAME_DEPS = frozenset({"compound", "flat", "det", "amod", "poss", "case", "nmod"})
+# The words of a name before its last one: "the", "US", "Federal Trade", "Jane".
+_NAME_DEPS = frozenset({"compound", "flat", "det"})
 
 
 @dataclass(frozen=True)
@@ -248,8 +248,9 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
         found.append(((not linked, not clauses, not named, distance, _depth(token)), token.i))
     verbs = {i for _, i in found}
     # A verb inside the clause another candidate reports ('X said the threat remains "...",
-    # emphasizing it is ...') is part of X's words, not a speaker of its own.
-    ranked = [((key[0], _reported_within(sent.doc[i], verbs), *key[1:]), i) for key, i in found]
+    # emphasizing it is ...') is part of X's words, not a speaker of its own, unless it is linked
+    # to a quotation itself ('"...," said X; this year he said that ...').
+    ranked = [((key[0], key[0] and _reported_within(sent.doc[i], verbs), *key[1:]), i) for key, i in found]
     return sent.doc[min(ranked)[1]] if ranked else None
 
 
@@ -359,11 +360,13 @@ def _resolve_subject(subject: Any | None, memory: _Memory, named_only: bool = Fa
     noun = memory.nouns.get(subject.lower_)
     if noun is not None:
         return noun
+    if "\n" in span.text:  # a description running across a line break joins a byline or headline to it
+        return None
+    if _CREDIT_LINE.search(span.text):
+        return None  # 'Jane Roe/AFP/Getty Images' is a caption's photo credit, not a speaker
     if subject.pos_ == "PROPN":  # a name, without the description set beside it
         span = _name_of(subject)
     if named_only or len(span) > MAX_SPEAKER_TOKENS or subject.pos_ not in ("NOUN", "PROPN"):
-        return None
-    if "\n" in span.text:  # a description running across a line break joins a byline or headline to it
         return None
     if _fullest(span.text, memory.people) != span.text:
         return _fullest(span.text, memory.people)  # a surname the parse did not tag as a person
