@@ -251,7 +251,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if answer.cited():
         print()
     for c in answer.cited():
-        print(f"[{c.number}] {c.said_by()}: {c.title or 'Untitled'}\n    “{' '.join(c.quote.split())}”")
+        print(f"[{c.number}] {c.said_by()}: {c.title or 'Untitled'}\n    {c.shown_quote()}")
     return 0
 
 

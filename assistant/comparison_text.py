@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.comparison import Comparison
 from assistant.markdown_text import markdown_literal as md
 from assistant.models import Citation
+from assistant.quote_marks import shown_quote
 from assistant.timeline import Coverage
 
 
@@ -13,9 +14,9 @@ def _credit(citation: Citation) -> str:
     return f"[{citation.number}] {citation.label()}"
 
 
-def _quote(citation: Citation) -> str:
-    """The quote on one line, whitespace folded."""
-    return " ".join(citation.quote.split())
+def _quote(citation: Citation, wrap: bool = False) -> str:
+    """The quote on one line, whitespace folded and its marks paired (in “ ” with wrap)."""
+    return citation.shown_quote(wrap=wrap)
 
 
 def comparison_text(comparison: Comparison) -> str:
@@ -26,7 +27,7 @@ def comparison_text(comparison: Comparison) -> str:
     for coverage in comparison.outlets:
         lines.append(f"== {coverage.outlet} ({len(coverage.articles)} matching article(s))")
         for citation in coverage.citations:
-            lines += [f"  {_credit(citation)}", f"    “{_quote(citation)}”"]
+            lines += [f"  {_credit(citation)}", f"    {_quote(citation, wrap=True)}"]
         lines.append("")
     if comparison.unclear:
         lines.append(f"Near the question, no clear answer: {', '.join(comparison.unclear)}")
@@ -34,8 +35,8 @@ def comparison_text(comparison: Comparison) -> str:
         lines.append(f"Nothing relevant from: {', '.join(comparison.silent)}")
     for disagreement in comparison.disagreements:
         a, b = disagreement.first_citation, disagreement.second_citation
-        lines.append(f"Differ on a {disagreement.kind}: “{disagreement.first}” [{a.number}] "
-                     f"vs “{disagreement.second}” [{b.number}]")  # fmt: skip
+        lines.append(f"Differ on a {disagreement.kind}: {shown_quote(disagreement.first)} [{a.number}] "
+                     f"vs {shown_quote(disagreement.second)} [{b.number}]")  # fmt: skip
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -56,8 +57,8 @@ def comparison_markdown(comparison: Comparison, coverage: Coverage | None = None
         lines += ["## Where the outlets differ", ""]
         for d in comparison.disagreements:
             a, b = d.first_citation, d.second_citation
-            lines.append(f"- {d.kind}: “{md(d.first)}” ({md(a.outlet)} [{a.number}]) vs "
-                         f"“{md(d.second)}” ({md(b.outlet)} [{b.number}])")  # fmt: skip
+            lines.append(f"- {d.kind}: {md(shown_quote(d.first))} ({md(a.outlet)} [{a.number}]) vs "
+                         f"{md(shown_quote(d.second))} ({md(b.outlet)} [{b.number}])")  # fmt: skip
         lines.append("")
     if coverage is not None and coverage.outlets:
         lines += [

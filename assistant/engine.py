@@ -39,7 +39,7 @@ from assistant.scoring.model import FittedModels, load_models
 from assistant.scoring.nlp import ParseCache
 from assistant.scoring.question_features import question_info
 from assistant.source_question import quoted, source_answer, source_passage
-from assistant.speakers import asked_subject, involves, prefer_named_speaker
+from assistant.speakers import asked_subject, involves, only_asked_person, prefer_named_speaker
 from assistant.text import STOPWORDS, normalise
 from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
@@ -259,12 +259,13 @@ class Engine:
         articles: Mapping[str, str],
     ) -> list[Quote]:
         """The quotes with speakers, the named speaker's first; none when the question asks what X
-        said and no quote is X's or names X (other people's words on the topic do not answer it)."""
+        said and no quote is X's or names X (other people's words on the topic do not answer it);
+        when some quote is the person X's, only X's quotes."""
         quotes = prefer_named_speaker(question, quotes, ranked, floor, articles, self.mentions)
         subject = asked_subject(question)
         if subject and not any(involves(q, subject) for q in quotes):
             return []
-        return quotes
+        return only_asked_person(question, quotes)
 
     def decline_threshold(self, models: FittedModels) -> float:
         """The probability P(answerable) must reach: the fitted one unless a setting overrides it."""

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.quote_marks import shown_quote
 from assistant.source import SourceMatch
 from index.models import Credit
 
@@ -37,6 +38,10 @@ class Citation(Credit):
     def when(self) -> str:
         """'28 Dec 2016', or 'date not stated'."""
         return self.published.strftime("%-d %b %Y") if self.published else "date not stated"
+
+    def shown_quote(self, wrap: bool = True) -> str:
+        """The quote as shown: its marks paired, set in “ ” unless it begins or ends with a mark."""
+        return shown_quote(self.quote, wrap=wrap)
 
     def said_by(self) -> str:
         """'Dmitry Peskov said, as reported by TASS (28 Dec 2016)', or 'TASS reported (28 Dec 2016)'."""

@@ -26,6 +26,7 @@ CONTEXT_AFTER = 600
 
 # Entity labels of a speaker a question can name: a person or an organisation (not a country).
 _NAMED_SPEAKERS = frozenset({"PERSON", "ORG"})
+_PERSON = frozenset({"PERSON"})
 _WORD = re.compile(r"[A-Z][\w’'-]+")
 _WH_TAGS = frozenset({"WP", "WDT"})  # 'what', 'which' standing for the thing said or done
 _OBJECT_DEPS = frozenset({"dobj", "dative", "ccomp"})
@@ -82,9 +83,10 @@ def asked_names(question: str) -> frozenset[str]:
     )
 
 
-def asked_subject(question: str) -> frozenset[str]:
+def asked_subject(question: str, labels: frozenset[str] = _NAMED_SPEAKERS) -> frozenset[str]:
     """Lower-cased name words of X in 'What did X say / do / tell ...?': a question whose answer is
-    something a named person or organisation said or did (empty for any other question)."""
+    something a named person or organisation (or X of the entity labels given) said or did (empty
+    for any other question)."""
     doc = question_doc(question)
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None or root.pos_ not in ("VERB", "AUX"):
@@ -97,8 +99,18 @@ def asked_subject(question: str) -> frozenset[str]:
     return frozenset(
         t.text.lower()
         for t in heads
-        if t.ent_type_ in _NAMED_SPEAKERS and _WORD.fullmatch(t.text) and t.text.lower() not in STOPWORDS
+        if t.ent_type_ in labels and _WORD.fullmatch(t.text) and t.text.lower() not in STOPWORDS
     )
+
+
+def only_asked_person(question: str, quotes: list[Quote]) -> list[Quote]:
+    """For 'What did X say ...?' naming a person, when any quote is X's: X's quotes and the
+    narration that names X ('X told reporters that ...'), never another speaker's words. A body
+    (an organisation) speaks through many people, so its questions keep every quote."""
+    person = asked_subject(question, _PERSON)
+    if not person or not any(spoken_by(q.speaker, person) for q in quotes):
+        return quotes
+    return [q for q in quotes if spoken_by(q.speaker, person) or (q.speaker is None and involves(q, person))]
 
 
 def involves(quote: Quote, names: frozenset[str]) -> bool:

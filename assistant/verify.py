@@ -12,6 +12,7 @@ import yaml
 
 from assistant.evidence import Quote
 from assistant.quarantine import is_tainted
+from assistant.quote_marks import shown_quote
 from assistant.text import contains_verbatim, content_terms, normalise, numbers
 from index.boilerplate import FORMAT_CHARS
 from index.sentences import split_sentences
@@ -116,8 +117,8 @@ def verify_answer(
             removed.append(body)
             continue
         cited_quotes = [quotes[n - 1] for n in valid]
-        if _attributed_verbatim(body, cited_quotes, quotes):
-            kept.append(_join([body], "".join(f"[{n}]" for n in dict.fromkeys(valid))))
+        if _attributed_verbatim(body, cited_quotes, quotes):  # the quote's own stop stays in it
+            kept.append(f"{body} {''.join(f'[{n}]' for n in dict.fromkeys(valid))}")
             continue
         supported = [
             s for s in _sentences(body)
@@ -131,6 +132,11 @@ def verify_answer(
     return _renumber(kept, removed)
 
 
+def _quotes(quote: Quote, inner: str, shown: str) -> bool:
+    """True when an answer line's quote is the quote as shown (its marks paired) or lies in it."""
+    return normalise(shown_quote(quote.text)) == shown or contains_verbatim(quote.text, inner)
+
+
 def _attributed_verbatim(body: str, cited: list[Quote], all_quotes: list[Quote]) -> bool:
     """True for 'Outlet reported ...: “<the whole quote>”' where the quote is one cited verbatim
     and the lead names its outlet and no other: checked as a unit, never cut in half."""
@@ -138,9 +144,10 @@ def _attributed_verbatim(body: str, cited: list[Quote], all_quotes: list[Quote])
     if not match:
         return False
     inner = match["quote"]
+    shown = normalise(inner)
     if inner.startswith("“") and inner.endswith("”"):
         inner = inner[1:-1]
-    source = next((q for q in cited if contains_verbatim(q.text, inner)), None)
+    source = next((q for q in cited if _quotes(q, inner, shown)), None)
     if source is None:
         return False
     lead = normalise(match["lead"]).casefold()

@@ -316,3 +316,71 @@ def test_a_quotation_running_over_paragraphs_leaves_later_quotations_paired() ->
 )
 def test_a_thing_beside_a_quotation_is_not_its_speaker(sentence: str) -> None:
     assert speaker_of(mentions(sentence), 0, len(sentence)) in (None, "the council")
+
+
+@pytest.mark.parametrize(
+    ("question", "person"),
+    [
+        ("What did Peskov say about Russia's ties with Turkey?", "Dmitry Peskov"),
+        ("What did Peskov say about military contacts between Russia and Turkey?", "Dmitry Peskov"),
+        ("What did Putin say about Turkey?", "Vladimir Putin"),
+    ],
+)
+def test_a_who_said_question_cites_only_the_named_persons_words(seed_settings, question, person) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(question, llm="extractive", settings=seed_settings)
+    assert any(c.speaker == person for c in answer.citations)
+    surname = person.split()[-1]
+    for c in answer.citations:  # the person's quotes, or narration that names them: no one else's
+        assert c.speaker == person or (c.speaker is None and surname in c.quote), (c.speaker, c.quote)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "speaker"),
+    [  # invented stories: the speaker named in the words' own sentence or the one before
+        (  # a quotation going on after '"...," X said.'
+            '"We will rebuild the pier," said Maria Lopez, the harbour engineer. '
+            '"But the money must come first."',
+            "But the money",
+            "Maria Lopez",
+        ),
+        (  # a paragraph of quotation after the one naming its speaker
+            "Maria Lopez, a harbour engineer, told reporters the work was late.\n\n"
+            '"The storms cost us a month. We will finish in May."',
+            "We will finish",
+            "Maria Lopez",
+        ),
+        (  # a description set beside the name is not part of it
+            "Yet Kovac, airline analyst at Harbour Capital, said she expects “some objection” to the merger.",
+            "some objection",
+            "Kovac",
+        ),
+        (  # a clause inside the words a speaker reports is not a speaker of its own
+            'Maria Lopez, however, said the risk remains "serious but manageable," stressing it is '
+            "unclear whether the bridge will close.",
+            "serious but manageable",
+            "Maria Lopez",
+        ),
+        (  # the person speaking, not the medium the outlet saw it in
+            "Maria Lopez runs the harbour. Lopez said sirens were heard and there was "
+            '"a lot of smoke," according to a video she posted.',
+            "a lot of smoke",
+            "Maria Lopez",
+        ),
+        (  # the statement a spokesperson made speaks for the spokesperson
+            "A harbour spokesperson said in a statement that the berth was closed. "
+            '"Ships will be diverted to the north quay," the statement said.',
+            "Ships will be diverted",
+            "A harbour spokesperson",
+        ),
+        (  # an unnamed group is no speaker
+            "Some residents said the water tasted of salt.",
+            "the water tasted",
+            None,
+        ),
+    ],
+)
+def test_speakers_named_beside_the_words_on_real_news_patterns(
+    text: str, words: str, speaker: str | None
+) -> None:
+    start = text.index(words)
+    assert speaker_of(mentions(text), start, start + len(words)) == speaker

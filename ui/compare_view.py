@@ -21,6 +21,7 @@ from assistant import (
     comparison_markdown,
     get_article,
 )
+from assistant.quote_marks import shown_quote
 from ui.coverage_chart import bar_unit, coverage_svg
 from ui.handlers import EMPTY_ARTICLE, export_button, export_update, friendly_error, parse_date
 from ui.render import esc, format_date, render_article
@@ -66,8 +67,8 @@ def render_comparison(comparison: Comparison) -> str:
         columns = '<div class="nc-columns">' + "".join(_column(c) for c in comparison.outlets) + "</div>"
     silent = ", ".join(esc(o) for o in comparison.silent) or "none: every outlet covers it"
     items = "".join(
-        f'<li class="nc-disagreement"><b>{esc(d.kind)}</b>: “{esc(d.first)}” '
-        f"({esc(d.first_citation.outlet)} [{d.first_citation.number}]) vs “{esc(d.second)}” "
+        f'<li class="nc-disagreement"><b>{esc(d.kind)}</b>: {esc(shown_quote(d.first))} '
+        f"({esc(d.first_citation.outlet)} [{d.first_citation.number}]) vs {esc(shown_quote(d.second))} "
         f"({esc(d.second_citation.outlet)} [{d.second_citation.number}])</li>"
         for d in comparison.disagreements
     )
@@ -117,7 +118,7 @@ def _quote(citation: Citation) -> str:
     return (
         f'<div class="nc-quote"><button type="button" class="na-cite" data-cite="compare:{citation.number}">'
         f'<span class="na-num">[{citation.number}]</span> {said}</button>'
-        f"<blockquote>“{esc(' '.join(citation.quote.split()))}”</blockquote></div>"
+        f"<blockquote>{esc(citation.shown_quote())}</blockquote></div>"
     )
 
 

@@ -46,7 +46,7 @@ def export_markdown(turns: Sequence[Turn], exported: datetime | None = None) -> 
             said = f"{md(c.speaker)} said, as reported by " if c.speaker else ""
             where = md(c.url or c.source)
             lines += [f"[{c.number}] {said}{credit}: {md(c.title or 'Untitled')} ({where})", ""]
-            lines += [_quote_block(" ".join(c.quote.split())), ""]
+            lines += [_quote_block(c.shown_quote(wrap=False)), ""]
         if answer.refused and answer.closest:
             lines += ["**Closest articles**", ""]
             for ref in answer.closest:

@@ -106,12 +106,11 @@ def said_by_html(citation: Citation) -> str:
 def render_citation(turn: int, citation: Citation) -> str:
     """One quote of an answer, shown once: its clickable credit (who said it, where, when), then
     the verbatim quote."""
-    quote = " ".join(citation.quote.split())
     return (
         f'<li class="na-source"><button type="button" class="na-cite" '
         f'data-cite="{turn}:{citation.number}"><span class="na-num">[{citation.number}]</span> '
         f"{said_by_html(citation)}</button>"
-        f'<blockquote class="na-quote">“{esc(quote)}”</blockquote></li>'
+        f'<blockquote class="na-quote">{esc(citation.shown_quote())}</blockquote></li>'
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from assistant.evidence import Quote
+from assistant.quote_marks import shown_quote
 
 
 def reported(quote: Quote) -> str:
@@ -19,10 +20,7 @@ def reported(quote: Quote) -> str:
 
 def attribute(quote: Quote, number: int) -> str:
     """One answer sentence: the outlet and date, then the verbatim quote and its marker."""
-    text = " ".join(quote.text.split())
-    if text[:1] not in "\"“‘'":
-        text = f"“{text}”"
-    return f"{reported(quote)}: {text} [{number}]"
+    return f"{reported(quote)}: {shown_quote(quote.text)} [{number}]"
 
 
 class ExtractiveGenerator:

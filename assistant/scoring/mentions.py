@@ -7,8 +7,10 @@ the council: "..."', 'the firm issued a statement saying that "..."').
 No list of speech verbs is used: the clause or the quotation is what marks the speech. The
 subject is then resolved within the article itself: a surname to the fullest name given
 ('Peskov' -> 'Dmitry Peskov'), a pronoun to the last speaker, a role ('the Turkish leader') to the
-person the article introduced with those words, 'a statement released by X' to X. A sentence
-inside a quotation takes the speaker the quotation is attributed to. Narration gets None.
+person the article introduced with those words, 'a statement released by X' (or 'X said in a
+statement') to X; an unnamed group ('some residents') is nobody. A sentence inside a quotation
+takes the speaker the quotation is attributed to, and a quotation of whole sentences credited to
+nobody goes on with the speaker of the sentence just before it. Narration gets None.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ _BODY_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _SPEAKER_DEPS = frozenset({"nsubj", "nsubjpass"})
 _CLAUSE_DEPS = frozenset({"ccomp", "parataxis"})
+_DEFINITE = frozenset({"the", "these", "those", "this", "that"})  # English's definite determiners
+_INDEFINITE = frozenset({"a", "an"})
+# The words of a name before its last one: "the", "US", "Federal Trade", "Jane".
+_NAME_DEPS = frozenset({"compound", "flat", "det"})
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ def mentions(text: str) -> tuple[Mention, ...]:
     quotations = [(m.start(), m.end()) for m in _QUOTATION.finditer(text)]
     memory = _Memory(people=_people(doc))
     found = [_sentence_speaker(sent, quotations, memory) for sent in doc.sents]
-    return _spread_quotations(found, quotations)
+    return _continued_quotations(_spread_quotations(found, quotations), quotations, text)
 
 
 def speaker_of(found: tuple[Mention, ...], start: int, end: int) -> str | None:
@@ -158,13 +164,18 @@ def _fullest(name: str, people: dict[str, set[str]] | list[str]) -> str:
 def _sentence_speaker(sent: Any, quotations: list[tuple[int, int]], memory: _Memory) -> Mention:
     """The sentence with its speaker, updating what the article has said so far."""
     source = _according_to(sent)
-    if source is not None:  # the sentence names its source: a named one speaks, else nobody here
+    verb = _speech_verb(sent, quotations)
+    if verb is not None and _reported_by_someone_unnamed(verb, quotations):
+        verb = None
+    subject = _subject(verb, quotations) if verb is not None else None
+    if source is not None and not _a_person(subject, memory):
+        # the sentence names its source: a named one speaks, else nobody here ('X said ...,
+        # according to a video' is still X's)
         speaker = _resolve_subject(source, memory, named_only=True)
     else:
-        verb = _speech_verb(sent, quotations)
-        speaker = None
-        if verb is not None and not _reported_by_someone_unnamed(verb, quotations):
-            speaker = _resolve_subject(_subject(verb, quotations), memory)
+        speaker = _resolve_subject(subject, memory)
+        if speaker is not None and verb is not None:
+            _remember_mediums(verb, speaker, memory)
     if speaker is not None and _CREDIT_LINE.search(speaker) and len(speaker.split()) >= 3:
         speaker = None  # a photo credit ('Jane Roe/AP/Getty Images') run into the subject: a caption
     if speaker is not None:
@@ -177,6 +188,27 @@ def _sentence_speaker(sent: Any, quotations: list[tuple[int, int]], memory: _Mem
     return Mention(sent.start_char, sent.end_char, speaker)
 
 
+def _a_person(subject: Any | None, memory: _Memory) -> bool:
+    """True for a subject that is a person's name (tagged so, or a name the article gives a
+    person) or a personal pronoun."""
+    if subject is None:
+        return False
+    named = subject.ent_type_ == "PERSON" or _fullest(subject.text, memory.people) in memory.people
+    return named or subject.lower_ in _PERSON_PRONOUNS
+
+
+def _remember_mediums(verb: Any, speaker: str, memory: _Memory) -> None:
+    """'X said in a statement', 'X issued a statement saying': a later 'the statement said' is X.
+    Only a thing the speech act brings in ('a statement', not 'told the council' or 'in the
+    council', which name something the article knows apart from X)."""
+    mediums = [c for c in verb.children if c.dep_ == "dobj" and any(g.dep_ == "acl" for g in c.children)]
+    mediums += [m for prep in verb.children if prep.dep_ == "prep" for m in prep.children if m.dep_ == "pobj"]
+    for medium in mediums:
+        brought_in = any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in medium.children)
+        if medium.pos_ == "NOUN" and brought_in:
+            memory.nouns.setdefault(medium.lower_, speaker)
+
+
 def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
     """The verb, outside quotations and with a subject, that reports the sentence's speech.
 
@@ -184,8 +216,8 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
     words (not a scare quote or a title inside a clause; see _set_off) with a subject that is a
     name or a pronoun, or reporting a clause of the quotation (_reports). Preferred: a verb the
     parse links to the quotation (its clause inside it, or it hangs off a word inside it), then one
-    governing a clause, then a subject that is a name or a pronoun, then nearness to the
-    quotation, then nearness to the root.
+    no other candidate reports (the outermost), then one governing a clause, then a subject that
+    is a name or a pronoun, then nearness to the quotation, then nearness to the root.
     """
     marks = [start for start, _ in quotations if sent.start_char <= start < sent.end_char] + [
         end for _, end in quotations if sent.start_char < end <= sent.end_char
@@ -214,7 +246,25 @@ def _speech_verb(sent: Any, quotations: list[tuple[int, int]]) -> Any | None:
         linked = any(_inside(c.idx, quotations) for c in clauses) or _hangs_off_quotation(token, quotations)
         distance = min((abs(token.idx - m) for m in marks), default=0)
         found.append(((not linked, not clauses, not named, distance, _depth(token)), token.i))
-    return sent.doc[min(found)[1]] if found else None
+    verbs = {i for _, i in found}
+    # A verb inside the clause another candidate reports ('X said the threat remains "...",
+    # emphasizing it is ...') is part of X's words, not a speaker of its own, unless it is linked
+    # to a quotation itself ('"...," said X; this year he said that ...').
+    ranked = [((key[0], key[0] and _reported_within(sent.doc[i], verbs), *key[1:]), i) for key, i in found]
+    return sent.doc[min(ranked)[1]] if ranked else None
+
+
+def _reported_within(verb: Any, verbs: set[int]) -> bool:
+    """True when the verb lies in a clause another candidate verb governs, within one paragraph
+    (a parse run over a paragraph break joins two paragraphs' speakers)."""
+    token = verb
+    while token.head.i != token.i:
+        head = token.head
+        if head.i in verbs and token.dep_ in _CLAUSE_DEPS:
+            low, high = sorted((head.idx, verb.idx))
+            return "\n\n" not in verb.doc.text[low:high]
+        token = head
+    return False
 
 
 def _reports(verb: Any, quotations: Sequence[tuple[int, int]]) -> bool:
@@ -310,13 +360,40 @@ def _resolve_subject(subject: Any | None, memory: _Memory, named_only: bool = Fa
     noun = memory.nouns.get(subject.lower_)
     if noun is not None:
         return noun
-    if named_only or len(span) > MAX_SPEAKER_TOKENS or subject.pos_ not in ("NOUN", "PROPN"):
-        return None
     if "\n" in span.text:  # a description running across a line break joins a byline or headline to it
         return None
-    if subject.pos_ == "PROPN" and _fullest(span.text, memory.people) != span.text:
+    if _CREDIT_LINE.search(span.text):
+        return None  # 'Jane Roe/AFP/Getty Images' is a caption's photo credit, not a speaker
+    if subject.pos_ == "PROPN":  # a name, without the description set beside it
+        span = _name_of(subject)
+    if named_only or len(span) > MAX_SPEAKER_TOKENS or subject.pos_ not in ("NOUN", "PROPN"):
+        return None
+    if _fullest(span.text, memory.people) != span.text:
         return _fullest(span.text, memory.people)  # a surname the parse did not tag as a person
+    if _unnamed_group(subject, span):
+        return None  # 'Some people', 'advisers', 'many experts': nobody a reader could name
     return _with_article(span, span)
+
+
+def _unnamed_group(subject: Any, span: Any) -> bool:
+    """True for a plural common noun naming no one: no name in it and no definite determiner
+    or possessor ('Some people', 'advisers'; not 'the ferry lines', 'the firm's lawyers')."""
+    if subject.tag_ != "NNS" or any(t.pos_ == "PROPN" or t.ent_type_ for t in span):
+        return False
+    return not any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ in _DEFINITE) for c in subject.children)
+
+
+def _name_of(subject: Any) -> Any:
+    """A proper noun with the words of its name before it ('the US Federal Trade Commission'),
+    not an apposition or clause after it ('Jane Roe, an analyst at ...')."""
+    first = subject.i
+    while (
+        first > 0
+        and subject.doc[first - 1].head.i in range(first, subject.i + 1)
+        and (subject.doc[first - 1].dep_ in _NAME_DEPS)
+    ):
+        first -= 1
+    return subject.doc[first : subject.i + 1]
 
 
 def _names_subject(ent: Any, subject: Any) -> bool:
@@ -403,4 +480,27 @@ def _spread_quotations(found: list[Mention], quotations: list[tuple[int, int]]) 
         for i in inside:
             if result[i].speaker is None:
                 result[i] = Mention(result[i].start, result[i].end, speaker)
+    return tuple(result)
+
+
+def _continued_quotations(
+    found: tuple[Mention, ...], quotations: list[tuple[int, int]], text: str
+) -> tuple[Mention, ...]:
+    """A quotation no one is credited with, standing as whole sentences right after a sentence
+    that credits a speaker (in the same paragraph, or ending the one before), goes on with that
+    speaker's words: '"...," he said. "But ..."' and 'X told reporters: ¶ "..."'."""
+    result = list(found)
+    for start, end in quotations:
+        inside = [i for i, m in enumerate(result) if m.start < end and start < m.end]
+        if not inside or inside[0] == 0 or any(result[i].speaker for i in inside):
+            continue
+        first, last, before = result[inside[0]], result[inside[-1]], result[inside[0] - 1]
+        # whole sentences: nothing before the opening mark or after the closing one in its
+        # paragraph (a parse may run a sentence on over a paragraph break)
+        opening = text[first.start : start].split("\n\n")[-1]
+        whole = not opening.strip() and not text[end : last.end].split("\n\n")[0].strip()
+        near = text[before.end : first.start].count("\n\n") <= 1
+        if whole and near and before.speaker:
+            for i in inside:
+                result[i] = Mention(result[i].start, result[i].end, before.speaker)
     return tuple(result)
