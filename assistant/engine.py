@@ -179,7 +179,8 @@ class Engine:
             yield self._timed(answer, started)
             return
         pages = Pages(articles, self.store.original_texts({q.article_id for q in quotes}))
-        yield from self._answer(request, Draft(standalone.question, quotes, retrieved, pages, base, started, standalone.focus))
+        draft = Draft(standalone.question, quotes, retrieved, pages, base, started, standalone.focus)
+        yield from self._answer(request, draft)
 
     def collect_evidence(self, standalone: Standalone, request: AskRequest) -> Evidence:
         """Retrieve passages for a standalone question and describe every candidate quote."""
@@ -305,8 +306,9 @@ class Engine:
             answer = _unverified(question, quotes, retrieved, base)
         else:
             direct = write_lead(question, citations, focus)
-            answer = Answer(text=_opened(direct, verified.text), prose=None, direct=direct, citations=citations,
-                            retrieved=retrieved, **base)  # type: ignore[arg-type]  # fmt: skip
+            text = _opened(direct, verified.text)
+            answer = Answer(text=text, prose=None, direct=direct, citations=citations, retrieved=retrieved,
+                            **base)  # type: ignore[arg-type]  # fmt: skip
         answer = self._timed(answer, started)
         answer.quotes_ms = answer.latency_ms
         return answer

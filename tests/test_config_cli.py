@@ -190,7 +190,8 @@ def test_cli_ask_prints_answer_then_citations(seed_index: Path) -> None:
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True,
     )  # fmt: skip
     # The lead answers first (the number, then the sentence it stands in), then each quote once.
-    assert result.stdout.startswith("12: ") and "12 military observation posts" in result.stdout.split("\n")[0]
+    first_line = result.stdout.split("\n")[0]
+    assert first_line.startswith("12: ") and "12 military observation posts" in first_line
     assert "[1] Devdiscourse (PTI) reported (2 Mar 2020): Kremlin says cooperation" in result.stdout
     sources = result.stdout.split("\n[1] ", 1)[1]
     assert sources.count("12 military observation posts") == 1

@@ -10,7 +10,9 @@ from assistant.lead import reported_lead, spans, wants_span, write_lead
 from assistant.models import Citation
 
 
-def _citation(number: int, quote: str, speaker: str | None = None, outlet: str = "The Harbour Gazette") -> Citation:
+def _citation(
+    number: int, quote: str, speaker: str | None = None, outlet: str = "The Harbour Gazette"
+) -> Citation:
     return Citation(
         number=number, quote=quote, start=0, end=len(quote), outlet=outlet, title="A headline",
         published=date(2021, 5, 4), source="gazette.txt", speaker=speaker,
@@ -28,7 +30,7 @@ def _citation(number: int, quote: str, speaker: str | None = None, outlet: str =
         ("What happened at the harbour on Sunday?", False),
     ],
 )
-def test_questions_for_a_thing_want_a_span_and_questions_about_speech_do_not(question: str, span: bool) -> None:
+def test_a_question_for_a_thing_wants_a_span_and_one_about_speech_does_not(question: str, span: bool) -> None:
     assert wants_span(question) is span
 
 
@@ -37,7 +39,8 @@ def test_a_question_for_a_company_leads_with_the_company_and_its_sentence() -> N
     lead = write_lead("Which company bought the old shipyard?", [_citation(1, quote)])
     assert lead is not None and lead.kind == "span"
     assert lead.answer == "Northwind Holdings"
-    assert lead.text == "Northwind Holdings: The old shipyard was bought by Northwind Holdings in March [1]."
+    expected = "Northwind Holdings: The old shipyard was bought by Northwind Holdings in March [1]."
+    assert lead.text == expected
 
 
 def test_a_question_for_a_number_leads_with_the_number() -> None:
@@ -70,7 +73,9 @@ def test_narration_is_credited_to_the_outlet() -> None:
 def test_every_span_and_sentence_is_verbatim_in_its_quote_and_never_crosses_a_line() -> None:
     citations = [
         _citation(1, "Harbour news\nThe council voted 7-2 on Tuesday to sell the pier to Baltic Marine."),
-        _citation(2, "Baltic Marine, based in Gdansk, paid €4.5 million, officials said.", speaker="officials"),
+        _citation(
+            2, "Baltic Marine, based in Gdansk, paid €4.5 million, officials said.", speaker="officials"
+        ),
     ]
     found = spans("Which firm bought the pier?", citations)
     assert found
@@ -96,7 +101,10 @@ def test_a_lead_never_shows_a_quotation_mark_without_its_partner(sentence: str, 
 
 
 def test_a_speakers_sentence_that_opens_inside_their_quotation_shows_no_stray_mark() -> None:
-    quote = '"As a result of the talks, the ceasefire is broadly holding. It must now be extended," Mr Adeyemi said.'
+    quote = (
+        '"As a result of the talks, the ceasefire is broadly holding. It must now be extended," '
+        "Mr Adeyemi said."
+    )
     lead = reported_lead(_citation(1, quote, speaker="Tunde Adeyemi"))
     assert lead.text.count('"') % 2 == 0 and lead.text.count("“") == lead.text.count("”")
 

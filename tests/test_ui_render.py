@@ -319,5 +319,6 @@ def test_the_verified_lead_opens_the_answer_with_its_span_in_bold() -> None:
     lead = Lead(text="12 <b>posts</b>: Turkey set up 12 posts [1].", kind="span", answer="12 <b>posts</b>",
                 clause="Turkey set up 12 posts", citation=1)  # fmt: skip
     html = render_answer(0, answer(citations=[citation()], direct=lead))
-    assert '<div class="na-text na-lead"><p><strong class="na-answer-span">12 &lt;b&gt;posts&lt;/b&gt;</strong>: ' in html
+    bold = '<strong class="na-answer-span">12 &lt;b&gt;posts&lt;/b&gt;</strong>: '
+    assert f'<div class="na-text na-lead"><p>{bold}' in html
     assert 'data-cite="0:1"' in html and "From the articles" not in html

@@ -134,7 +134,7 @@ class QuestionResult(BaseModel):
     prose_correct: bool | None = None
     lead: str = Field(default="", description="the line that opens the answer (answer.lead())")
     lead_correct: bool | None = None
-    direct_lead: bool | None = Field(default=None, description="answered, opening with a direct lead, no note")
+    direct_lead: bool | None = Field(default=None, description="answered, opens with a direct lead, no note")
     retrieval_hit: bool | None = None
     citations_precise: bool | None = None
     outlets_correct: bool | None = None

@@ -179,14 +179,14 @@ def fit(asked: list[Asked], trained_on: str = "") -> tuple[LeadModel, str]:
         "# Lead span scorer: training report",
         "",
         f"Fitted {datetime.now(UTC):%Y-%m-%d} on {trained_on}.",
-        f"Span questions: {sum(bool(len(i.spans)) for i in items)}; spans: {sum(len(i.spans) for i in items)}; "
-        f"positives: {sum(int(i.labels.sum()) for i in items)}.",
+        f"Span questions: {sum(bool(len(i.spans)) for i in items)}; "
+        f"spans: {sum(len(i.spans) for i in items)}; positives: {sum(int(i.labels.sum()) for i in items)}.",
         "",
         "| C | best out-of-fold lead accuracy |",
         "|---|---|",
         *[f"| {c} | {max(scores[c].values()):.3f} |" for c in C_GRID],
         "",
-        f"Chosen C = {best_c}, floor = {floor} (out-of-fold lead accuracy {floors[floor]:.3f} of {len(items)}).",
+        f"Chosen C = {best_c}, floor = {floor} (out-of-fold: {floors[floor]} of {len(items)} leads right).",
         f"On the same answers: the shown quotes hold the answer for {any_shown}; the best quote's reported "
         f"sentence alone {top_quote}; the fitted lead (in sample) {fitted}.",
         "",
