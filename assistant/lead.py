@@ -25,6 +25,7 @@ from importlib import resources
 from typing import Any
 
 from assistant.models import Citation, Lead
+from assistant.quote_marks import shown_quote
 from assistant.scoring.nlp import expected_labels, pipeline, question_doc
 from assistant.speakers import asked_subject, spoken_by
 from assistant.text import content_terms, normalise
@@ -490,38 +491,12 @@ def _reported_clause(sent: Any, speaker: str) -> str | None:
 
 # Double quotation marks only: a single one is as often an apostrophe ('the Kremlin’s').
 _OPENING = ('"', "“")
-_CLOSING = ('"', "”")
-
-
-def balanced(sentence: str) -> str:
-    """The sentence with its quotation marks paired for display: a mark at either end whose partner
-    lies outside the sentence (it starts or ends inside someone's quotation) is dropped; one inside
-    it gets its partner at the sentence's edge. Nothing but a mark is ever added or removed."""
-    text = sentence.strip()
-    if text.count('"') % 2:
-        if text.startswith('"'):
-            text = text[1:].lstrip()
-        elif text.endswith('"'):
-            text = text[:-1].rstrip()
-        else:
-            text = f'"{text}' if _closes(text, text.index('"')) else f'{text}"'
-    opens, closes = text.count("“"), text.count("”")
-    if closes > opens:
-        text = text[:-1].rstrip() if text.endswith("”") else f"“{text}"
-    elif opens > closes:
-        text = text[1:].lstrip() if text.startswith("“") else f"{text}”"
-    return text
-
-
-def _closes(text: str, at: int) -> bool:
-    """True when the straight mark at `at` closes a quotation (it follows a word or a sign)."""
-    return at > 0 and not text[at - 1].isspace()
 
 
 def _with_marker(sentence: str, number: int) -> str:
     """'SENTENCE [n].': the marker before the sentence's own final stop (one is added if none);
-    quotation marks left without a partner are dropped (see balanced)."""
-    body = balanced(sentence)
+    its quotation marks paired as every quote is shown (quote_marks.shown_quote)."""
+    body = shown_quote(sentence, wrap=False)
     end = body[-1:] if body[-1:] in (".", "!", "?") else "."
     if body[-1:] in (".", "!", "?"):
         body = body[:-1].rstrip()

@@ -84,22 +84,6 @@ def test_every_span_and_sentence_is_verbatim_in_its_quote_and_never_crosses_a_li
         assert span.text in quote and span.sentence in quote and "\n" not in span.sentence
 
 
-@pytest.mark.parametrize(
-    ("sentence", "shown"),
-    [
-        ('"We will rebuild the pier, and fast.', "We will rebuild the pier, and fast."),
-        ("“We will rebuild the pier,” she said.", "“We will rebuild the pier,” she said."),
-        ("the pier will reopen in May,” she said.", "“the pier will reopen in May,” she said."),
-        ("the pier will reopen in May”", "the pier will reopen in May"),
-        ('He called it "a good day."', 'He called it "a good day."'),
-    ],
-)
-def test_a_lead_never_shows_a_quotation_mark_without_its_partner(sentence: str, shown: str) -> None:
-    from assistant.lead import balanced
-
-    assert balanced(sentence) == shown
-
-
 def test_a_speakers_sentence_that_opens_inside_their_quotation_shows_no_stray_mark() -> None:
     quote = (
         '"As a result of the talks, the ceasefire is broadly holding. It must now be extended," '
