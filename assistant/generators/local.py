@@ -13,6 +13,7 @@ from assistant.prompts import render_answer_prompt
 
 STOP = ["\n", ". ", "Question:", "Quotes:"]
 PROMPT_QUOTES = 1
+WARM_UP_PROMPT = "News:"  # any text: one token through the model sets up its compute buffers
 _quiet_log: Any = None
 
 
@@ -58,6 +59,14 @@ class LocalGenerator:
         self._llm: Any = None
         self._lock = threading.Lock()
 
+    def load(self) -> None:
+        """Load the model and evaluate one token now, so the first summary pays for neither."""
+        with self._lock:
+            llm = self._model()
+            llm.create_completion(WARM_UP_PROMPT, max_tokens=1, temperature=0.0)
+            release_sampler(llm)
+            llm.reset()
+
     def _model(self) -> Any:
         """Load the model on first use."""
         if self._llm is None:
@@ -65,7 +74,12 @@ class LocalGenerator:
                 raise GenerationError(
                     f"Model file {self.model_path} not found: set ASSISTANT_LLM_MODEL_PATH to a .gguf file."
                 )
-            from llama_cpp import Llama
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:  # set-up may still be compiling it (`make chat` on a new machine)
+                raise GenerationError(
+                    "llama.cpp is not installed yet (`make setup` compiles it); summaries follow once it is"
+                ) from exc
 
             silence_llama_cpp_log()
             try:
