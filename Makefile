@@ -74,12 +74,13 @@ llama-wheel:
 		CXXFLAGS="$(LLAMA_CFLAGS)" $(BIN)/pip wheel --no-deps --wheel-dir $(WHEELS) '$(LLAMA_REQUIREMENT)'
 
 # torch comes from pip, which takes the CPU build this machine keeps on disk; uv then installs the
-# rest in parallel and writes the bytecode of every package in the environment, so that no start
-# of the assistant compiles its dependencies (about 2,800 modules, seconds of every start where
-# PYTHONDONTWRITEBYTECODE=1). This half runs beside the llama.cpp compile, which takes longer.
+# rest in parallel. Both write the bytecode of what they install (uv leaves pip's packages alone),
+# so that no start of the assistant compiles its dependencies (about 2,800 modules, seconds of
+# every start where PYTHONDONTWRITEBYTECODE=1). This half runs beside the llama.cpp compile, which
+# takes longer.
 python-packages:
 	@$(STEP) "Installing torch 2.13.0, CPU build (about a minute the first time)" $(SETUP_LOG) -- \
-		$(BIN)/pip install --no-compile torch==2.13.0
+		$(BIN)/pip install torch==2.13.0
 	@$(STEP) "Installing uv, a fast Python package installer (seconds)" $(SETUP_LOG) -- $(BIN)/pip install uv
 	@$(STEP) "Installing the other Python packages and their bytecode (about two minutes the first time)" \
 		$(SETUP_LOG) -- sh -c '$(BIN)/python scripts/requirements.py --without llama-cpp-python \
@@ -161,3 +162,10 @@ bench-source: setup
 # Where an index build's time goes, step by step (real MiniLM, 300 dev articles, about 4 minutes).
 bench-build: setup
 	$(BIN)/python -m benchmarks.build_profile
+
+# A cold `news-assistant ask` (extractive and default generator, with and without
+# PYTHONDONTWRITEBYTECODE=1) beside the start before bytecode and the torch-free spaCy import, and
+# the chat's first answer after it says ready, into benchmarks/results.md (a few minutes).
+.PHONY: bench-coldstart
+bench-coldstart: setup index
+	$(BIN)/python -m benchmarks.coldstart
