@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,6 +75,11 @@ class LocalGenerator:
                 raise GenerationError(
                     f"Model file {self.model_path} not found: set ASSISTANT_LLM_MODEL_PATH to a .gguf file."
                 )
+            # llama.cpp's OpenMP threads spin while they wait for each other; on two cores busy
+            # with other work (a shared machine, CI) the spinning took 134 tokens from 1.9 s to
+            # 25 s. Passive waiting gives up only a thread wake-up per wait. OpenMP reads this when
+            # llama.cpp's library loads; a value set by the user stays.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             try:
                 from llama_cpp import Llama
             except ImportError as exc:  # set-up may still be compiling it (`make chat` on a new machine)
