@@ -68,10 +68,13 @@ $(BIN)/python:
 
 # The two halves of set-up that run side by side (each is idempotent; `make setup` runs both).
 .PHONY: core llama-wheel python-packages
+# pip's own wheel cache is left out: its key ignores the build flags, so a wheel built with other
+# flags (with AMX, say) would come back; the wheel kept in $(WHEELS) serves this environment's reruns.
 llama-wheel:
-	@$(STEP) "Compiling llama.cpp for this CPU (about 8 minutes the first time, seconds after)" \
+	@$(STEP) "Compiling llama.cpp for this CPU (about 9 minutes the first time, seconds after)" \
 		$(VENV)/setup-llama.log -- env CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CFLAGS="$(LLAMA_CFLAGS)" \
-		CXXFLAGS="$(LLAMA_CFLAGS)" $(BIN)/pip wheel --no-deps --wheel-dir $(WHEELS) '$(LLAMA_REQUIREMENT)'
+		CXXFLAGS="$(LLAMA_CFLAGS)" $(BIN)/pip wheel --no-cache-dir --no-deps --find-links $(WHEELS) \
+		--wheel-dir $(WHEELS) '$(LLAMA_REQUIREMENT)'
 
 # torch comes from pip, which takes the CPU build this machine keeps on disk; uv then installs the
 # rest in parallel. Both write the bytecode of what they install (uv leaves pip's packages alone),
