@@ -32,43 +32,74 @@ setup: $(STAMP)
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_BUILD_COMMON=OFF
 LLAMA_REQUIREMENT := $(shell grep -o 'llama-cpp-python\[server\][^"]*' pyproject.toml)
 SETUP_LOG := $(VENV)/setup.log
+CORE_STAMP := $(VENV)/.core-installed
+SETUP_LOCK := $(VENV)/.setup.lock
+BACKGROUND_LOG := $(VENV)/setup-background.log
+# Built for this CPU (-march=native) less Intel AMX: some virtual machines report AMX but fault on
+# its first tile instruction, which killed every summary there; a 270M model on two cores gains
+# nothing measurable from AMX, so it is left out everywhere rather than detected.
+LLAMA_CFLAGS ?= -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
 WHEELS := $(VENV)/wheels
 OTHER_REQUIREMENTS := $(VENV)/requirements-without-llama.txt
 STEP := bash scripts/step.sh
 
 $(STAMP): pyproject.toml
-	@echo "Setting up (first run: about 5 minutes on 2 cores; interrupted? run the same command again)"
-	@$(STEP) "Creating the virtual environment in $(VENV) (seconds)" $(SETUP_LOG) -- \
-		sh -c 'test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)'
-	@$(STEP) "Upgrading pip (seconds)" $(SETUP_LOG) -- $(BIN)/pip install --upgrade pip
-	@MAKEFLAGS= $(MAKE) --no-print-directory -j2 llama-wheel python-packages
+	@echo "Setting up (first run: about 10 minutes on 2 cores; interrupted? run the same command again)"
+	@$(MAKE) --no-print-directory $(BIN)/python
+	@MAKEFLAGS= $(MAKE) --no-print-directory -j2 llama-wheel core
 	@$(STEP) "Installing the project with the llama.cpp wheel just built (seconds)" $(SETUP_LOG) -- \
 		$(BIN)/pip install --find-links $(WHEELS) -e '.[dev]'
 	@touch $(STAMP)
 	@echo "Set-up done: $(VENV) is ready."
 
+# Everything but llama.cpp: enough to index, answer with quotes and serve the chat while llama.cpp
+# still compiles (`make chat` on a fresh machine serves from this and compiles in the background).
+core: $(CORE_STAMP)
+
+$(CORE_STAMP): pyproject.toml $(BIN)/python
+	@$(MAKE) --no-print-directory python-packages
+	@$(STEP) "Installing the project without llama.cpp (seconds)" $(SETUP_LOG) -- \
+		sh -c '$(BIN)/pip install --no-deps -e . && $(BIN)/python -m compileall -q assistant index ui'
+	@touch $(CORE_STAMP)
+
+$(BIN)/python:
+	@$(STEP) "Creating the virtual environment in $(VENV) (seconds)" $(SETUP_LOG) -- $(PYTHON) -m venv $(VENV)
+	@$(STEP) "Upgrading pip (seconds)" $(SETUP_LOG) -- $(BIN)/pip install --upgrade pip
+
 # The two halves of set-up that run side by side (each is idempotent; `make setup` runs both).
-.PHONY: llama-wheel python-packages
+.PHONY: core llama-wheel python-packages
+# pip's own wheel cache is left out: its key ignores the build flags, so a wheel built with other
+# flags (with AMX, say) would come back; the wheel kept in $(WHEELS) serves this environment's reruns.
 llama-wheel:
-	@$(STEP) "Compiling llama.cpp for this CPU (about 5 minutes the first time, seconds after)" \
-		$(VENV)/setup-llama.log -- env CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
-		$(BIN)/pip wheel --no-deps --wheel-dir $(WHEELS) '$(LLAMA_REQUIREMENT)'
+	@$(STEP) "Compiling llama.cpp for this CPU (about 9 minutes the first time, seconds after)" \
+		$(VENV)/setup-llama.log -- env CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CFLAGS="$(LLAMA_CFLAGS)" \
+		CXXFLAGS="$(LLAMA_CFLAGS)" $(BIN)/pip wheel --no-cache-dir --no-deps --find-links $(WHEELS) \
+		--wheel-dir $(WHEELS) '$(LLAMA_REQUIREMENT)'
 
 # torch comes from pip, which takes the CPU build this machine keeps on disk; uv then installs the
-# rest in parallel. Neither compiles bytecode now (Python writes it on first import), so the compiler
-# beside them keeps both cores.
+# rest in parallel. Both write the bytecode of what they install (uv leaves pip's packages alone),
+# so that no start of the assistant compiles its dependencies (about 2,800 modules, seconds of
+# every start where PYTHONDONTWRITEBYTECODE=1). This half runs beside the llama.cpp compile, which
+# takes longer.
 python-packages:
 	@$(STEP) "Installing torch 2.13.0, CPU build (about a minute the first time)" $(SETUP_LOG) -- \
-		$(BIN)/pip install --no-compile torch==2.13.0
+		$(BIN)/pip install torch==2.13.0
 	@$(STEP) "Installing uv, a fast Python package installer (seconds)" $(SETUP_LOG) -- $(BIN)/pip install uv
-	@$(STEP) "Installing the other Python packages (about a minute the first time)" $(SETUP_LOG) -- \
-		sh -c '$(BIN)/python scripts/requirements.py --without llama-cpp-python > $(OTHER_REQUIREMENTS) \
-		&& $(BIN)/uv pip install --python $(BIN)/python --link-mode copy -r $(OTHER_REQUIREMENTS)'
+	@$(STEP) "Installing the other Python packages and their bytecode (about two minutes the first time)" \
+		$(SETUP_LOG) -- sh -c '$(BIN)/python scripts/requirements.py --without llama-cpp-python \
+		> $(OTHER_REQUIREMENTS) && $(BIN)/uv pip install --python $(BIN)/python --link-mode copy \
+		--compile-bytecode -r $(OTHER_REQUIREMENTS)'
 
-index: setup
+index: core
 	$(BIN)/news-assistant index seeds
 
+# Serves as soon as the Python packages are in: on a fresh machine llama.cpp compiles in the
+# background meanwhile (one compile at a time, whoever starts it), and the chat answers with the
+# verified quotes until the summaries' model can load. The server says when it is ready.
 chat: index
+	@test -f $(STAMP) || { echo "==> Compiling llama.cpp in the background: summaries follow when it is done" \
+		"(progress in $(BACKGROUND_LOG))"; nohup setsid flock -n $(SETUP_LOCK) $(MAKE) --no-print-directory setup \
+		>> $(BACKGROUND_LOG) 2>&1 & }
 	$(BIN)/news-assistant chat --host $(HOST) --port $(PORT)
 
 browser-deps:
@@ -83,7 +114,7 @@ lint: setup
 	$(BIN)/ruff check assistant index ui tests benchmarks
 	$(BIN)/ruff format --check assistant index ui tests benchmarks
 
-eval: index
+eval: setup index
 	@echo "== Gold questions over the seeds (regression set) =="
 	$(BIN)/news-assistant eval --llm extractive --gate
 	$(BIN)/news-assistant eval --llm local --gate
@@ -145,3 +176,10 @@ bench-lead: index
 # Where an index build's time goes, step by step (real MiniLM, 300 dev articles, about 4 minutes).
 bench-build: setup
 	$(BIN)/python -m benchmarks.build_profile
+
+# A cold `news-assistant ask` (extractive and default generator, with and without
+# PYTHONDONTWRITEBYTECODE=1) beside the start before bytecode and the torch-free spaCy import, and
+# the chat's first answer after it says ready, into benchmarks/results.md (a few minutes).
+.PHONY: bench-coldstart
+bench-coldstart: setup index
+	$(BIN)/python -m benchmarks.coldstart

@@ -46,6 +46,9 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.timeline import Coverage as Coverage
     from assistant.timeline import comparison_coverage as comparison_coverage
     from assistant.timeline import coverage as coverage
+    from assistant.warmup import WarmUp as WarmUp
+    from assistant.warmup import load_generator as load_generator
+    from assistant.warmup import warm_up as warm_up
     from index.build import BuildReport as BuildReport
     from index.build import IndexLockedError as IndexLockedError
     from index.embedding import EmbeddingError as EmbeddingError

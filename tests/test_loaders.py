@@ -118,7 +118,9 @@ def test_sources_are_relative_to_root(tmp_path: Path) -> None:
     shutil.copyfile(SEEDS / "001_dc96f93586912206.txt", tmp_path / "corpus" / "sub" / "tass.txt")
     report = load_paths([tmp_path / "corpus"], root=tmp_path)
     assert [a.source for a in report.articles] == ["corpus/sub/tass.txt"]
-    outside = load_paths([tmp_path / "corpus"])
+    # A root in another tree, not the working directory: the checkout may sit anywhere, even
+    # directly beside pytest's temporary folders, where the corpus would count as beside it.
+    outside = load_paths([tmp_path / "corpus"], root=tmp_path / "elsewhere" / "project")
     assert outside.articles[0].source == str(tmp_path / "corpus" / "sub" / "tass.txt")
 
 

@@ -36,18 +36,29 @@ class _FakeApp:
 
     def __init__(self) -> None:
         self.launched: dict[str, Any] = {}
+        self.app = self  # the routes serve() adds land here
+        self.routes: list[str] = []
 
     def launch(self, **kwargs: Any) -> None:
         self.launched = kwargs
 
+    def add_api_route(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        self.routes.append(path)
+
+    def block_thread(self) -> None:
+        return None
+
 
 @pytest.fixture
 def launched(monkeypatch: pytest.MonkeyPatch) -> _FakeApp:
-    """Replace the app that serve() builds with a recorder (no server starts)."""
+    """Replace the app that serve() builds with a recorder (no server starts, nothing loads)."""
     import ui.app
+    import ui.health
+    from assistant import WarmUp
 
     app = _FakeApp()
     monkeypatch.setattr(ui.app, "build_app", lambda settings: app)
+    monkeypatch.setattr(ui.health, "warm_up", lambda settings: WarmUp(0.0, settings.llm, None))
     for name in ("ASSISTANT_UI_USERNAME", "ASSISTANT_UI_PASSWORD", "ASSISTANT_LLM"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ASSISTANT_LLM", "extractive")

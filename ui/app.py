@@ -18,6 +18,7 @@ from ui.corpus import (
     outlet_names,
 )
 from ui.handlers import EMPTY_ARTICLE, ChatHandlers, export_button, generator_choices
+from ui.health import HEALTH_PATH, Readiness, add_health_route
 from ui.memory import limit_malloc_arenas
 from ui.render import render_conversation
 from ui.source_view import FIND_SOURCE_LABEL, offer_source
@@ -184,6 +185,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         )
     limit_malloc_arenas()  # before the server's request threads start
     app = build_app(settings)
+    readiness = Readiness(settings)
     app.launch(
         server_name=host,
         server_port=port,
@@ -193,4 +195,15 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         show_error=False,
         css=PAGE_CSS,
         app_kwargs={"middleware": busy_middleware(app, settings)},
+        prevent_thread_lock=True,
+        quiet=True,
     )
+    add_health_route(app, readiness)
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    print(f"Loading the index and the models before the first question ({url}{HEALTH_PATH[1:]} says when)",
+          flush=True)  # fmt: skip
+    readiness.warm_up()
+    report = readiness.report()
+    print(f"Ready: {url} (models loaded in {report['loaded_in_s']:.1f} s; summaries: {report['summaries']})",
+          flush=True)  # fmt: skip
+    app.block_thread()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from assistant.prompts import render_answer_prompt
 
 STOP = ["\n", ". ", "Question:", "Quotes:"]
 PROMPT_QUOTES = 1
+WARM_UP_PROMPT = "News:"  # any text: one token through the model sets up its compute buffers
 _quiet_log: Any = None
 
 
@@ -58,6 +60,14 @@ class LocalGenerator:
         self._llm: Any = None
         self._lock = threading.Lock()
 
+    def load(self) -> None:
+        """Load the model and evaluate one token now, so the first summary pays for neither."""
+        with self._lock:
+            llm = self._model()
+            llm.create_completion(WARM_UP_PROMPT, max_tokens=1, temperature=0.0)
+            release_sampler(llm)
+            llm.reset()
+
     def _model(self) -> Any:
         """Load the model on first use."""
         if self._llm is None:
@@ -65,7 +75,17 @@ class LocalGenerator:
                 raise GenerationError(
                     f"Model file {self.model_path} not found: set ASSISTANT_LLM_MODEL_PATH to a .gguf file."
                 )
-            from llama_cpp import Llama
+            # llama.cpp's OpenMP threads spin while they wait for each other; on two cores busy
+            # with other work (a shared machine, CI) the spinning took 134 tokens from 1.9 s to
+            # 25 s. Passive waiting gives up only a thread wake-up per wait. OpenMP reads this when
+            # llama.cpp's library loads; a value set by the user stays.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:  # set-up may still be compiling it (`make chat` on a new machine)
+                raise GenerationError(
+                    "llama.cpp is not installed yet (`make setup` compiles it); summaries follow once it is"
+                ) from exc
 
             silence_llama_cpp_log()
             try:

@@ -7,6 +7,7 @@ cached by text, so a passage retrieved for many questions is parsed once.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -46,13 +47,33 @@ class Sentence:
     speakers: tuple[str, ...]
 
 
+def import_spacy() -> Any:
+    """spaCy, imported without torch unless something has already loaded it.
+
+    spaCy's thinc imports torch whenever it is installed (thinc.compat), for models that wrap
+    PyTorch layers; the small English pipeline has none, and importing torch costs seconds of a
+    cold start that otherwise never needs it (the embedder runs on ONNX Runtime). Hiding torch for
+    the length of the import makes thinc take its own "no torch" path; torch stays importable
+    afterwards for anything that does want it (the torch embedding backend, `fit`).
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # an import of torch now fails at once
+    try:
+        import spacy
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 @lru_cache(maxsize=1)
 def pipeline() -> Any:
     """The loaded spaCy pipeline (tagger, parser, NER), loaded once per process."""
     try:
-        import spacy
-
-        return spacy.load(PIPELINE_PACKAGE, exclude=["lemmatizer"])
+        return import_spacy().load(PIPELINE_PACKAGE, exclude=["lemmatizer"])
     except (ImportError, OSError) as exc:
         raise NLPError(
             f"spaCy's {PIPELINE_PACKAGE} pipeline is not installed: run `make setup` "
