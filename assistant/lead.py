@@ -18,7 +18,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -342,7 +342,10 @@ def _same_name(a: str, b: str) -> bool:
 
 
 def write_lead(
-    question: str, citations: Sequence[Citation], focus: str = "", model: LeadModel | None = None
+    question: str,
+    citations: Sequence[Citation],
+    focus: str = "",
+    model: LeadModel | None = None,
 ) -> Lead | None:
     """The lead for an answer's verified citations (None when there are none). `focus` is the
     asker's own words when the question was rewritten from a follow-up: they say what is asked."""
@@ -350,7 +353,8 @@ def write_lead(
         return None
     asking = focus or question
     if asks_who_said(asking) and any(c.speaker for c in citations):
-        return _speaker_lead(best_reported([c for c in citations if c.speaker], question), question)
+        chosen = best_reported([c for c in citations if c.speaker], question)
+        return _speaker_lead(chosen, question)
     if wants_span(asking):
         model = model or load_lead_model()
         scored = [(model.probability(s.features), s) for s in spans(question, citations, asking)]
@@ -377,7 +381,7 @@ def _speaker_lead(citation: Citation, question: str) -> Lead:
     lead (credited to the speaker)."""
     speaker = citation.speaker or ""
     doc = _DOCS.get(citation.quote)
-    sent = _best_sentence(doc, set(content_terms(question)))
+    sent = _best_sentence(doc, _weights(question))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char)
     if speaker and speaker in citation.quote and sentence:
         text = f"{speaker}: {_with_marker(sentence, citation.number)}"
@@ -401,8 +405,7 @@ def reported_lead(citation: Citation, question: str = "") -> Lead:
     credited to the speaker or the outlet ('TASS reported: SENTENCE [n].')."""
     doc = _DOCS.get(citation.quote)
     speaker = citation.speaker or ""
-    asked = set(content_terms(question)) - set(content_terms(speaker))
-    sent = _best_sentence(doc, asked)
+    sent = _best_sentence(doc, _weights(question, drop=speaker))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char) or citation.quote.strip()
     if speaker:
         clause = _reported_clause(sent, speaker)
@@ -432,17 +435,33 @@ def best_reported(citations: Sequence[Citation], question: str) -> Citation:
     citations = own or citations
 
     def coverage(citation: Citation) -> float:
-        asked = set(content_terms(question)) - set(content_terms(citation.speaker or ""))
-        sent = _best_sentence(_DOCS.get(citation.quote), asked)
-        return _coverage(sent.text, asked)
+        weights = _weights(question, drop=citation.speaker or "")
+        return _weighted_coverage(_best_sentence(_DOCS.get(citation.quote), weights).text, weights)
 
     return max(citations, key=lambda c: (coverage(c), -c.number))
 
 
-def _best_sentence(doc: Any, asked: set[str]) -> Any:
-    """The sentence of a parsed quote holding most of the asked terms (the first on a tie)."""
-    sentences = list(doc.sents)
-    return max(sentences, key=lambda s: (_coverage(s.text, asked), -s.start))
+def _best_sentence(doc: Any, weights: Mapping[str, float]) -> Any:
+    """The sentence of a parsed quote holding most of the question's weighted terms (the first on a
+    tie)."""
+    return max(doc.sents, key=lambda s: (_weighted_coverage(s.text, weights), -s.start))
+
+
+def _weights(question: str, drop: str = "") -> dict[str, float]:
+    """{term: weight} of the question's terms less those of `drop` (a speaker's name), each 1.
+    (Weighing them by the index's rarity chose worse sentences on the dev tuning half: the
+    reported lead alone 56 right instead of 59 of 146.)"""
+    dropped = set(content_terms(drop))
+    return {t: 1.0 for t in dict.fromkeys(content_terms(question)) if t not in dropped}
+
+
+def _weighted_coverage(text: str, weights: Mapping[str, float]) -> float:
+    """The share of the question's term weight that a text holds."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    present = set(content_terms(text))
+    return sum(w for t, w in weights.items() if t in present) / total
 
 
 def _capitalised(name: str) -> str:

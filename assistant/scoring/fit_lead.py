@@ -32,6 +32,7 @@ from assistant.lead import (
     reported_lead,
     spans,
     wants_span,
+    write_lead,
 )
 from assistant.models import Citation
 
@@ -65,7 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: object) -> int:
     """Collect the tuning half's shown quotes, fit the span scorer, write the model and its report."""
     asked = _collect(args, settings)
-    model, report = fit(asked, trained_on=f"{args.questions} (tuning half, {len(asked)} answered questions)")
+    trained_on = f"{args.questions} (tuning half, {len(asked)} answered questions)"
+    model, report = fit(asked, trained_on=trained_on)
     out = args.out or Path(__file__).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -91,6 +93,7 @@ def _collect(args: argparse.Namespace, settings: object) -> list[Asked]:
     dev, chosen, dsettings = dev_settings(settings, args)  # type: ignore[arg-type]
     indexed = dev.indexed(chosen if args.sample else dev.questions)
     golds = {q.id: to_gold(q, dev, indexed) for q in chosen}
+    engine = api.get_engine(dsettings)
     cache = args.answers
     if cache is not None and cache.exists():
         raw = json.loads(cache.read_text(encoding="utf-8"))
@@ -100,7 +103,6 @@ def _collect(args: argparse.Namespace, settings: object) -> list[Asked]:
             for r in raw
             if r["id"] in by_id
         ]
-    engine = api.get_engine(dsettings)
     asked: list[Asked] = []
     for number, question in enumerate(chosen, start=1):
         gold = golds[question.id]
@@ -151,15 +153,10 @@ def _is_answer(span: Span, asked: Asked) -> bool:
     return any(m.start() < span.end and span.start < m.end() for m in right.finditer(citation.quote))
 
 
-def lead_text(model: LeadModel, item: Candidates, probabilities: np.ndarray) -> str:
-    """The lead this model would show for one question (span lead, or the reported fallback)."""
-    from assistant.lead import _span_lead
-
-    if len(item.spans) and float(probabilities.max()) >= model.floor:
-        lead = _span_lead(item.spans[int(np.argmax(probabilities))], item.asked.citations)
-        if lead is not None:
-            return lead.text
-    return reported_lead(best_reported(item.asked.citations, item.asked.searched), item.asked.searched).text
+def lead_text(model: LeadModel, item: Candidates) -> str:
+    """The lead this model would show for one question, exactly as ask() writes it."""
+    lead = write_lead(item.asked.searched, item.asked.citations, model=model)
+    return lead.text if lead is not None else ""
 
 
 def fit(asked: list[Asked], trained_on: str = "") -> tuple[LeadModel, str]:
@@ -172,8 +169,11 @@ def fit(asked: list[Asked], trained_on: str = "") -> tuple[LeadModel, str]:
     floor = max(FLOOR_GRID, key=lambda f: (floors[f], -f))
     weights, bias = _logistic(items, best_c)
     model = LeadModel(tuple(float(w) for w in weights), float(bias), float(floor))
-    fitted = _accuracy(items, model)
-    top_quote = sum(text_correct(a.gold, reported_lead(a.citations[0], a.searched).text) for a in asked)
+    fitted = sum(text_correct(i.asked.gold, lead_text(model, i)) for i in items)
+    top_quote = sum(
+        text_correct(a.gold, reported_lead(best_reported(a.citations, a.searched), a.searched).text)
+        for a in asked
+    )
     any_shown = sum(text_correct(a.gold, "\n".join(c.quote for c in a.citations)) for a in asked)
     lines = [
         "# Lead span scorer: training report",
@@ -210,6 +210,11 @@ def _logistic(items: list[Candidates], c: float) -> tuple[np.ndarray, float]:
     return model.coef_[0], float(model.intercept_[0])
 
 
+def _reported_text(asked: Asked) -> str:
+    """The reported lead alone (no span) for one question: the baseline the span scorer must beat."""
+    return reported_lead(best_reported(asked.citations, asked.searched), asked.searched).text
+
+
 def _cv_lead_accuracy(items: list[Candidates], folds: list[int], c: float) -> dict[float, int]:
     """{floor: questions whose out-of-fold lead is right} for one regularisation strength."""
     right = dict.fromkeys(FLOOR_GRID, 0)
@@ -221,16 +226,5 @@ def _cv_lead_accuracy(items: list[Candidates], folds: list[int], c: float) -> di
                 continue
             for floor in FLOOR_GRID:
                 model = LeadModel(tuple(weights), bias, floor)
-                probabilities = _probabilities(model, item)
-                right[floor] += text_correct(item.asked.gold, lead_text(model, item, probabilities))
+                right[floor] += text_correct(item.asked.gold, lead_text(model, item))
     return right
-
-
-def _probabilities(model: LeadModel, item: Candidates) -> np.ndarray:
-    """The model's probability for each span of a question."""
-    return np.asarray([model.probability(row) for row in item.rows]) if len(item.spans) else np.zeros(0)
-
-
-def _accuracy(items: list[Candidates], model: LeadModel) -> int:
-    """Questions whose lead under this model is right."""
-    return sum(text_correct(i.asked.gold, lead_text(model, i, _probabilities(model, i))) for i in items)
