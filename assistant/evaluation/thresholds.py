@@ -46,6 +46,12 @@ THRESHOLDS: tuple[Threshold, ...] = (
     # generator it is the quotes; Gemma 3 270M's own sentences measured 0.36 on 2 Dec 2026, and
     # this floor only catches a regression of the local prompt or the verifier.
     Threshold("prose_accuracy", 0.30),
+    # Issue S: every answer opens with a direct lead (a verified span or reported clause, or a
+    # model's verified prose), never a list of sources; and the lead alone is right for most gold
+    # questions. Measured 7 Dec 2026: 1.00 (74/74) and 0.833 (60/72; the issue's target is 0.85,
+    # not yet met); the floor allows two questions to slip.
+    Threshold("direct_lead_rate", 0.90),
+    Threshold("lead_accuracy", 0.80),
     # Issue H: a quote credited to someone who did not say it is a false credit, as wrong as a
     # quote that is not verbatim. Measured 1.00 (7/7 answering quotes of the speaker items) and
     # 1.00 (4/4 decline reasons) on 3 Dec 2026; both are hard rules, not floors under a score.
@@ -69,8 +75,11 @@ DEV_TARGETS: tuple[Threshold, ...] = (
     Threshold("false_decline_rate", 0.10, "max"),
 )
 # Regression floors just under those measurements; every quote verbatim is a hard rule.
+# Lead accuracy on the check half measured 0.360 (67/186) on 7 Dec 2026 (the issue aims at 0.45).
 DEV_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("answer_accuracy", 0.50),
+    Threshold("direct_lead_rate", 0.90),
+    Threshold("lead_accuracy", 0.33),
     Threshold("citation_verbatim", 1.00),
     Threshold("decline_recall", 0.70),
     Threshold("false_decline_rate", 0.10, "max"),
@@ -81,8 +90,12 @@ DEV_THRESHOLDS: tuple[Threshold, ...] = (
 # question moves decline recall by 0.11: its floor sits one question under the measurement (the
 # first fitted model's 9/9 here was one lucky question, not a level; over the whole check half,
 # 24 unanswerables, decline recall rose from 0.71 to 0.75 with this model).
+# The sample's lead accuracy over the full index's answers was 0.42 (14/33) on 7 Dec 2026; one
+# question moves it by 0.03, so its floor sits well under that.
 DEV_SAMPLE_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("answer_accuracy", 0.50),
+    Threshold("direct_lead_rate", 0.90),
+    Threshold("lead_accuracy", 0.30),
     Threshold("citation_verbatim", 1.00),
     Threshold("decline_recall", 0.66),
     Threshold("false_decline_rate", 0.20, "max"),
