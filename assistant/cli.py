@@ -246,6 +246,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if answer.rewritten:
         print(f"Searched for: {answer.question}\n")
     print(answer.lead())
+    if summary := answer.summary():
+        print(f"\nSummary: {summary}")
     if answer.note:
         print(f"\nNote: {answer.note}")
     if answer.cited():

@@ -16,13 +16,12 @@ from assistant.disagreement import Disagreement, find_disagreements
 from assistant.engine import Engine
 from assistant.engine import _citation as citation_of  # ask()'s own builder: same Citation fields
 from assistant.evidence import Quote, select_quotes, weigh
-from assistant.lead import spans, write_lead
+from assistant.lead import best_typed_span
 from assistant.models import ArticleRef, Citation
 from assistant.quarantine import is_instruction
 from assistant.request import AskRequest
 from assistant.rewrite import Standalone, standalone_question
 from assistant.scoring.model import load_models
-from assistant.scoring.nlp import expected_labels
 from assistant.speakers import with_speakers
 from assistant.text import normalise
 from assistant.verify import quote_is_verbatim
@@ -139,14 +138,11 @@ def _corroborating(
 
 
 def _typed_answer(question: str, citations: list[Citation]) -> re.Pattern[str] | None:
-    """The columns' lead as a whole-word pattern, when it is an entity of a kind the question asks
-    for; None otherwise."""
-    labels = expected_labels(question)
-    lead = write_lead(question, citations) if citations and labels else None
-    if lead is None or lead.kind != "span" or not lead.answer:
-        return None
-    typed = any(s.text == lead.answer and s.label in labels for s in spans(question, citations))
-    return _term_pattern(lead.answer) if typed else None
+    """The columns' answer as a whole-word pattern: the lead scorer's best span of a kind the
+    question asks for (its display floor aside: the pattern is only matched, never shown); None
+    when the question asks for no kind or no column quote holds one."""
+    span = best_typed_span(question, citations) if citations else None
+    return _term_pattern(span.text) if span is not None else None
 
 
 def _term_pattern(text: str) -> re.Pattern[str]:

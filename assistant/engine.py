@@ -335,6 +335,7 @@ class Engine:
         removed: list[str] = []
         emitted = ""
         verified = None
+        generator: Generator | None = None
         try:
             generator = self.generator(str(request.generator))
             raw = ""
@@ -379,12 +380,12 @@ class Engine:
             yield self._timed(answer, started)
             return
         direct = write_lead(question, citations, focus)
+        summary_first = bool(prose_text) and not fallback and quick is not None and _prose_leads(generator)
         answer = Answer(
-            text=verified.text
-            if prose_text and not fallback and quick is not None
-            else _opened(direct, verified.text),
+            text=verified.text if summary_first else _opened(direct, verified.text),
             prose=prose_text,
             direct=direct,
+            summary_first=summary_first,
             citations=citations,
             retrieved=retrieved,
             fallback=fallback,
@@ -474,6 +475,12 @@ def _unverified(
     closest = closest_articles(quotes)
     return Answer(text=decline_text(question, closest), refused=True, decline_reason="not_in_articles",
                   closest=closest, retrieved=retrieved, note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
+
+
+def _prose_leads(generator: Generator | None) -> bool:
+    """True when this generator's verified prose opens the answer in place of the lead (measured
+    per generator: see each generator's `prose_leads`)."""
+    return bool(getattr(generator, "prose_leads", False))
 
 
 def _opened(lead: Lead | None, text: str) -> str:

@@ -213,8 +213,8 @@ def spans(question: str, citations: Sequence[Citation], asking: str = "") -> lis
                 "typed_question": float(bool(labels)),
                 "entity": float(bool(label)),
                 "number": float(any(t.like_num for t in span)),
-                "in_question": sum(t in asked for t in terms) / len(terms),
-                "any_in_question": float(any(t in asked for t in terms)),
+                "in_question": sum(_asked(t, asked) for t in terms) / len(terms),
+                "any_in_question": float(any(_asked(t, asked) for t in terms)),
                 "rank": 1.0 / citation.number,
                 "sentence_coverage": _coverage(sent.text, asked),
                 "tree_tie": _tree_tie(span, sent, asked),
@@ -280,6 +280,23 @@ def _candidates(doc: Any) -> list[tuple[Any, str]]:
         trimmed = chunk[1:] if chunk[0].dep_ == "det" and len(chunk) > 1 else chunk
         out.append((trimmed, ""))
     return out
+
+
+# Two terms sharing this many leading letters are one word's forms ('Syria' / 'Syrian', 'Turkey' /
+# 'Turkish' share 'turk'): the stemmer keeps a name and its adjective apart.
+SHARED_PREFIX = 4
+
+
+def _asked(term: str, asked: set[str]) -> bool:
+    """True when the question holds the term or another form of it (a shared prefix of at least
+    SHARED_PREFIX letters, the shorter word wholly: 'syria' in 'syrian')."""
+    if term in asked:
+        return True
+    return len(term) >= SHARED_PREFIX and any(
+        len(a) >= SHARED_PREFIX
+        and (a.startswith(term) or term.startswith(a[: max(len(a) - 2, SHARED_PREFIX)]))
+        for a in asked
+    )
 
 
 def _coverage(text: str, asked: set[str]) -> float:
@@ -365,6 +382,19 @@ def write_lead(
                 if lead is not None:
                     return lead
     return reported_lead(best_reported(citations, question), question)
+
+
+def best_typed_span(
+    question: str, citations: Sequence[Citation], model: LeadModel | None = None
+) -> Span | None:
+    """The best-scoring span whose entity label is one the question asks for (None when the
+    question asks for no type or no shown quote holds one), whatever the lead's display floor."""
+    labels = expected_labels(question)
+    if not labels:
+        return None
+    model = model or load_lead_model()
+    typed = [s for s in spans(question, citations) if s.label in labels]
+    return max(typed, key=lambda s: model.probability(s.features), default=None)
 
 
 def asks_who_said(question: str) -> bool:

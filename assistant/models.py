@@ -82,6 +82,9 @@ class Answer(BaseModel):
         default=None,
         description="the verified lead built from the quotes (shown first unless prose verified)",
     )
+    summary_first: bool = Field(
+        default=False, description="the model's verified prose opens the answer instead of the lead"
+    )
     decline_reason: DeclineReason | None = Field(
         default=None, description="why the answer was declined (None when it was not)"
     )
@@ -116,18 +119,30 @@ class Answer(BaseModel):
             return []
         if not self.prose or self.generator == "extractive" or self.fallback:
             return list(self.citations)
-        marked = {int(n) for n in _MARKER.findall(self.prose)}
+        marked = {int(n) for n in _MARKER.findall(self.lead() + " " + self.prose)}
         return [c for c in self.citations if c.number in marked]
+
+    def has_summary(self) -> bool:
+        """True when a model wrote prose that verified (not the extractive generator's quotes)."""
+        return bool(self.prose) and self.generator != "extractive" and not self.fallback
+
+    def summary(self) -> str:
+        """The model's verified prose when it follows the lead (empty when it leads, or is none)."""
+        if not self.has_summary() or self.refused or self.lead() == self.prose:
+            return ""
+        return str(self.prose)
 
     def lead(self) -> str:
         """The text shown above the quotes: the model's verified prose, else the verified lead built
         from the quotes, else a short line naming who said them and where."""
         if self.refused:
             return self.text
-        if self.prose and self.generator != "extractive" and not self.fallback:
-            return self.prose
+        if self.summary_first and self.has_summary():
+            return str(self.prose)
         if self.direct is not None:
             return self.direct.text
+        if self.has_summary():
+            return str(self.prose)
         if not self.citations:
             return self.text
         parts = [

@@ -59,7 +59,7 @@ def test_prose_that_only_restates_the_question_is_dropped_for_the_quotes(engine:
     # The reader gets the verified lead built from the quotes, not a note about the model.
     assert answer.note is None
     assert answer.direct is not None and answer.lead() == answer.direct.text
-    assert answer.lead().startswith("12: ") and answer.text.startswith(answer.lead())
+    assert "12 military observation posts" in answer.lead() and answer.text.startswith(answer.lead())
     assert answer.citations and "12 military observation posts" in answer.text
 
 
@@ -70,8 +70,24 @@ def test_supported_generator_text_is_kept(engine: Engine) -> None:
     with engine.override(local=honest):
         answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
     assert not answer.fallback
-    assert answer.text.startswith("Turkey established 12 military observation posts")
+    # The small local model's verified prose follows the lead built from the quotes.
+    assert answer.summary().startswith("Turkey established 12 military observation posts")
+    assert answer.text.startswith(answer.lead()) and answer.summary() in answer.text
     assert answer.citations[0].outlet == "Devdiscourse (PTI)"
+
+
+def test_a_capable_models_verified_prose_opens_the_answer(engine: Engine) -> None:
+    capable = ScriptedGenerator(
+        "Turkey established 12 military observation posts in Idlib after the Sochi deal [1]."
+    )
+    capable.prose_leads = True  # type: ignore[attr-defined]
+    with engine.override(openai=capable):
+        answer = engine.ask(
+            "How many military observation posts did Turkey establish in Idlib?", llm="openai"
+        )
+    assert answer.summary_first and answer.lead() == answer.prose and answer.summary() == ""
+    assert answer.text.startswith("Turkey established 12 military observation posts")
+    assert answer.direct is not None  # still there, for a reader of the JSON
 
 
 def test_endpoint_down_falls_back_with_a_visible_note(engine: Engine) -> None:
@@ -131,7 +147,7 @@ def test_model_markup_is_stripped_before_verification(engine: Engine) -> None:
     with engine.override(local=markup):
         answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
     assert "canary" not in answer.text and "<img" not in answer.text
-    assert answer.text.startswith("Turkey established 12 military observation posts in Idlib")
+    assert (answer.prose or "").startswith("Turkey established 12 military observation posts in Idlib")
 
 
 def test_extractive_answer_states_each_quote_once(engine: Engine) -> None:
@@ -146,10 +162,11 @@ def test_generated_prose_keeps_its_marker_and_is_followed_by_numbered_quotes(eng
     )
     with engine.override(local=unmarked):
         answer = engine.ask("How many military observation posts did Turkey establish in Idlib?", llm="local")
-    prose, _, evidence = answer.text.partition("\n\n")
+    assert answer.text.startswith(answer.lead())
+    prose, _, evidence = answer.text[len(answer.lead()) :].lstrip("\n").partition("\n\n")
     assert prose.endswith("[1].") and not answer.fallback
     assert evidence.startswith("Devdiscourse (PTI) reported on 2 March 2020:") and "[1]" in evidence
-    assert len(answer.citations) == answer.text.count("reported")
+    assert len(answer.citations) == evidence.count("reported")
 
 
 def test_override_installs_generators_for_a_block_then_restores(engine: Engine) -> None:

@@ -22,7 +22,7 @@ from assistant.evaluation.questions import (
 from assistant.evaluation.report import load_run, write_reports
 from assistant.evaluation.runner import EvalRun, run_questions
 from assistant.evaluation.thresholds import BY_METRIC, THRESHOLDS, check_gate
-from assistant.models import Answer, ArticleRef, Citation
+from assistant.models import Answer, ArticleRef, Citation, Lead
 from index.models import Article
 
 TASS_TEXT = (
@@ -165,7 +165,10 @@ class FakeAsk:
         self.calls.append({"question": question, "history": history, **options})
         if question not in self.answers:
             raise RuntimeError(f"no canned answer for {question!r}")
-        return self.answers[question].model_copy(deep=True)
+        answer = self.answers[question].model_copy(deep=True)
+        if not answer.refused and answer.citations and answer.direct is None:  # as ask() opens every answer
+            answer.direct = Lead(text=answer.text, kind="reported", clause=answer.text, citation=1)
+        return answer
 
 
 def ticking_clock(step_s: float = 0.01) -> Callable[[], float]:
@@ -302,7 +305,7 @@ def test_gate_trips_and_names_the_metric() -> None:
     failures = {f.metric: f for f in check_gate(make_run(BAD).summary)}
     assert set(failures) == {
         "answer_accuracy", "citation_precision", "citation_verbatim", "outlet_accuracy",
-        "decline_recall", "false_decline_rate",
+        "decline_recall", "false_decline_rate", "lead_accuracy",
     }  # fmt: skip
     assert failures["answer_accuracy"].message() == (
         f"answer accuracy 0.500 is below the threshold {BY_METRIC['answer_accuracy'].bound:.2f} by "

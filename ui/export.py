@@ -36,6 +36,8 @@ def export_markdown(turns: Sequence[Turn], exported: datetime | None = None) -> 
         if answer.refused:
             lines += ["**Not in the articles.**", ""]
         lines += [md(answer.lead()), ""]
+        if summary := answer.summary():
+            lines += [f"Summary: {md(summary)}", ""]
         if answer.note:
             lines += [f"_Note: {md(answer.note)}_", ""]
         cited = answer.cited()

@@ -155,6 +155,11 @@ def render_answer(turn: int, answer: Answer, writing: str = "") -> str:
         parts.append(f'<div class="na-searched">Searched for: <q>{esc(answer.question)}</q></div>')
     cited = answer.cited()
     parts.append(render_lead(turn, answer, cited))
+    if summary := answer.summary():
+        parts.append(
+            f'<div class="na-text na-summary"><span class="na-label">Summary</span>'
+            f"{_with_markers(summary, turn, cited)}</div>"
+        )
     if answer.note:
         parts.append(f'<div class="na-note" role="note">Note: {esc(answer.note)}</div>')
     if cited and not answer.source_matches:

@@ -17,6 +17,7 @@ class Generator(Protocol):
     """Writes an answer citing the quotes as [1], [2], ... ; the caller verifies every word."""
 
     name: str
+    prose_leads: bool  # its verified prose opens the answer in place of the lead built from the quotes
 
     def stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
         """Yield pieces of answer text as they are produced."""

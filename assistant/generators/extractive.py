@@ -27,6 +27,7 @@ class ExtractiveGenerator:
     """Composes the answer from the quotes themselves: deterministic and fast."""
 
     name = "extractive"
+    prose_leads = False  # its "prose" is the quotes themselves
 
     def stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
         """Yield one attributed quote per line."""

@@ -52,6 +52,9 @@ class LocalGenerator:
     """Few-shot completion over numbered quotes with a small local model, loaded once."""
 
     name = "local"
+    # Its verified prose follows the lead rather than replacing it: on the gold set the lead built
+    # from the quotes held the answer for 0.83 of questions, Gemma 3 270M's verified prose for 0.68.
+    prose_leads = False
 
     def __init__(self, model_path: Path, threads: int = 2, max_tokens: int = 80) -> None:
         self.model_path = model_path

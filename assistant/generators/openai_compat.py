@@ -17,6 +17,7 @@ class OpenAICompatibleGenerator:
     """Streams a chat completion; times out, retries once, and fails with a clear error."""
 
     name = "openai"
+    prose_leads = True  # a capable model's verified prose opens the answer; the lead is its fallback
 
     def __init__(
         self,
