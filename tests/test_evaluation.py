@@ -305,7 +305,7 @@ def test_gate_trips_and_names_the_metric() -> None:
     failures = {f.metric: f for f in check_gate(make_run(BAD).summary)}
     assert set(failures) == {
         "answer_accuracy", "citation_precision", "citation_verbatim", "outlet_accuracy",
-        "decline_recall", "false_decline_rate", "lead_accuracy",
+        "decline_recall", "false_decline_rate", "lead_accuracy", "direct_lead_rate",
     }  # fmt: skip
     assert failures["answer_accuracy"].message() == (
         f"answer accuracy 0.500 is below the threshold {BY_METRIC['answer_accuracy'].bound:.2f} by "
