@@ -16,7 +16,7 @@ from assistant.disagreement import Disagreement, find_disagreements
 from assistant.engine import Engine
 from assistant.engine import _citation as citation_of  # ask()'s own builder: same Citation fields
 from assistant.evidence import Quote, select_quotes, weigh
-from assistant.lead import best_typed_span
+from assistant.lead import typed_answers
 from assistant.models import ArticleRef, Citation
 from assistant.quarantine import is_instruction
 from assistant.request import AskRequest
@@ -124,25 +124,26 @@ def _corroborating(
     """Columns for outlets left out whose best quotes hold the answer the columns give.
 
     When the question asks for an entity of a kind (a place, a number, a person) and the columns'
-    lead fills that slot with one, an outlet whose own best quotes (ask()'s selection, limited to
-    it) name the same entity answers the question too, however weakly its wording matches the
-    question's: calling it silent would be false. Only a typed answer is matched: a noun phrase
-    or a reported clause says too little on its own. The column shows only the quotes that hold
-    the answer, each checked verbatim.
+    quotes fill that slot with one (the lead scorer's best), an outlet whose own best quotes
+    (ask()'s selection, limited to it) name the same entity answers the question too, however
+    weakly its wording matches the question's: calling it silent would be false. Only a typed
+    answer is matched (a noun phrase or a reported clause says too little on its own), and only
+    one that some outlet left out does not name: an entity every outlet names is the story's
+    setting ('Russia' in articles about Russia), not an answer that tells them apart. The best such
+    answer is used; the column shows only the quotes that hold it, each checked verbatim.
     """
-    answer = _typed_answer(question, [c for coverage in covered for c in coverage.citations])
-    if answer is None:
-        return []
-    found = [_outlet_coverage(engine, e, holding=answer) for e in others if e is not None]
-    return [coverage for coverage in found if coverage is not None]
+    candidates = [e for e in others if e is not None]
+    for answer in _typed_answers(question, [c for coverage in covered for c in coverage.citations]):
+        found = [c for c in (_outlet_coverage(engine, e, holding=answer) for e in candidates) if c]
+        if found and len(found) < len(candidates):
+            return found
+    return []
 
 
-def _typed_answer(question: str, citations: list[Citation]) -> re.Pattern[str] | None:
-    """The columns' answer as a whole-word pattern: the lead scorer's best span of a kind the
-    question asks for (its display floor aside: the pattern is only matched, never shown); None
-    when the question asks for no kind or no column quote holds one."""
-    span = best_typed_span(question, citations) if citations else None
-    return _term_pattern(span.text) if span is not None else None
+def _typed_answers(question: str, citations: list[Citation]) -> list[re.Pattern[str]]:
+    """The columns' typed answers as whole-word patterns, best first: the lead scorer's spans of a
+    kind the question asks for."""
+    return [_term_pattern(text) for text in typed_answers(question, citations)] if citations else []
 
 
 def _term_pattern(text: str) -> re.Pattern[str]:

@@ -384,17 +384,16 @@ def write_lead(
     return reported_lead(best_reported(citations, question), question)
 
 
-def best_typed_span(
-    question: str, citations: Sequence[Citation], model: LeadModel | None = None
-) -> Span | None:
-    """The best-scoring span whose entity label is one the question asks for (None when the
-    question asks for no type or no shown quote holds one), whatever the lead's display floor."""
+def typed_answers(question: str, citations: Sequence[Citation], model: LeadModel | None = None) -> list[str]:
+    """The distinct texts of the spans whose entity label is one the question asks for, best first
+    by the span scorer."""
     labels = expected_labels(question)
     if not labels:
-        return None
+        return []
     model = model or load_lead_model()
     typed = [s for s in spans(question, citations) if s.label in labels]
-    return max(typed, key=lambda s: model.probability(s.features), default=None)
+    ranked = sorted(typed, key=lambda s: -model.probability(s.features))
+    return list(dict.fromkeys(s.text for s in ranked))
 
 
 def asks_who_said(question: str) -> bool:
