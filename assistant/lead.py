@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ from assistant.quote_marks import shown_quote
 from assistant.scoring.nlp import expected_labels, pipeline, question_doc
 from assistant.speakers import asked_subject, spoken_by
 from assistant.text import content_terms, normalise
+from assistant.verify import news_organisations
 
 LEAD_MODEL = "lead_model.json"
 # Quote parses kept for leads: a few asks' worth of shown quotes (four each); a parse is ~5 ms.
@@ -406,53 +408,73 @@ def asks_who_said(question: str) -> bool:
 
 
 def _speaker_lead(citation: Citation, question: str) -> Lead:
-    """'SPEAKER: the sentence they said [n].' when the quote names them, else the quote's reported
-    lead (credited to the speaker)."""
+    """'SPEAKER: OUTLET reported "the sentence they said" [n].' when the quote names them, else the
+    quote's reported lead (credited to the speaker)."""
     speaker = citation.speaker or ""
     doc = _DOCS.get(citation.quote)
     sent = _best_sentence(doc, _weights(question))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char)
     if speaker and speaker in citation.quote and sentence:
-        text = f"{speaker}: {_with_marker(sentence, citation.number)}"
+        text = f"{speaker}: {_outlet(citation)} reported {_quoted(sentence, citation.number)}"
         return Lead(text=text, kind="span", answer=speaker, clause=sentence, citation=citation.number)
     return reported_lead(citation, question)
 
 
 def _span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
-    """'SPAN: the sentence it stands in [n].', checked verbatim against the cited quote."""
+    """'SPAN: OUTLET reported "the sentence it stands in" [n].', checked verbatim against the quote."""
     citation = next(c for c in citations if c.number == span.citation)
     if span.text not in citation.quote or span.sentence not in citation.quote:
         return None
     sentence = span.sentence.rstrip()
-    text = f"{span.text}: {_with_marker(sentence, citation.number)}"
+    text = f"{span.text}: {_outlet(citation)} reported {_quoted(sentence, citation.number)}"
     return Lead(text=text, kind="span", answer=span.text, clause=sentence, citation=citation.number)
 
 
 def reported_lead(citation: Citation, question: str = "") -> Lead:
-    """The quote's sentence holding most of the question's terms (the speaker's name aside), as
-    the speaker's reported clause ('X said CLAUSE [n].'), as itself when it names its speaker, or
-    credited to the speaker or the outlet ('TASS reported: SENTENCE [n].')."""
+    """The quote's sentence holding most of the question's terms (the speaker's name aside), as the
+    speaker's reported clause ('TASS: Dmitry Peskov said CLAUSE [n].'), else in quotation marks
+    credited to the outlet ('TASS reported: "SENTENCE" [n].'). The article's own sentences are
+    always quoted, so a sentence that names an outlet never reads as the assistant's words."""
     doc = _DOCS.get(citation.quote)
     speaker = citation.speaker or ""
     sent = _best_sentence(doc, _weights(question, drop=speaker))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char) or citation.quote.strip()
+    outlet = _outlet(citation)
     if speaker:
         clause = _reported_clause(sent, speaker)
-        if clause is not None and clause in citation.quote:
+        if clause is not None and clause in citation.quote and not _names_an_outlet(clause):
             who = _capitalised(speaker)
             if _opens_quotation(citation.quote, clause):  # the speaker's own words: keep them quoted
-                text = f"{who} said: “{clause}” [{citation.number}]."
+                text = f"{outlet}: {who} said {_quoted(clause, citation.number)}"
             else:
-                text = f"{who} said {_with_marker(clause, citation.number)}"
+                text = f"{outlet}: {who} said {_with_marker(clause, citation.number)}"
             return Lead(text=text, kind="reported", clause=clause, citation=citation.number)
-        if _names_speaker(sent, speaker):
-            return Lead(text=_with_marker(sentence, citation.number), kind="reported", clause=sentence,
-                        citation=citation.number)  # fmt: skip
-    outlet = _capitalised(citation.outlet or "an unnamed outlet")
-    quoted = speaker and sentence[:1] in _OPENING
-    who = f"{_capitalised(speaker)} said" if quoted else f"{outlet} reported"
-    return Lead(text=f"{who}: {_with_marker(sentence, citation.number)}", kind="reported", clause=sentence,
+    quoted = speaker and sentence[:1] in _OPENING and not _names_speaker(sent, speaker)
+    who = f"{_capitalised(speaker)} said, as {outlet} reported" if quoted else f"{outlet} reported"
+    return Lead(text=f"{who}: {_quoted(sentence, citation.number)}", kind="reported", clause=sentence,
                 citation=citation.number)  # fmt: skip
+
+
+def _outlet(citation: Citation) -> str:
+    """The publishing outlet as a lead credits it."""
+    return _capitalised(citation.outlet or "an unnamed outlet")
+
+
+def _names_an_outlet(text: str) -> bool:
+    """True when a text names a news organisation: then it is shown in quotation marks, credited."""
+    folded = text.casefold()
+    return any(
+        re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", folded) for name in news_organisations()
+    )
+
+
+def _quoted(sentence: str, number: int) -> str:
+    """'"SENTENCE" [n].': the article's words in quotation marks (paired as every quote is shown),
+    the marker, and a full stop."""
+    body = sentence.strip()
+    if body[-1:] == ".":
+        body = body[:-1].rstrip()
+    return f"{shown_quote(body)} [{number}]."
 
 
 def best_reported(citations: Sequence[Citation], question: str) -> Citation:

@@ -191,7 +191,7 @@ def test_cli_ask_prints_answer_then_citations(seed_index: Path) -> None:
     )  # fmt: skip
     # The lead answers first (the number, then the sentence it stands in), then each quote once.
     first_line = result.stdout.split("\n")[0]
-    assert first_line.startswith("12: ") and "12 military observation posts" in first_line
+    assert "12 military observation posts" in first_line and first_line.endswith("[1].")
     assert "[1] Devdiscourse (PTI) reported (2 Mar 2020): Kremlin says cooperation" in result.stdout
     sources = result.stdout.split("\n[1] ", 1)[1]
     assert sources.count("12 military observation posts") == 1

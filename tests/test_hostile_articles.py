@@ -306,6 +306,7 @@ def test_quotes_are_credited_to_the_outlet_that_published_them(
             )
     if answer.refused:
         return
+    lead = answer.lead().strip()
     for paragraph in re.split(r"\n\s*\n", answer.text.strip()):
         cited = [by_number[int(n)] for n in MARKER.findall(paragraph) if int(n) in by_number]
         credit = CREDIT.search(paragraph)
@@ -320,7 +321,9 @@ def test_quotes_are_credited_to_the_outlet_that_published_them(
                     f"{qid}: the answer shows quote [{c.number}] ({c.source}) altered or cut, not as "
                     f"cited:\n{paragraph}\n\n{shown}"
                 )
-        assert answer.generator != "extractive" or not prose.strip(), (
+        # Only the lead (built from the verified quotes, its [n] naming its source) may stand
+        # without a credit line; the outlet names it mentions are checked below like any prose.
+        assert answer.generator != "extractive" or not prose.strip() or paragraph.strip() == lead, (
             f"{qid}: an extractive paragraph lost its credit line, so a poisoned article's words read as "
             f"the assistant's own (or as the outlet they name):\n{paragraph}\n\n{shown}"
         )

@@ -46,7 +46,10 @@ def test_a_question_for_a_company_leads_with_the_company_and_its_sentence() -> N
     lead = write_lead("Which company bought the old shipyard?", [_citation(1, quote)], model=_span_model())
     assert lead is not None and lead.kind == "span"
     assert lead.answer == "Northwind Holdings"
-    expected = "Northwind Holdings: The old shipyard was bought by Northwind Holdings in March [1]."
+    expected = (
+        "Northwind Holdings: The Harbour Gazette reported "
+        "“The old shipyard was bought by Northwind Holdings in March” [1]."
+    )
     assert lead.text == expected
 
 
@@ -70,13 +73,15 @@ def test_what_someone_said_leads_with_their_reported_clause() -> None:
         "What did Mayor Ana Ruiz say about the ferries?", [_citation(2, quote, speaker="Ana Ruiz")]
     )
     assert lead is not None and lead.kind == "reported"
-    assert lead.text == "Ana Ruiz said the ferry timetable would double by the summer [2]."
+    assert (
+        lead.text == "The Harbour Gazette: Ana Ruiz said the ferry timetable would double by the summer [2]."
+    )
 
 
 def test_narration_is_credited_to_the_outlet() -> None:
     quote = "Strong winds closed the harbour on Sunday.\nNo one was hurt."
     lead = reported_lead(_citation(1, quote))
-    assert lead.text == "The Harbour Gazette reported: Strong winds closed the harbour on Sunday [1]."
+    assert lead.text == "The Harbour Gazette reported: “Strong winds closed the harbour on Sunday” [1]."
 
 
 def test_every_span_and_sentence_is_verbatim_in_its_quote_and_never_crosses_a_line() -> None:
@@ -109,4 +114,11 @@ def test_who_said_something_is_answered_by_the_credited_speaker_not_a_name_in_th
         [_citation(1, quote, speaker="Tom Okafor")],
     )
     assert lead is not None and lead.answer == "Tom Okafor"
-    assert lead.text.startswith("Tom Okafor: The ferries will stop calling at Northwind Pier")
+    assert lead.text.startswith("Tom Okafor: The Harbour Gazette reported “The ferries will stop calling at")
+
+
+def test_an_article_sentence_that_names_an_outlet_is_quoted_and_credited_to_its_publisher() -> None:
+    quote = "The talks in Geneva were cancelled, TASS reported."
+    lead = write_lead("What happened to the talks in Geneva?", [_citation(1, quote, outlet="Harbour Wire")])
+    assert lead is not None
+    assert lead.text == "Harbour Wire reported: “The talks in Geneva were cancelled, TASS reported” [1]."

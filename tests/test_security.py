@@ -38,6 +38,7 @@ class _FakeApp:
         self.launched: dict[str, Any] = {}
         self.app = self  # the routes serve() adds land here
         self.routes: list[str] = []
+        self.fns: dict[int, Any] = {}  # no API functions: the busy middleware guards none
 
     def launch(self, **kwargs: Any) -> None:
         self.launched = kwargs

@@ -129,8 +129,9 @@ def test_chat_cites_opens_the_article_follows_up_and_declines(page: Any) -> None
     assert "12 military observation posts" in text and "[1]" in text
     sources = page.locator("#na-turn-0 .na-sources").inner_text()
     assert sources.count("12 military observation posts") == 1  # each quote once, under its credit
-    # The answer opens with its lead: the number asked for, in bold, then the sentence it stands in.
-    assert text.startswith("12: ") and page.locator("#na-turn-0 .na-answer-span").inner_text() == "12"
+    # The answer opens with its lead: the sentence that answers, with its marker, before the sources.
+    lead = page.locator("#na-turn-0 .na-lead").inner_text()
+    assert text.startswith(lead) and "12 military observation posts" in lead and "[1]" in lead
     source = page.locator("#na-turn-0 .na-cite").first
     assert "Devdiscourse (PTI)" in source.inner_text() and "2 Mar 2020" in source.inner_text()
 
@@ -240,7 +241,8 @@ def test_one_question_with_the_local_model(page: Any) -> None:
     bubble = ask(page, IDLIB, 0, timeout=400_000)
     assert page.evaluate("window.__quotesWhileWriting") is True, "the quotes did not come before the summary"
     assert "na-error" not in bubble.get_attribute("class"), bubble.inner_text()
-    assert "local" in page.inner_text("#na-turn-0 .na-meta")
+    if page.locator("#na-turn-0 .na-summary").count():  # a summary that verified is credited to the model
+        assert "local" in page.inner_text("#na-turn-0 .na-meta")
     sources = page.locator("#na-turn-0 .na-cite").all_inner_texts()
     assert sources and any("Devdiscourse (PTI)" in s and "2 Mar 2020" in s for s in sources)
     shot(page, "ui-local-model.png")
