@@ -131,17 +131,13 @@ class Room:
         self.lock = threading.Lock()
 
 
-def ask_once(client: Any, question: str) -> dict[str, Any]:
-    """Ask through the /ask_stream API (as the chat's readers do) and return the final answer."""
+def ask_once(client: Any, question: str, timeout: float = 120.0) -> dict[str, Any]:
+    """Ask through the /ask_stream API (as the chat's readers do) and return the final answer; a
+    busy refusal (HTTP 503) raises gradio_client's QueueError."""
     job = client.submit(question, "", None, "", "", 0, [], api_name="/ask_stream")
-    final = None
-    for event in job:
-        if isinstance(event, dict) and "answer" in event:
-            final = event["answer"]
-    if final is None:
-        final = next(
-            (e["answer"] for e in reversed(job.outputs()) if isinstance(e, dict) and "answer" in e), None
-        )
+    last = job.result(timeout=timeout)  # raises what the server answered, a refusal included
+    outputs = [last, *reversed(job.outputs())]
+    final = next((e["answer"] for e in outputs if isinstance(e, dict) and "answer" in e), None)
     if final is None:
         raise RuntimeError(f"no final answer came back (status {job.status()})")
     return final
