@@ -64,12 +64,22 @@ class WatchedPage:
 
 
 @contextmanager
-def watched_page(url: str) -> Iterator[WatchedPage]:
-    """Open url in headless Debian Chromium, recording dialogs (dismissed), errors and requests."""
+def launched_chromium(path: Path = CHROMIUM) -> Iterator[Any]:
+    """Headless Debian Chromium at `path` with the flags this machine needs, closed afterwards."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def watched_page(url: str) -> Iterator[WatchedPage]:
+    """Open url in headless Debian Chromium, recording dialogs (dismissed), errors and requests."""
+    with launched_chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(30_000)
         watch = WatchedPage(page)
@@ -82,8 +92,5 @@ def watched_page(url: str) -> Iterator[WatchedPage]:
         page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: watch.errors.append(str(e)))
         page.on("request", lambda r: watch.requests.append(r.url))
-        try:
-            page.goto(url)
-            yield watch
-        finally:
-            browser.close()
+        page.goto(url)
+        yield watch

@@ -68,15 +68,10 @@ def url(settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module."""
-    path = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
+    from tests.browser import launched_chromium
 
-    from tests.browser import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)
+    with launched_chromium(chromium_or_skip()) as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture
