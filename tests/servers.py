@@ -46,6 +46,16 @@ def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) 
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
+def stop(process: subprocess.Popen[bytes], grace_s: float = 30) -> None:
+    """Stop a server process started by a test: terminate, then kill it if it outlives the grace."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def llama_cpp_server(model: Path) -> Iterator[str]:
     """Run `python -m llama_cpp.server` with a GGUF on a free loopback port; yield its /v1 URL."""
@@ -61,11 +71,7 @@ def llama_cpp_server(model: Path) -> Iterator[str]:
             wait_for(f"http://127.0.0.1:{port}/v1/models", 180, process)
             yield f"http://127.0.0.1:{port}/v1"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process, grace_s=20)
 
 
 @contextmanager

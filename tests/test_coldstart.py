@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.servers import free_port
+from tests.servers import free_port, stop
 
 QUESTION = "What did the Kremlin say Russia and the US were prepared to do in Syria?"
 READY_TIMEOUT = 300  # seconds: the server loads the index, spaCy, MiniLM and Gemma before saying so
@@ -138,12 +138,7 @@ def chat(seed_index: Path, tmp_path: Path) -> Iterator[tuple[str, Path, float]]:
                 time.sleep(0.1)
             yield f"http://127.0.0.1:{port}/", log_path, time.monotonic() - began
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 @pytest.mark.integration

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.servers import free_port, rss_mb, wait_for
+from tests.servers import free_port, rss_mb, stop, wait_for
 
 SHORT = os.environ.get("SOAK_SHORT") == "1"
 SECONDS = 60 if SHORT else 120
@@ -120,12 +120,7 @@ def server(seed_index: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.P
         wait_for(f"http://127.0.0.1:{port}/config", 240, process)
         yield f"http://127.0.0.1:{port}/", process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 
