@@ -3,11 +3,12 @@
 Two kinds, chosen from the question's parse (spaCy), never from a list of questions:
     span      a question asking for a thing (who, which, what NOUN, how many, when, where): the span
               of a shown quote that fills the question's answer slot, picked by a scorer fitted on
-              the dev set's tuning half (scoring/lead_model.json), then the sentence it stands in:
-              "Mehmet Oz: Mehmet Oz won the Republican primary ... [1]."
+              the dev set's tuning half (scoring/lead_model.json), then the sentence it stands in,
+              quoted: '12: Devdiscourse (PTI) reported "... 12 military observation posts ..." [1].'
     reported  a question about what someone said or what happened: the best quote's main reported
-              clause credited to its speaker ("Dmitry Peskov said Russia and Turkey ... [2].") or
-              its sentence credited to the outlet ("TASS reported: ... [1].").
+              clause credited to its outlet and speaker ('TASS: Dmitry Peskov said Russia and
+              Turkey ... [2].') or its sentence, quoted, credited to the outlet ('TASS reported:
+              "..." [1].').
 Every span and clause is a substring of its cited quote (itself verified verbatim in the page as
 published), and credits come from the citation; a lead that fails that check is not shown.
 """
@@ -19,7 +20,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -412,7 +413,7 @@ def _speaker_lead(citation: Citation, question: str) -> Lead:
     quote's reported lead (credited to the speaker)."""
     speaker = citation.speaker or ""
     doc = _DOCS.get(citation.quote)
-    sent = _best_sentence(doc, _weights(question))
+    sent = _best_sentence(doc, _asked_terms(question))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char)
     if speaker and speaker in citation.quote and sentence:
         text = f"{speaker}: {_outlet(citation)} reported {_quoted(sentence, citation.number)}"
@@ -437,7 +438,7 @@ def reported_lead(citation: Citation, question: str = "") -> Lead:
     always quoted, so a sentence that names an outlet never reads as the assistant's words."""
     doc = _DOCS.get(citation.quote)
     speaker = citation.speaker or ""
-    sent = _best_sentence(doc, _weights(question, drop=speaker))
+    sent = _best_sentence(doc, _asked_terms(question, drop=speaker))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char) or citation.quote.strip()
     outlet = _outlet(citation)
     if speaker:
@@ -486,33 +487,22 @@ def best_reported(citations: Sequence[Citation], question: str) -> Citation:
     citations = own or citations
 
     def coverage(citation: Citation) -> float:
-        weights = _weights(question, drop=citation.speaker or "")
-        return _weighted_coverage(_best_sentence(_DOCS.get(citation.quote), weights).text, weights)
+        asked = _asked_terms(question, drop=citation.speaker or "")
+        return _coverage(_best_sentence(_DOCS.get(citation.quote), asked).text, asked)
 
     return max(citations, key=lambda c: (coverage(c), -c.number))
 
 
-def _best_sentence(doc: Any, weights: Mapping[str, float]) -> Any:
-    """The sentence of a parsed quote holding most of the question's weighted terms (the first on a
-    tie)."""
-    return max(doc.sents, key=lambda s: (_weighted_coverage(s.text, weights), -s.start))
+def _best_sentence(doc: Any, asked: set[str]) -> Any:
+    """The sentence of a parsed quote holding most of the asked terms (the first on a tie)."""
+    return max(doc.sents, key=lambda s: (_coverage(s.text, asked), -s.start))
 
 
-def _weights(question: str, drop: str = "") -> dict[str, float]:
-    """{term: weight} of the question's terms less those of `drop` (a speaker's name), each 1.
-    (Weighing them by the index's rarity chose worse sentences on the dev tuning half: the
-    reported lead alone 56 right instead of 59 of 146.)"""
-    dropped = set(content_terms(drop))
-    return {t: 1.0 for t in dict.fromkeys(content_terms(question)) if t not in dropped}
-
-
-def _weighted_coverage(text: str, weights: Mapping[str, float]) -> float:
-    """The share of the question's term weight that a text holds."""
-    total = sum(weights.values())
-    if not total:
-        return 0.0
-    present = set(content_terms(text))
-    return sum(w for t, w in weights.items() if t in present) / total
+def _asked_terms(question: str, drop: str = "") -> set[str]:
+    """The question's terms less those of `drop` (a speaker's name). (Weighing them by the index's
+    rarity chose worse sentences on the dev tuning half: the reported lead alone 56 right instead
+    of 59 of 146.)"""
+    return set(content_terms(question)) - set(content_terms(drop))
 
 
 def _capitalised(name: str) -> str:
@@ -528,10 +518,7 @@ def _opens_quotation(quote: str, clause: str) -> bool:
 
 def _names_speaker(sent: Any, speaker: str) -> bool:
     """True when a sentence names the speaker (a surname alone counts)."""
-    wanted = set(content_terms(speaker))
-    return bool(wanted) and any(
-        _same_name(ent.text, speaker) for ent in sent.ents if ent.label_ in ("PERSON", "ORG", "NORP")
-    )
+    return any(_same_name(ent.text, speaker) for ent in sent.ents if ent.label_ in ("PERSON", "ORG", "NORP"))
 
 
 def _reported_clause(sent: Any, speaker: str) -> str | None:
