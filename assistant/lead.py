@@ -445,7 +445,7 @@ def reported_lead(citation: Citation, question: str = "") -> Lead:
         clause = _reported_clause(sent, speaker)
         if clause is not None and clause in citation.quote and not _names_an_outlet(clause):
             who = _capitalised(speaker)
-            if _opens_quotation(citation.quote, clause):  # the speaker's own words: keep them quoted
+            if _direct_speech(doc, citation.quote, clause):  # the speaker's own words: keep them quoted
                 text = f"{outlet}: {who} said {_quoted(clause, citation.number)}"
             else:
                 text = f"{outlet}: {who} said {_with_marker(clause, citation.number)}"
@@ -510,10 +510,15 @@ def _capitalised(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _opens_quotation(quote: str, clause: str) -> bool:
-    """True when the clause starts right after an opening quotation mark (direct speech)."""
-    before = quote[: quote.index(clause)].rstrip()
-    return before[-1:] in _OPENING
+def _direct_speech(doc: Any, quote: str, clause: str) -> bool:
+    """True when the clause is the speaker's own words: it starts right after an opening quotation
+    mark, or with a capital on a word that is no name ('We agreed ...', a quotation whose opening
+    mark lies before the quote)."""
+    start = quote.index(clause)
+    if quote[:start].rstrip()[-1:] in _OPENING:
+        return True
+    first = next((t for t in doc if t.idx == start), None)
+    return first is not None and clause[:1].isupper() and first.pos_ != "PROPN"
 
 
 def _names_speaker(sent: Any, speaker: str) -> bool:

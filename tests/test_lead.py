@@ -122,3 +122,10 @@ def test_an_article_sentence_that_names_an_outlet_is_quoted_and_credited_to_its_
     lead = write_lead("What happened to the talks in Geneva?", [_citation(1, quote, outlet="Harbour Wire")])
     assert lead is not None
     assert lead.text == "Harbour Wire reported: “The talks in Geneva were cancelled, TASS reported” [1]."
+
+
+def test_a_reported_clause_in_the_speakers_own_words_is_quoted() -> None:
+    quote = "We will rebuild the pier by May, Mayor Ana Ruiz said on Monday."
+    lead = write_lead("What did Ana Ruiz say about the pier?", [_citation(1, quote, speaker="Ana Ruiz")])
+    assert lead is not None
+    assert lead.text == "The Harbour Gazette: Ana Ruiz said “We will rebuild the pier by May” [1]."
