@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.api import ask as ask
     from assistant.api import ask_stream as ask_stream
     from assistant.api import chunk_counts as chunk_counts
+    from assistant.api import compare as compare
+    from assistant.api import coverage as coverage
+    from assistant.api import find_source as find_source
     from assistant.api import get_admission as get_admission
     from assistant.api import get_article as get_article
     from assistant.api import get_engine as get_engine
@@ -24,7 +27,6 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.api import list_articles as list_articles
     from assistant.comparison import Comparison as Comparison
     from assistant.comparison import OutletCoverage as OutletCoverage
-    from assistant.comparison import compare as compare
     from assistant.comparison_text import comparison_markdown as comparison_markdown
     from assistant.config import ConfigError as ConfigError
     from assistant.config import Settings as Settings
@@ -34,18 +36,16 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.errors import IndexUnavailableError as IndexUnavailableError
     from assistant.generators.base import GenerationError as GenerationError
     from assistant.markdown_text import markdown_literal as markdown_literal
-    from assistant.models import Answer as Answer
-    from assistant.models import ArticleRef as ArticleRef
-    from assistant.models import Citation as Citation
-    from assistant.models import DeclineReason as DeclineReason
     from assistant.request import AskRequest as AskRequest
     from assistant.request import QuestionError as QuestionError
-    from assistant.source import SourceMatch as SourceMatch
-    from assistant.source import find_source as find_source
     from assistant.source_question import source_passage as source_passage
     from assistant.timeline import Coverage as Coverage
     from assistant.timeline import comparison_coverage as comparison_coverage
-    from assistant.timeline import coverage as coverage
+    from assistant.types import Answer as Answer
+    from assistant.types import ArticleRef as ArticleRef
+    from assistant.types import Citation as Citation
+    from assistant.types import DeclineReason as DeclineReason
+    from assistant.types import SourceMatch as SourceMatch
     from assistant.warmup import WarmUp as WarmUp
     from assistant.warmup import load_generator as load_generator
     from assistant.warmup import warm_up as warm_up

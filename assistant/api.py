@@ -1,4 +1,5 @@
-"""The public functions: ask, ask_stream, articles and indexing, over a shared default engine."""
+"""The public functions: ask, ask_stream, compare, coverage, find_source, articles and indexing,
+over a shared default engine (the only module that holds it: lower modules are handed an engine)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from datetime import date
 from pathlib import Path
 
 from assistant.admission import Admission
+from assistant.comparison import Comparison, compare_with
 from assistant.config import Settings, default_settings
 from assistant.engine import Engine
-from assistant.models import Answer
 from assistant.request import AskRequest
 from assistant.rewrite import Message
 from assistant.sentence_warmup import warm_sentence_vectors
+from assistant.source import find_source as find_source_in
+from assistant.timeline import Coverage, coverage_with
+from assistant.types import Answer, SourceMatch
 from index.build import BuildReport, build_index
+from index.embedding import MiniLMEmbedder
 from index.models import Article
 from index.store import IndexStore
 
@@ -27,8 +32,6 @@ _lock = threading.Lock()
 
 def open_store(settings: Settings | None = None) -> IndexStore:
     """Open the index store named by the settings (local directory or Chroma server)."""
-    from index.embedding import MiniLMEmbedder
-
     settings = settings or default_settings()
     return IndexStore(
         settings.index_dir,
@@ -112,6 +115,45 @@ def ask_stream(
     """Yield answer text as it is produced, then the final verified Answer."""
     request = _request(question, history, llm, outlets, since, until, top_k, as_of)
     return get_engine(settings).ask_stream(request)
+
+
+def compare(
+    question: str,
+    *,
+    outlets: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    settings: Settings | None = None,
+) -> Comparison:
+    """How each outlet in the index covers a question: its verified quotes, the silent outlets,
+    and the disagreements (a number, a date, a name) between outlets' quotes."""
+    return compare_with(get_engine(settings), question, outlets=outlets, since=since, until=until)
+
+
+def coverage(
+    question: str | None = None,
+    *,
+    outlets: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    settings: Settings | None = None,
+) -> Coverage:
+    """The articles matching a question (or just the filters) per outlet per week or month."""
+    return coverage_with(get_engine(settings), question, outlets=outlets, since=since, until=until)
+
+
+def find_source(
+    text: str,
+    *,
+    outlets: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    settings: Settings | None = None,
+) -> list[SourceMatch]:
+    """Articles a passage comes from, earliest first, with syndicated copies under the original
+    (see source.find_source: filters keep the texts with an article they admit)."""
+    passages = get_engine(settings).store.passages()
+    return find_source_in(text, outlets=outlets, since=since, until=until, passages=passages)
 
 
 def _request(

@@ -11,9 +11,9 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
+from assistant.arguments import iso_date
 from assistant.config import Settings, load_settings
 from assistant.generators import registry
 
@@ -31,14 +31,6 @@ class Command:
     help: str
     configure: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, Settings], int]
-
-
-def _date(value: str) -> date:
-    """Parse an ISO date for argparse, with a clear message."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD") from None
 
 
 def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
@@ -64,11 +56,11 @@ def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
     ask.add_argument("--llm", choices=registry.names(), help="generator (default: ASSISTANT_LLM)")
     ask.add_argument("--outlet", action="append", default=[], help="only this outlet (repeatable)")
-    ask.add_argument("--since", type=_date, help="only articles published on or after (YYYY-MM-DD)")
-    ask.add_argument("--until", type=_date, help="only articles published on or before")
+    ask.add_argument("--since", type=iso_date, help="only articles published on or after (YYYY-MM-DD)")
+    ask.add_argument("--until", type=iso_date, help="only articles published on or before")
     ask.add_argument(
         "--as-of",
-        type=_date,
+        type=iso_date,
         help="ask as on that day: later articles left out, 'this week' read from it (default today)",
     )
     ask.add_argument("--top-k", type=int, help="number of chunks retrieved")
@@ -77,8 +69,8 @@ def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
     source.add_argument("text", help="the passage (verbatim or with a few words changed)")
     source.add_argument("--json", action="store_true", help="print the matches as JSON")
     source.add_argument("--outlet", action="append", default=[], help="only texts this outlet carried")
-    source.add_argument("--since", type=_date, help="only texts with an article on or after (YYYY-MM-DD)")
-    source.add_argument("--until", type=_date, help="only texts with an article on or before")
+    source.add_argument("--since", type=iso_date, help="only texts with an article on or after (YYYY-MM-DD)")
+    source.add_argument("--until", type=iso_date, help="only texts with an article on or before")
 
     plugged = {command.name for command in extra}
     for command in extra:
@@ -101,13 +93,11 @@ def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
     add_arguments(evaluate)
 
     fit = commands.add_parser("fit", help="refit the evidence models on a dev set's tuning half")
-    from assistant.scoring.fit import add_arguments as add_fit_arguments
+    from assistant.training.cli import add_fit_arguments, add_fit_lead_arguments
 
     add_fit_arguments(fit)
 
     fit_lead = commands.add_parser("fit-lead", help="refit the lead's span scorer on a dev set's tuning half")
-    from assistant.scoring.fit_lead import add_arguments as add_fit_lead_arguments
-
     add_fit_lead_arguments(fit_lead)
     return parser
 
@@ -165,14 +155,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat":
         print(f"news-assistant: {CHAT_ELSEWHERE}", file=sys.stderr)
         return 2
-    if args.command == "fit":
-        from assistant.scoring.fit import run as fit
+    if args.command in ("fit", "fit-lead"):
+        from assistant.training.cli import run as run_fit
 
-        return fit(args, settings)
-    if args.command == "fit-lead":
-        from assistant.scoring.fit_lead import run as fit_lead
-
-        return fit_lead(args, settings)
+        return run_fit(args, settings)
     from assistant.evaluation.cli import run
 
     return run(args, settings)
@@ -259,7 +245,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _source(args: argparse.Namespace, settings: Settings) -> int:
     """news-assistant source "TEXT" """
-    from assistant.source import find_source
+    from assistant.api import find_source
 
     matches = find_source(
         args.text, outlets=args.outlet, since=args.since, until=args.until, settings=settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from assistant.cli import _date  # one ISO date parser for every subcommand
+from assistant.arguments import iso_date
 from assistant.config import Settings
 
 COMMANDS = ("compare", "coverage")
@@ -13,8 +13,8 @@ COMMANDS = ("compare", "coverage")
 def _filters(parser: argparse.ArgumentParser) -> None:
     """The outlet and date options both commands take."""
     parser.add_argument("--outlet", action="append", default=[], help="only this outlet (repeatable)")
-    parser.add_argument("--since", type=_date, help="only articles published on or after (YYYY-MM-DD)")
-    parser.add_argument("--until", type=_date, help="only articles published on or before")
+    parser.add_argument("--since", type=iso_date, help="only articles published on or after (YYYY-MM-DD)")
+    parser.add_argument("--until", type=iso_date, help="only articles published on or before")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run `compare` or `coverage` and print the result in the chosen format."""
     filters = {"outlets": args.outlet, "since": args.since, "until": args.until, "settings": settings}
     if args.command == "compare":
-        from assistant.comparison import compare
+        from assistant.api import compare
         from assistant.comparison_text import comparison_markdown, comparison_text
 
         comparison = compare(args.question, **filters)
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             show = comparison_markdown if args.format == "markdown" else comparison_text
             print(show(comparison), end="")
         return 0
-    from assistant.timeline import coverage
+    from assistant.api import coverage
 
     found = coverage(args.question, **filters)
     if args.format == "json":

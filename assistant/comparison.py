@@ -11,19 +11,18 @@ from datetime import date
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant.config import Settings
 from assistant.disagreement import Disagreement, find_disagreements
 from assistant.engine import Engine
 from assistant.engine import _citation as citation_of  # ask()'s own builder: same Citation fields
 from assistant.evidence import Quote, select_quotes, weigh
 from assistant.lead import typed_answers
-from assistant.models import ArticleRef, Citation
 from assistant.quarantine import is_instruction
 from assistant.request import AskRequest
 from assistant.rewrite import Standalone, standalone_question
 from assistant.scoring.model import load_models
 from assistant.speakers import with_speakers
 from assistant.text import normalise
+from assistant.types import ArticleRef, Citation
 from assistant.verify import quote_is_verbatim
 from index.models import Article
 from index.store import SearchFilter
@@ -261,18 +260,3 @@ def _renumbered(covered: list[OutletCoverage]) -> list[OutletCoverage]:
             citations.append(citation.model_copy(update={"number": number}))
         result.append(coverage.model_copy(update={"citations": citations}))
     return result
-
-
-def compare(
-    question: str,
-    *,
-    outlets: Sequence[str] | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    settings: Settings | None = None,
-) -> Comparison:
-    """How each outlet in the index covers a question: its verified quotes, the silent outlets,
-    and the disagreements (a number, a date, a name) between outlets' quotes."""
-    from assistant.api import get_engine
-
-    return compare_with(get_engine(settings), question, outlets=outlets, since=since, until=until)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from assistant.comparison import Comparison
 from assistant.markdown_text import markdown_literal as md
-from assistant.models import Citation
 from assistant.quote_marks import shown_quote
 from assistant.timeline import Coverage
+from assistant.types import Citation
 
 
 def _credit(citation: Citation) -> str:

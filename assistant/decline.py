@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from assistant.evidence import Quote
-from assistant.models import ArticleRef, DeclineReason
+from assistant.types import ArticleRef, DeclineReason, Quote
 from index.models import ArticleMeta
 from index.store import SearchFilter
 

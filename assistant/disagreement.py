@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.models import Citation
 from assistant.scoring.nlp import Entity, ParseCache
 from assistant.text import content_terms, numbers, words
+from assistant.types import Citation
 
 Kind = Literal["number", "date", "name"]
 # spaCy entity labels grouped by the kind of fact they state.

@@ -27,7 +27,6 @@ from assistant.evidence import (
 from assistant.generators import ExtractiveGenerator, GenerationError, Generator, registry
 from assistant.generators.extractive import attribute
 from assistant.lead import write_lead
-from assistant.models import Answer, ArticleRef, Citation, Lead
 from assistant.prose_queue import ProseQueue, ProseSkipped
 from assistant.quarantine import is_instruction
 from assistant.request import AskRequest, QuestionError
@@ -41,6 +40,7 @@ from assistant.scoring.question_features import question_info
 from assistant.source_question import quoted, source_answer, source_passage
 from assistant.speakers import asked_subject, involves, only_asked_person, prefer_named_speaker
 from assistant.text import STOPWORDS, normalise
+from assistant.types import Answer, ArticleRef, Citation, Lead
 from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
 from index.store import IndexStore, SearchFilter

@@ -13,8 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import numpy as np
@@ -26,63 +25,15 @@ from assistant.scoring.model import FittedModels
 from assistant.scoring.nlp import ParseCache, Sentence
 from assistant.scoring.question_features import answerability_row, unmatched_rarity
 from assistant.text import content_terms, words
+from assistant.types import Quote
 from index.embedding import Embedder
-from index.models import Article, Credit
+from index.models import Article
 from index.sentence_vectors import SentenceVectorStore
 
 # A quote shorter than this is a fragment (a dateline, a caption stub), not a statement.
 MIN_SENTENCE_CHARS = 30
 # Two sentences make one quote only while they read as one passage, not a paragraph dump.
 MAX_PAIR_CHARS = 480
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A candidate quote: one or two consecutive sentences of an article, with their credit."""
-
-    text: str
-    article_id: str
-    start: int
-    end: int
-    credit: Credit
-    context: str = ""
-    sentences: int = 1
-    suspect: bool = False
-    chunk_rank: int = 0
-    lexical_rank: int | None = None
-    chunk_dense: float = 0.0
-    beside: bool = False  # from a paragraph added as context (retrieval.expand), not retrieved
-    position: float = 0.0
-    entities: tuple[tuple[str, str], ...] = ()
-    speakers: tuple[str, ...] = ()
-    speaker: str | None = None  # who the article says spoke it (speakers.py); None: narration
-    score: float = 0.0
-    features: tuple[float, ...] = field(default=(), repr=False)
-
-    @property
-    def outlet(self) -> str | None:
-        """The outlet that published the quote."""
-        return self.credit.outlet
-
-    @property
-    def title(self) -> str | None:
-        """The headline of the quote's article."""
-        return self.credit.title
-
-    @property
-    def published(self) -> date | None:
-        """The publication date of the quote's article, as the page states it."""
-        return self.credit.published
-
-    @property
-    def source(self) -> str:
-        """Where the article came from (corpus-relative path or URL)."""
-        return self.credit.source
-
-    @property
-    def url(self) -> str | None:
-        """The article's URL, when the page gave one."""
-        return self.credit.url
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from assistant.models import Citation, Lead
 from assistant.quote_marks import shown_quote
 from assistant.scoring.nlp import expected_labels, pipeline, question_doc
 from assistant.speakers import asked_subject, spoken_by
 from assistant.text import content_terms, normalise
+from assistant.types import Citation, Lead
 from assistant.verify import news_organisations
 
 LEAD_MODEL = "lead_model.json"

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
-from pydantic import Field
-
-from index.models import Credit
+from assistant.types import SourceCopy, SourceMatch
 from index.passages import PassageIndex, PassageMatch
 from index.store import SearchFilter
 
@@ -23,37 +20,6 @@ SYNDICATED_CONTAINMENT = 0.8
 EQUAL_COVERAGE = 0.1
 _LATEST = date.max  # undated articles sort after every dated one
 
-if TYPE_CHECKING:
-    from assistant.config import Settings
-
-
-class SourceCopy(Credit):
-    """A near-identical article (syndicated copy) of a credited original."""
-
-    article_id: str
-    containment: float = Field(description="share of the shorter article's word runs found in the other")
-
-
-class SourceMatch(Credit):
-    """An article the passage comes from: credit, the matched span and whether it is verbatim."""
-
-    article_id: str
-    start: int = Field(description="offset of the matched span in the cleaned article text")
-    end: int
-    exact: bool = Field(
-        description="True when the article has the passage word for word (case and punctuation aside)"
-    )
-    coverage: float = Field(description="share of the passage's words found in this article, in order")
-    passage: str = Field(description="the matched span as the article has it")
-    copies: list[SourceCopy] = Field(
-        default_factory=list, description="near-identical articles published later (or undated)"
-    )
-
-    def label(self) -> str:
-        """Return 'Outlet · 28 Dec 2016 · Headline' for display."""
-        when = self.published.strftime("%-d %b %Y") if self.published else "date not stated"
-        return f"{self.outlet or 'Unknown outlet'} · {when} · {self.title or 'Untitled'}"
-
 
 def find_source(
     text: str,
@@ -61,18 +27,13 @@ def find_source(
     outlets: Sequence[str] | None = None,
     since: date | None = None,
     until: date | None = None,
-    settings: Settings | None = None,
-    passages: PassageIndex | None = None,
+    passages: PassageIndex,
 ) -> list[SourceMatch]:
     """Articles a passage comes from, earliest first, with syndicated copies under the original.
 
     Filters keep the texts with at least one article they admit; the credit still goes to the
     earliest copy, so a filtered outlet's reprint is never passed off as the original.
     """
-    if passages is None:
-        from assistant.api import get_engine
-
-        passages = get_engine(settings).store.passages()
     matches = passages.search(strip_quote_marks(text))
     wanted = SearchFilter(tuple(outlets or ()), since, until)
     groups = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.models import Answer, ArticleRef, Citation
 from assistant.source import SourceMatch, find_source, strip_quote_marks
+from assistant.types import Answer, ArticleRef, Citation
 from index.passages import PassageIndex
 from index.store import SearchFilter
 

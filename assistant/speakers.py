@@ -10,10 +10,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from assistant.evidence import Quote
 from assistant.scoring.mentions import MentionCache, speaker_of
 from assistant.scoring.nlp import question_doc
 from assistant.text import STOPWORDS
+from assistant.types import Quote
 
 # Candidates beyond the chosen quotes looked at for the speaker a question names: the best few,
 # since each costs a parse of its surroundings (about 0.1 s on one core).

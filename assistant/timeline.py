@@ -11,9 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.comparison import Comparison, compare_with
-from assistant.config import Settings
 from assistant.engine import Engine
-from assistant.models import ArticleRef
+from assistant.types import ArticleRef
 from index.models import ArticleMeta, Credit
 from index.store import SearchFilter
 
@@ -139,17 +138,3 @@ def coverage_with(
         return comparison_coverage(compare_with(engine, question, outlets=outlets, since=since, until=until))
     wanted = SearchFilter(tuple(outlets or ()), since, until)
     return count_coverage(a for a in engine.store.article_metas() if wanted.admits(a))
-
-
-def coverage(
-    question: str | None = None,
-    *,
-    outlets: Sequence[str] | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    settings: Settings | None = None,
-) -> Coverage:
-    """The articles matching a question (or just the filters) per outlet per week or month."""
-    from assistant.api import get_engine
-
-    return coverage_with(get_engine(settings), question, outlets=outlets, since=since, until=until)

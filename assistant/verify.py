@@ -10,10 +10,10 @@ from importlib import resources
 
 import yaml
 
-from assistant.evidence import Quote
 from assistant.quarantine import is_tainted
 from assistant.quote_marks import shown_quote
 from assistant.text import contains_verbatim, content_terms, normalise, numbers
+from assistant.types import Quote
 from index.boilerplate import FORMAT_CHARS
 from index.sentences import split_sentences
 

@@ -24,7 +24,7 @@ from llama_index.core.llms.callbacks import llm_completion_callback
 from llama_index.core.query_engine import CitationQueryEngine
 from pydantic import PrivateAttr
 
-from assistant.models import Answer, ArticleRef, Citation
+from assistant.types import Answer, ArticleRef, Citation
 from index.embedding import SentenceTransformersEmbedder
 from index.models import Article
 

@@ -74,7 +74,7 @@ def test_the_local_model_keeps_its_speed_beside_busy_cores() -> None:
             import time
             from assistant.config import default_settings
             from assistant.generators.local import LocalGenerator
-            llm = LocalGenerator(default_settings().model_path(), threads=2)._model()
+            llm = LocalGenerator(default_settings().model_path(), threads=2, max_tokens=40)._model()
             prompt = "Question: Who spoke? Quotes: [1] The minister said talks would go on. Answer:" * 3
             began = time.perf_counter()
             done = llm.create_completion(prompt, max_tokens=40, temperature=0.0)
@@ -98,7 +98,7 @@ def test_a_missing_llama_cpp_is_a_generation_error(monkeypatch: pytest.MonkeyPat
     model.write_bytes(b"GGUF")
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # not installed
     with pytest.raises(GenerationError, match=r"llama\.cpp is not installed yet"):
-        LocalGenerator(model).load()
+        LocalGenerator(model, threads=2, max_tokens=40).load()
 
 
 def test_health_says_loading_until_the_models_are_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

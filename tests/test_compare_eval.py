@@ -11,7 +11,7 @@ from assistant.evaluation.outlet_compare import (
 )
 from assistant.evaluation.questions import GoldQuestion, load_questions
 from assistant.evaluation.thresholds import COMPARE_THRESHOLDS, check_gate
-from assistant.models import Citation
+from assistant.types import Citation
 from index.models import Article
 
 TEXT = "Peskov said the contacts with Ankara are constant. Nothing else happened."

@@ -141,6 +141,7 @@ def test_eval_runs_compare_items_through_compare_and_gates_them(
     import yaml
 
     from assistant.evaluation import cli as eval_cli
+    from assistant.evaluation import session
 
     items = [
         {"id": "c-1", "category": "compare", "question": KERRY, "outlets": ["Press TV"],
@@ -155,7 +156,7 @@ def test_eval_runs_compare_items_through_compare_and_gates_them(
         assert all(q.category != "compare" for q in questions)
         raise SystemExit(0)
 
-    monkeypatch.setattr(eval_cli, "evaluate_run", no_ask)
+    monkeypatch.setattr(session, "evaluate_run", no_ask)
     parser = argparse.ArgumentParser()
     eval_cli.add_arguments(parser)
     args = parser.parse_args(["--questions", str(path), "--category", "compare", "--gate"])

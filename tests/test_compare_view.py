@@ -7,8 +7,8 @@ from datetime import date
 
 from assistant import Comparison, OutletCoverage
 from assistant.disagreement import Disagreement
-from assistant.models import Citation
 from assistant.timeline import count_coverage
+from assistant.types import Citation
 from index.models import Credit
 from ui.compare_view import (
     CompareHandlers,

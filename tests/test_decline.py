@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.decline import decline_text
-from assistant.models import ArticleRef
 from assistant.quarantine import is_instruction
+from assistant.types import ArticleRef
 
 
 @pytest.mark.parametrize(

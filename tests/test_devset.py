@@ -19,7 +19,7 @@ from assistant.evaluation.devset import (
 )
 from assistant.evaluation.metrics import score_question, text_correct
 from assistant.evaluation.questions import QuestionFileError
-from assistant.models import Answer
+from assistant.types import Answer
 
 
 def _question(qid: str, articles: tuple[str, ...] = ("a1",)) -> DevQuestion:

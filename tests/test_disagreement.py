@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from assistant.disagreement import differing_values, find_disagreements, same_event
-from assistant.models import Citation
 from assistant.scoring.nlp import ParseCache
+from assistant.types import Citation
 
 POSTS_A = "Turkey established 12 military observation posts in Idlib under the Sochi deal."
 POSTS_B = "Turkey established 10 military observation posts in Idlib under the Sochi deal."

@@ -10,8 +10,8 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.engine import Engine, QuestionError
-from assistant.models import Answer
 from assistant.prose_queue import ProseQueue
+from assistant.types import Answer
 from index.build import build_index
 from index.store import IndexStore
 from tests.conftest import ROOT, SEEDS

@@ -12,6 +12,7 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings, load_settings
 from assistant.evaluation import cli as eval_cli
+from assistant.evaluation import session
 from assistant.evaluation.metrics import is_gold, source_name
 from assistant.evaluation.questions import (
     GoldQuestion,
@@ -22,7 +23,7 @@ from assistant.evaluation.questions import (
 from assistant.evaluation.report import load_run, write_reports
 from assistant.evaluation.runner import EvalRun, run_questions
 from assistant.evaluation.thresholds import BY_METRIC, THRESHOLDS, check_gate
-from assistant.models import Answer, ArticleRef, Citation, Lead
+from assistant.types import Answer, ArticleRef, Citation, Lead
 from index.models import Article
 
 TASS_TEXT = (
@@ -327,7 +328,7 @@ def test_gate_trips_and_names_the_metric() -> None:
 def test_a_wrong_speaker_or_decline_reason_trips_the_gate() -> None:
     from assistant.evaluation.metrics import score_question, summarise
     from assistant.evaluation.questions import GoldQuestion
-    from assistant.models import Answer, Citation
+    from assistant.types import Answer, Citation
     from index.models import Article
 
     text = "“We are pleased,” Putin said."
@@ -394,7 +395,7 @@ def test_cli_gate_exit_code(
             clock=ticking_clock(), questions_file=source,
         )  # fmt: skip
 
-    monkeypatch.setattr(eval_cli, "evaluate_run", fake_evaluate_run)
+    monkeypatch.setattr(session, "evaluate_run", fake_evaluate_run)
     settings = load_settings(index_dir=tmp_path / "index", llm="extractive")
     assert eval_cli.run(_cli_args(tmp_path, "--gate"), settings) == code
     out = capsys.readouterr().out
@@ -554,8 +555,8 @@ def test_cli_with_distractors_uses_its_own_index_and_folder(
             label=label, clock=ticking_clock(),
         )  # fmt: skip
 
-    monkeypatch.setattr(eval_cli, "evaluate_run", fake_evaluate_run)
-    monkeypatch.setattr(eval_cli, "_index", lambda paths, s: indexed.append((paths, s.index_dir)))
+    monkeypatch.setattr(session, "evaluate_run", fake_evaluate_run)
+    monkeypatch.setattr(session, "index_corpus", lambda paths, s: indexed.append((paths, s.index_dir)))
     distractors = tmp_path / "distractors.jsonl"
     distractors.write_text("{}\n", encoding="utf-8")
     settings = load_settings(index_dir=tmp_path / "index", llm="extractive")

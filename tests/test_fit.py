@@ -6,12 +6,12 @@ import numpy as np
 
 from assistant.evaluation.questions import GoldQuestion
 from assistant.scoring.features import FEATURES
-from assistant.scoring.fit import RATIO_GRID, Sample, _choose_ratio, fit
 from assistant.scoring.question_features import (
     ANSWERABILITY_FEATURES,
     answerability_features,
     answerability_row,
 )
+from assistant.training.fit import RATIO_GRID, Sample, _choose_ratio, fit
 
 
 def _samples(count: int, seed: int = 7) -> list[Sample]:

@@ -12,7 +12,7 @@ import pytest
 from assistant.api import get_engine
 from assistant.config import bundled_gguf, load_settings
 from assistant.evidence import Quote
-from assistant.generators.local import LocalGenerator
+from assistant.generators.local import from_settings as local_from_settings
 from index.models import Credit
 from tests.conftest import SEEDS
 from tests.servers import fake_endpoint, free_port, llama_cpp_server, rss_mb
@@ -99,7 +99,7 @@ def test_slow_or_garbage_endpoint_falls_back(seed_index, behaviour) -> None:  # 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_local_summaries_leave_memory_flat(seed_settings) -> None:  # type: ignore[no-untyped-def]
     """A chat server writes thousands of summaries: each must give back what it took."""
-    generator = LocalGenerator(seed_settings.model_path())
+    generator = local_from_settings(seed_settings)
     text = "The minister said on Tuesday that the talks would resume next week in the capital."
     quotes = [Quote(text=text, article_id="a1", start=0, end=len(text), credit=Credit(outlet="Example"))]
     question = "When will the talks resume?"

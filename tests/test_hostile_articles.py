@@ -21,7 +21,7 @@ import yaml
 
 from assistant.api import ask, get_engine, index_paths
 from assistant.config import Settings, load_settings
-from assistant.models import Answer, Citation
+from assistant.types import Answer, Citation
 from tests.conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.integration

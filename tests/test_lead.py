@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from assistant.lead import load_lead_model, reported_lead, spans, wants_span, write_lead
-from assistant.models import Citation
+from assistant.types import Citation
 
 
 def _span_model():  # type: ignore[no-untyped-def]

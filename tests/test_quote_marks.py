@@ -167,8 +167,7 @@ def test_no_gold_answer_shows_doubled_or_unmatched_marks(seed_settings, capsys, 
     from functools import partial
     from pathlib import Path
 
-    from assistant.api import ask
-    from assistant.comparison import compare
+    from assistant.api import ask, compare
     from assistant.evaluation.outlet_compare import COMPARE_CATEGORY
     from assistant.evaluation.questions import load_questions
     from assistant.evaluation.runner import ask_gold

@@ -314,7 +314,7 @@ def test_a_decline_badge_says_why() -> None:
 
 
 def test_the_verified_lead_opens_the_answer_with_its_span_in_bold() -> None:
-    from assistant.models import Lead
+    from assistant.types import Lead
 
     lead = Lead(text="12 <b>posts</b>: Turkey set up 12 posts [1].", kind="span", answer="12 <b>posts</b>",
                 clause="Turkey set up 12 posts", citation=1)  # fmt: skip

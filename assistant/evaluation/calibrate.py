@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from assistant.evaluation.questions import GoldQuestion
 from assistant.evaluation.runner import AskFn, ask_gold
-from assistant.models import Answer
+from assistant.types import Answer
 
 
 def best_scores(answer: Answer) -> tuple[float | None, float | None]:

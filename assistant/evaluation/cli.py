@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import argparse
 import functools
-import sys
 from pathlib import Path
 
-from assistant.config import PROJECT_ROOT, Settings, load_settings
-from assistant.evaluation.metrics import QuestionResult
+from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluation.questions import GoldQuestion, load_questions, select
-from assistant.evaluation.runner import EvalRun, run_questions
-from assistant.evaluation.thresholds import THRESHOLDS, GateFailure, Threshold, check_gate
+from assistant.evaluation.thresholds import GateFailure
 from assistant.generators import registry
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval_questions.yaml"
 DEFAULT_DISTRACTORS = PROJECT_ROOT.parent / "shared" / "corpora" / "news_distractors_3k.jsonl.gz"
-DEFAULT_REPORTS = PROJECT_ROOT / "eval_reports"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,31 +58,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the eval as the options say; return the exit status (1 when --gate trips)."""
+    from assistant.evaluation import session
     from assistant.evaluation.dev_cli import is_dev_questions, run_dev
 
     if args.llm and args.llm != settings.llm:
-        settings = _with(settings, llm=args.llm)
+        settings = session.with_settings(settings, llm=args.llm)
     if is_dev_questions(args.questions):
         return run_dev(args, settings)
     questions = select(load_questions(args.questions), args.category, args.limit)
     if args.corpus:
-        settings = _with(settings, corpus=_existing(args.corpus))
-        _index(settings.corpus, settings)
+        settings = session.with_settings(settings, corpus=_existing(args.corpus))
+        session.index_corpus(settings.corpus, settings)
     if args.calibrate:
         return _calibrate(questions, settings)
     distractors = _existing([args.with_distractors])[0] if args.with_distractors else None
     compare_items, questions = _split_compare(questions)
     failures = (
-        _evaluate(questions, settings, settings.llm, args.out, str(args.questions)) if questions else []
+        session.evaluate(questions, settings, settings.llm, args.out, str(args.questions))
+        if questions
+        else []
     )
     failures += _evaluate_compare(compare_items, settings)
     if distractors is not None:
         index_dir = settings.index_dir.with_name(settings.index_dir.name + "-distractors")
-        dsettings = _with(settings, index_dir=index_dir, corpus=[*settings.corpus, distractors])
-        _index(dsettings.corpus, dsettings)
+        dsettings = session.with_settings(
+            settings, index_dir=index_dir, corpus=[*settings.corpus, distractors]
+        )
+        session.index_corpus(dsettings.corpus, dsettings)
         out = args.out.with_name(args.out.name + "-distractors") if args.out else None
         label = f"{settings.llm}-distractors"
-        failures += _evaluate(questions, dsettings, label, out, str(args.questions))
+        failures += session.evaluate(questions, dsettings, label, out, str(args.questions))
     if failures:
         for label, failure in failures:
             print(f"{'GATE FAILED' if args.gate else 'below threshold'} ({label}): "
@@ -95,77 +96,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.gate:
         print("Gate passed: every metric meets its threshold.")
     return 0
-
-
-def evaluate_run(questions: list[GoldQuestion], settings: Settings, label: str, source: str) -> EvalRun:
-    """Run the questions through the real ask() and article store named by the settings."""
-    from assistant import api
-    from assistant.config import ConfigError
-    from index.build import IndexLockedError
-    from index.embedding import EmbeddingError
-    from index.store import IndexError_
-
-    api.get_engine(settings)  # builds the index from settings.corpus when it is empty
-    ask = functools.partial(api.ask, llm=settings.llm, settings=settings)
-    return run_questions(
-        questions,
-        ask,
-        lambda article_id: api.get_article(article_id, settings),
-        generator=settings.llm,
-        label=label,
-        warmup=True,
-        fatal=(ConfigError, EmbeddingError, IndexError_, IndexLockedError, KeyboardInterrupt),
-        on_result=_progress,
-        questions_file=source,
-        index_dir=str(settings.index_dir),
-        corpus=[str(p) for p in settings.corpus],
-    )
-
-
-def _evaluate(
-    questions: list[GoldQuestion],
-    settings: Settings,
-    label: str,
-    out: Path | None,
-    source: str,
-    thresholds: tuple[Threshold, ...] = THRESHOLDS,
-) -> list[tuple[str, GateFailure]]:
-    """Run, write the reports, print the tables; return the gate failures with the run's label."""
-    from assistant.evaluation.compare import regressed_metrics, regressed_questions
-    from assistant.evaluation.metrics import LABELS
-    from assistant.evaluation.report import (
-        fmt,
-        format_group_table,
-        format_summary_table,
-        write_reports,
-    )
-
-    print(f"Eval {label}: {len(questions)} questions, index {settings.index_dir}", file=sys.stderr)
-    result = evaluate_run(questions, settings, label, source)
-    files = write_reports(result, out or DEFAULT_REPORTS / label)
-    failures = check_gate(result.summary, thresholds)
-    print(f"\n== {label}: {result.summary.questions} questions ==\n")
-    print(format_summary_table(result.summary, failures, thresholds))
-    print()
-    print(format_group_table(result.categories))
-    failing = [r for r in result.results if not r.passed]
-    if failing:
-        print(f"\nFailing questions ({len(failing)}):")
-        for r in failing:
-            print(f"  {r.id} ({r.category}): {'; '.join(r.reasons())}")
-    previous = files.previous_run
-    if previous is not None:
-        changes = regressed_metrics(result.summary, previous.summary)
-        worse = regressed_questions(result, previous)
-        print(f"\nSince the previous run ({previous.started:%Y-%m-%d %H:%M} UTC): "
-              + ("" if changes or worse else "nothing got worse"))  # fmt: skip
-        for change in changes:
-            print(f"  ▼ {LABELS[change.metric]}: {fmt(change.metric, change.before)} -> "
-                  f"{fmt(change.metric, change.after)}")  # fmt: skip
-        if worse:
-            print(f"  ▼ questions that passed before and fail now: {', '.join(worse)}")
-    print(f"\nReports: {files.json}, {files.markdown}, {files.chart}")
-    return [(label, failure) for failure in failures]
 
 
 def _split_compare(questions: list[GoldQuestion]) -> tuple[list[GoldQuestion], list[GoldQuestion]]:
@@ -182,7 +112,7 @@ def _evaluate_compare(items: list[GoldQuestion], settings: Settings) -> list[tup
     if not items:
         return []
     from assistant import api
-    from assistant.comparison import compare
+    from assistant.api import compare
     from assistant.evaluation.outlet_compare import report_compare, run_compare_items
 
     api.get_engine(settings)
@@ -195,12 +125,15 @@ def _evaluate_compare(items: list[GoldQuestion], settings: Settings) -> list[tup
 def _calibrate(questions: list[GoldQuestion], settings: Settings) -> int:
     """Print every question's best evidence score (the extractive path; generators don't matter)."""
     from assistant import api
+    from assistant.evaluation import session
     from assistant.evaluation.calibrate import calibrate
     from assistant.scoring.model import load_models
 
-    current = _with(settings, llm="extractive")
+    current = session.with_settings(settings, llm="extractive")
     api.get_engine(current)  # builds the index when it is empty
-    declines_all = _with(current, min_evidence=1e9)  # every answer declines, naming its best score
+    declines_all = session.with_settings(
+        current, min_evidence=1e9
+    )  # every answer declines, naming its best score
     print(
         calibrate(
             questions,
@@ -212,30 +145,9 @@ def _calibrate(questions: list[GoldQuestion], settings: Settings) -> int:
     return 0
 
 
-def _index(paths: list[Path], settings: Settings) -> None:
-    """Index the paths (incrementally) into the settings' index, reporting what happened."""
-    from assistant.api import index_paths
-
-    print(f"Indexing {', '.join(map(str, paths))} into {settings.index_dir} ...", file=sys.stderr)
-    report = index_paths(paths, settings=settings)
-    print(report.summary(), file=sys.stderr)
-
-
-def _with(settings: Settings, **changes: object) -> Settings:
-    """The same settings with some values changed, validated again."""
-    return load_settings(**{**settings.model_dump(), **changes})
-
-
 def _existing(paths: list[Path]) -> list[Path]:
     """The paths, or FileNotFoundError naming those that do not exist."""
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise FileNotFoundError(f"No such file or folder: {', '.join(missing)}")
     return [Path(p) for p in paths]
-
-
-def _progress(number: int, total: int, result: QuestionResult) -> None:
-    """One progress line per question on stderr."""
-    verdict = "pass" if result.passed else "FAIL"
-    print(f"  [{number:>3}/{total}] {result.id:<16} {verdict}  {result.latency_ms:>7.0f} ms",
-          file=sys.stderr)  # fmt: skip

@@ -52,8 +52,8 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from assistant.evaluation.questions import GoldQuestion
-from assistant.models import Answer, Citation
 from assistant.text import contains_verbatim
+from assistant.types import Answer, Citation
 from index.models import Article
 
 SOURCE_CATEGORY = "source"  # the gold category of where-is-this-from questions

@@ -18,7 +18,7 @@ from assistant.evaluation.metrics import (
     summarise,
 )
 from assistant.evaluation.questions import GoldQuestion
-from assistant.models import Answer
+from assistant.types import Answer
 from index.models import Article
 
 # ask(question, history, *, outlets=..., since=..., until=..., as_of=...) -> Answer, like assistant.api.ask

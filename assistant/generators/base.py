@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from assistant.evidence import Quote
+from assistant.types import Quote
 
 
 class GenerationError(RuntimeError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.evidence import Quote
 from assistant.quote_marks import shown_quote
+from assistant.types import Quote
 
 
 def reported(quote: Quote) -> str:
@@ -21,6 +21,11 @@ def reported(quote: Quote) -> str:
 def attribute(quote: Quote, number: int) -> str:
     """One answer sentence: the outlet and date, then the verbatim quote and its marker."""
     return f"{reported(quote)}: {shown_quote(quote.text)} [{number}]"
+
+
+def from_settings(settings: object) -> ExtractiveGenerator:
+    """The registry's factory: no LLM, the answer is the best quotes with their attribution."""
+    return ExtractiveGenerator()
 
 
 class ExtractiveGenerator:

@@ -8,14 +8,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.evidence import Quote
+from assistant.config import Settings
 from assistant.generators.base import GenerationError
 from assistant.prompts import render_answer_prompt
+from assistant.types import Quote
 
 STOP = ["\n", ". ", "Question:", "Quotes:"]
 PROMPT_QUOTES = 1
 WARM_UP_PROMPT = "News:"  # any text: one token through the model sets up its compute buffers
 _quiet_log: Any = None
+
+
+def from_settings(settings: Settings) -> LocalGenerator:
+    """The registry's factory: a GGUF model through llama-cpp-python, loaded on first use."""
+    return LocalGenerator(
+        settings.model_path(), threads=settings.llm_threads, max_tokens=settings.llm_max_tokens
+    )
 
 
 def silence_llama_cpp_log() -> None:
@@ -56,7 +64,7 @@ class LocalGenerator:
     # from the quotes held the answer for 0.83 of questions, Gemma 3 270M's verified prose for 0.68.
     prose_leads = False
 
-    def __init__(self, model_path: Path, threads: int = 2, max_tokens: int = 80) -> None:
+    def __init__(self, model_path: Path, threads: int, max_tokens: int) -> None:
         self.model_path = model_path
         self.threads = threads
         self.max_tokens = max_tokens

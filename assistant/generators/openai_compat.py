@@ -8,9 +8,26 @@ from collections.abc import Iterator
 
 import httpx
 
-from assistant.evidence import Quote
+from assistant.config import Settings
 from assistant.generators.base import GenerationError
 from assistant.prompts import render_answer_prompt
+from assistant.types import Quote
+
+# A hosted model writes a few sentences over the quotes; 200 tokens leaves room for them and their
+# [n] markers without paying for a runaway answer (the small local model has llm_max_tokens).
+MAX_TOKENS = 200
+
+
+def from_settings(settings: Settings) -> OpenAICompatibleGenerator:
+    """The registry's factory: any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp)."""
+    assert settings.openai_base_url, "registry.create checks the required settings first"
+    return OpenAICompatibleGenerator(
+        settings.openai_base_url,
+        settings.openai_model,
+        settings.openai_api_key,
+        timeout=settings.openai_timeout,
+        retries=settings.openai_retries,
+    )
 
 
 class OpenAICompatibleGenerator:
@@ -24,9 +41,10 @@ class OpenAICompatibleGenerator:
         base_url: str,
         model: str,
         api_key: str | None = None,
-        timeout: float = 20.0,
-        retries: int = 1,
-        max_tokens: int = 200,
+        *,
+        timeout: float,
+        retries: int,
+        max_tokens: int = MAX_TOKENS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from assistant.evidence import Quote
+from assistant.types import Quote
 
 MAX_QUOTE_CHARS = 280
 

@@ -1,14 +1,16 @@
-"""The public answer contract: Answer, Citation and the article references they carry."""
+"""Pure data shared by every layer: Answer, Citation and the article references they carry, a
+candidate Quote, a SourceMatch; pydantic and dataclasses only (no numpy, no spaCy)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from assistant.quote_marks import shown_quote
-from assistant.source import SourceMatch
 from index.models import Credit
 
 # Why an answer was declined: the filters admit no article (each kind told apart), the articles
@@ -17,6 +19,34 @@ DeclineReason = Literal[
     "outlet_not_indexed", "out_of_date_range", "no_articles_for_filters", "not_in_articles", "instruction"
 ]
 _MARKER = re.compile(r"\[(\d+)\]")
+
+
+class SourceCopy(Credit):
+    """A near-identical article (syndicated copy) of a credited original."""
+
+    article_id: str
+    containment: float = Field(description="share of the shorter article's word runs found in the other")
+
+
+class SourceMatch(Credit):
+    """An article the passage comes from: credit, the matched span and whether it is verbatim."""
+
+    article_id: str
+    start: int = Field(description="offset of the matched span in the cleaned article text")
+    end: int
+    exact: bool = Field(
+        description="True when the article has the passage word for word (case and punctuation aside)"
+    )
+    coverage: float = Field(description="share of the passage's words found in this article, in order")
+    passage: str = Field(description="the matched span as the article has it")
+    copies: list[SourceCopy] = Field(
+        default_factory=list, description="near-identical articles published later (or undated)"
+    )
+
+    def label(self) -> str:
+        """Return 'Outlet · 28 Dec 2016 · Headline' for display."""
+        when = self.published.strftime("%-d %b %Y") if self.published else "date not stated"
+        return f"{self.outlet or 'Unknown outlet'} · {when} · {self.title or 'Untitled'}"
 
 
 class Citation(Credit):
@@ -152,3 +182,52 @@ class Answer(BaseModel):
             for c in self.citations
         ]
         return "From the articles: " + "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A candidate quote: one or two consecutive sentences of an article, with their credit."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+    credit: Credit
+    context: str = ""
+    sentences: int = 1
+    suspect: bool = False
+    chunk_rank: int = 0
+    lexical_rank: int | None = None
+    chunk_dense: float = 0.0
+    beside: bool = False  # from a paragraph added as context (retrieval.expand), not retrieved
+    position: float = 0.0
+    entities: tuple[tuple[str, str], ...] = ()
+    speakers: tuple[str, ...] = ()
+    speaker: str | None = None  # who the article says spoke it (speakers.py); None: narration
+    score: float = 0.0
+    features: tuple[float, ...] = field(default=(), repr=False)
+
+    @property
+    def outlet(self) -> str | None:
+        """The outlet that published the quote."""
+        return self.credit.outlet
+
+    @property
+    def title(self) -> str | None:
+        """The headline of the quote's article."""
+        return self.credit.title
+
+    @property
+    def published(self) -> date | None:
+        """The publication date of the quote's article, as the page states it."""
+        return self.credit.published
+
+    @property
+    def source(self) -> str:
+        """Where the article came from (corpus-relative path or URL)."""
+        return self.credit.source
+
+    @property
+    def url(self) -> str | None:
+        """The article's URL, when the page gave one."""
+        return self.credit.url

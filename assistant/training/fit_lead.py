@@ -20,9 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant import api
 from assistant.evaluation.devset import DevQuestion, choice_pattern, to_gold
 from assistant.evaluation.metrics import text_correct
 from assistant.evaluation.questions import GoldQuestion
+from assistant.evaluation.runner import ask_gold
+from assistant.evaluation.session import dev_settings
 from assistant.lead import (
     FEATURES,
     LEAD_MODEL,
@@ -34,7 +37,7 @@ from assistant.lead import (
     wants_span,
     write_lead,
 )
-from assistant.models import Citation
+from assistant.types import Citation
 
 FOLDS = 5
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
@@ -50,17 +53,6 @@ class Asked:
     gold: GoldQuestion
     searched: str
     citations: list[Citation]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `news-assistant fit-lead`."""
-    parser.add_argument("--questions", type=Path, required=True, help="dev set questions.jsonl")
-    parser.add_argument("--corpus", type=Path, nargs=1, required=True, help="dev set corpus.jsonl.gz")
-    parser.add_argument("--out", type=Path, help="folder for the model and report (default: the package)")
-    parser.add_argument("--sample", type=int, metavar="N", help="fit on a fixed sample of N tuning questions")
-    parser.add_argument(
-        "--answers", type=Path, help="JSON file of collected answers: read if it exists, else written"
-    )
 
 
 def run(args: argparse.Namespace, settings: object) -> int:
@@ -85,10 +77,6 @@ def run(args: argparse.Namespace, settings: object) -> int:
 
 def _collect(args: argparse.Namespace, settings: object) -> list[Asked]:
     """Ask every answerable tuning question (or read the answers collected before)."""
-    from assistant import api
-    from assistant.evaluation.dev_cli import dev_settings
-    from assistant.evaluation.runner import ask_gold
-
     args.half = "tune"
     dev, chosen, dsettings = dev_settings(settings, args)  # type: ignore[arg-type]
     indexed = dev.indexed(chosen if args.sample else dev.questions)

@@ -20,13 +20,17 @@ import argparse
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
+from assistant import api
+from assistant.engine import named_outlets
 from assistant.evaluation.devset import DevQuestion, to_gold
 from assistant.evaluation.metrics import is_gold, text_correct
 from assistant.evaluation.questions import GoldQuestion
+from assistant.evaluation.session import dev_settings
+from assistant.request import AskRequest
+from assistant.rewrite import Standalone
 from assistant.scoring.features import FEATURES
 from assistant.scoring.model import MODEL_FILE, REPORT_FILE, FittedModels, LogisticModel, model_path
 from assistant.scoring.question_features import ANSWERABILITY_FEATURES, answerability_row
@@ -75,19 +79,8 @@ class Sample:
         return answerability_row(probabilities, self.rows, retrieved, self.unmatched)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `news-assistant fit`."""
-    parser.add_argument("--questions", type=Path, required=True, help="dev set questions.jsonl")
-    parser.add_argument("--corpus", type=Path, nargs=1, required=True, help="dev set corpus.jsonl.gz")
-    parser.add_argument("--out", type=Path, help="folder for the model and report (default: the package)")
-    parser.add_argument("--sample", type=int, metavar="N", help="fit on a fixed sample of N tuning questions")
-
-
 def run(args: argparse.Namespace, settings: object) -> int:
     """Collect the tuning half's candidates, fit both models, write the model file and report."""
-    from assistant import api
-    from assistant.evaluation.dev_cli import dev_settings
-
     args.half = "tune"
     dev, chosen, dsettings = dev_settings(settings, args)  # type: ignore[arg-type]
     indexed = dev.indexed(chosen if args.sample else dev.questions)
@@ -112,9 +105,6 @@ def run(args: argparse.Namespace, settings: object) -> int:
 
 def _collect(engine: object, question: DevQuestion, gold: GoldQuestion) -> Sample:
     """Run retrieval and featurisation for one question and label its candidates."""
-    from assistant.request import AskRequest
-    from assistant.rewrite import Standalone
-
     request = engine.resolve(AskRequest.of(question.question, as_of=gold.as_of))  # type: ignore[attr-defined]
     evidence = engine.collect_evidence(  # type: ignore[attr-defined]
         Standalone(request.question, request.question, False), request
@@ -141,10 +131,6 @@ def _collect(engine: object, question: DevQuestion, gold: GoldQuestion) -> Sampl
 
 def _collect_left_out(engine: object, gold: GoldQuestion) -> Sample:
     """The question asked again with its own articles taken out of the retrieved passages."""
-    from assistant.engine import named_outlets
-    from assistant.request import AskRequest
-    from assistant.rewrite import Standalone
-
     request = engine.resolve(AskRequest.of(gold.question, as_of=gold.as_of))  # type: ignore[attr-defined]
     store = engine.store  # type: ignore[attr-defined]
     vector = store.embedder.embed_batch([request.question])[0]
