@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from index.embedding import MODEL_NAME, EmbeddingError, Precision, bundled_model_dir, embedder_name
+from index.embedder import (
+    MODEL_NAME,
+    EmbeddingError,
+    Precision,
+    SentenceTransformersEmbedder,
+    bundled_model_dir,
+    embedder_name,
+)
 
 EXPORT_FORMAT = 1
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -192,8 +199,6 @@ def _write_graph(model_dir: Path, path: Path) -> None:
 
 def _check_against_reference(model_dir: Path, path: Path) -> None:
     """Refuse an export whose vectors differ from sentence-transformers' on the probe texts."""
-    from index.embedding import SentenceTransformersEmbedder
-
     reference = SentenceTransformersEmbedder(model_dir).embed_batch(list(PROBE_TEXTS))
     refusal = f"The ONNX export of {MODEL_NAME} differs from the original"
     _refuse_if_far(reference, path, MIN_PROBE_COSINE, refusal, model_dir)
