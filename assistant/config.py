@@ -68,7 +68,12 @@ class Settings(BaseSettings):
     embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
     embedding_precision: Literal["int8", "float32"] = "int8"
     llm_threads: int = Field(default=2, ge=1, le=64)
-    llm_max_tokens: int = Field(default=40, ge=8, le=2048)
+    llm_max_tokens: int = Field(
+        default=40,
+        ge=8,
+        le=2048,
+        description="longest summary the local model writes, in tokens (the hosted one: openai_compat)",
+    )
     openai_base_url: str | None = None
     openai_model: str = "default"
     openai_api_key: str | None = None

@@ -1,13 +1,12 @@
 """Generators behind one small interface, found by name in a registry: extractive, local, openai.
 
-Importing this package is cheap: backends are imported only when created (see registry.py).
+Importing this package is cheap: the model backends are imported only when created (registry.py).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from assistant.generators.base import GenerationError, Generator
+from assistant.generators.extractive import ExtractiveGenerator
 from assistant.generators.registry import (
     Backend,
     UnknownGenerator,
@@ -17,9 +16,6 @@ from assistant.generators.registry import (
     register,
     requirements,
 )
-
-if TYPE_CHECKING:
-    from assistant.generators.extractive import ExtractiveGenerator
 
 __all__ = [
     "Backend",
@@ -33,12 +29,3 @@ __all__ = [
     "register",
     "requirements",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """Import the extractive generator (and through it, evidence) only when asked for."""
-    if name == "ExtractiveGenerator":
-        from assistant.generators.extractive import ExtractiveGenerator
-
-        return ExtractiveGenerator
-    raise AttributeError(f"module 'assistant.generators' has no attribute {name!r}")

@@ -1,21 +1,21 @@
 """The generator registry: one decorator registers a backend; config, CLIs and the UI read it.
 
-A backend is a factory that takes Settings and returns a Generator. The built-in factories below
-import their backend inside, so listing names (for a CLI's choices or a config check) never loads
-llama.cpp or an HTTP client.
+A backend is a factory that takes Settings and returns a Generator. The built-in ones are named
+like entry points ("module:factory") and imported when first created, so listing names (for a CLI's
+choices or the config check) never loads llama.cpp or an HTTP client. The registry sits below
+config (config validates a generator's name against it), so it types Settings as Any.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from assistant.config import Settings
-    from assistant.generators.base import Generator
+from assistant.generators.base import GenerationError, Generator
 
-Factory = Callable[["Settings"], "Generator"]
+Factory = Callable[[Any], Generator]  # Settings -> Generator
 F = TypeVar("F", bound=Factory)
 
 
@@ -77,50 +77,35 @@ def requirements(name: str) -> Mapping[str, str]:
     return backend(name).requires
 
 
-def create(name: str, settings: Settings) -> Generator:
-    """Build the named generator; GenerationError with Settings' fix-it message if it lacks a setting."""
+def entry_point(target: str) -> Factory:
+    """A factory that imports "module:function" on first use and calls it with the settings."""
+
+    def factory(settings: Any) -> Generator:
+        module, _, attribute = target.partition(":")
+        return getattr(importlib.import_module(module), attribute)(settings)  # type: ignore[no-any-return]
+
+    factory.__doc__ = f"Created by {target}."
+    return factory
+
+
+def create(name: str, settings: Any) -> Generator:
+    """Build the named generator from Settings; GenerationError (fix-it message) if it lacks a setting."""
     found = backend(name)
     problem = settings.generator_problem(found.name)
     if problem:
-        from assistant.generators.base import GenerationError
-
         raise GenerationError(problem)
     return found.factory(settings)
 
 
-# -- built-in backends: each imports its module only when created ------------------------------
-@register("extractive", label="Extractive (quotes only, fastest)")
-def _extractive(settings: Settings) -> Generator:
-    """No LLM: the answer is the best quotes with their attribution."""
-    from assistant.generators.extractive import ExtractiveGenerator
-
-    return ExtractiveGenerator()
-
-
-@register("local", label="Local model (llama.cpp, Gemma 3 270M by default)")
-def _local(settings: Settings) -> Generator:
-    """A GGUF model through llama-cpp-python, loaded on first use."""
-    from assistant.generators.local import LocalGenerator
-
-    return LocalGenerator(
-        settings.model_path(), threads=settings.llm_threads, max_tokens=settings.llm_max_tokens
-    )
-
-
-@register(
+# -- built-in backends, declared like entry points: "module:factory", imported when created ------
+register("extractive", label="Extractive (quotes only, fastest)")(
+    entry_point("assistant.generators.extractive:from_settings")
+)
+register("local", label="Local model (llama.cpp, Gemma 3 270M by default)")(
+    entry_point("assistant.generators.local:from_settings")
+)
+register(
     "openai",
     label="OpenAI-compatible endpoint",
     requires={"openai_base_url": "http://127.0.0.1:8080/v1"},
-)
-def _openai(settings: Settings) -> Generator:
-    """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server)."""
-    from assistant.generators.openai_compat import OpenAICompatibleGenerator
-
-    assert settings.openai_base_url, "create() checks the required settings first"
-    return OpenAICompatibleGenerator(
-        settings.openai_base_url,
-        settings.openai_model,
-        settings.openai_api_key,
-        timeout=settings.openai_timeout,
-        retries=settings.openai_retries,
-    )
+)(entry_point("assistant.generators.openai_compat:from_settings"))
