@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.scoring.nlp import pipeline
 from assistant.text import content_terms
 
 Message = dict[str, str]
@@ -74,8 +75,6 @@ def _last_person(text: str) -> str | None:
     From spaCy's parse: the PERSON who is the question's subject ('What did X promise'), else the
     first PERSON it names.
     """
-    from assistant.scoring.nlp import pipeline
-
     head = text.split(" (follow-up to:", 1)[0]
     people = [entity for entity in pipeline()(head).ents if entity.label_ == "PERSON"]
     subjects = [e for e in people if any(t.dep_ in ("nsubj", "nsubjpass") for t in e)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from assistant.api import get_engine
 from assistant.config import Settings, default_settings
 from assistant.generators.base import GenerationError
 from assistant.request import AskRequest
@@ -25,8 +26,6 @@ class WarmUp:
 
 def warm_up(settings: Settings | None = None) -> WarmUp:
     """Open the index and load every model the default generator needs; returns what it found."""
-    from assistant.api import get_engine
-
     settings = settings or default_settings()
     started = time.perf_counter()
     engine = get_engine(settings)
@@ -37,8 +36,6 @@ def warm_up(settings: Settings | None = None) -> WarmUp:
 
 def load_generator(settings: Settings | None = None, name: str | None = None) -> str | None:
     """Load a generator's model now (default: the settings' generator); why it cannot be, or None."""
-    from assistant.api import get_engine
-
     settings = settings or default_settings()
     try:
         generator = get_engine(settings, build_if_missing=False).generator(name or settings.llm)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from assistant.evaluation.chart import write_chart
 from assistant.evaluation.compare import (
     Change,
     compare,
@@ -46,8 +47,6 @@ class ReportFiles:
 
 def write_reports(run: EvalRun, out_dir: Path) -> ReportFiles:
     """Keep the last report as report.previous.json, then write JSON, Markdown and the chart."""
-    from assistant.evaluation.chart import write_chart
-
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / "report.json"
     previous_path = out_dir / "report.previous.json"

@@ -15,6 +15,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
+from assistant.scoring.features import FEATURES
+from assistant.scoring.question_features import ANSWERABILITY_FEATURES
+
 MODEL_FILE = "evidence_model.json"
 REPORT_FILE = "evidence_model.md"
 
@@ -66,9 +69,6 @@ def model_path() -> Path:
 @lru_cache(maxsize=1)
 def load_models() -> FittedModels:
     """The packaged fitted models, checked against the features this code computes."""
-    from assistant.scoring.features import FEATURES
-    from assistant.scoring.question_features import ANSWERABILITY_FEATURES
-
     path = model_path()
     try:
         models = FittedModels.model_validate(json.loads(path.read_text(encoding="utf-8")))

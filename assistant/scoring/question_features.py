@@ -8,6 +8,7 @@ from datetime import date
 
 import numpy as np
 
+from assistant.question import correct
 from assistant.scoring.features import FEATURES, QuestionInfo
 from assistant.scoring.nlp import expected_labels
 from assistant.text import content_terms
@@ -48,8 +49,6 @@ def question_info(
     `rarity` gives each term's weight (the index's inverse document frequency); `as_of` is the
     day asked on (None = today), from which 'this week' or 'on Sunday' are read.
     """
-    from assistant.question import correct
-
     window = question_window(question, reference_day(as_of))
     own = _without_phrase(focus or question, window)
     question_text = _without_phrase(question, window)
