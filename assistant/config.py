@@ -19,6 +19,8 @@ from assistant.generators import registry
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").exists()
 ENV_PREFIX = "ASSISTANT_"
+# "Did you mean" names a setting this similar to an unknown variable (difflib's own default).
+CLOSE_NAME = 0.6
 LOGIN_PAIR = (
     "Set both ASSISTANT_UI_USERNAME and ASSISTANT_UI_PASSWORD to require a login, or neither for none."
 )
@@ -239,7 +241,7 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
         upper = variable.upper()
         if not upper.startswith(ENV_PREFIX) or upper.removeprefix(ENV_PREFIX) in names:
             continue
-        close = difflib.get_close_matches(upper.removeprefix(ENV_PREFIX), names, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(upper.removeprefix(ENV_PREFIX), names, n=1, cutoff=CLOSE_NAME)
         fix = (
             f"did you mean {ENV_PREFIX}{close[0]}?"
             if close

@@ -9,6 +9,9 @@ from assistant.types import ArticleRef, DeclineReason, Quote
 from index.models import ArticleMeta
 from index.store import SearchFilter
 
+# A declined question is echoed in the message up to about two lines of the chat, then cut with "…".
+QUESTION_SHOWN_CHARS = 160
+
 
 def closest_articles(quotes: list[Quote], limit: int = 3) -> list[ArticleRef]:
     """The articles nearest to a declined question, best first, one entry per article."""
@@ -36,7 +39,7 @@ def decline_text(question: str, closest: list[ArticleRef], instruction: bool = F
     return f"{opening} The closest articles are: {names}."
 
 
-def _shorten(text: str, limit: int = 160) -> str:
+def _shorten(text: str, limit: int = QUESTION_SHOWN_CHARS) -> str:
     """Trim a long question for display."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

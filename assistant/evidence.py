@@ -34,6 +34,11 @@ from index.sentence_vectors import SentenceVectorStore
 MIN_SENTENCE_CHARS = 30
 # Two sentences make one quote only while they read as one passage, not a paragraph dump.
 MAX_PAIR_CHARS = 480
+# Sentence vectors kept in memory: 384 float32 each, so about 30 MB at most.
+SENTENCE_CACHE_SIZE = 20_000
+# Two quotes sharing a run of this many words inside quotation marks quote the same words (one
+# statement reported twice); shorter runs are common phrases.
+SHINGLE_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class SentenceEmbeddingCache:
     candidate sentence is embedded once: at index time, or on first use and then kept."""
 
     def __init__(
-        self, embedder: Embedder, size: int = 20_000, store: SentenceVectorStore | None = None
+        self, embedder: Embedder, size: int = SENTENCE_CACHE_SIZE, store: SentenceVectorStore | None = None
     ) -> None:
         self.embedder = embedder
         self.size = size
@@ -294,7 +299,7 @@ def select_quotes(
 _QUOTED_WORDS = re.compile(r"[\"“]([^\"”]{15,})[\"”]")
 
 
-def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
+def _shingles(text: str, size: int = SHINGLE_WORDS) -> set[tuple[str, ...]]:
     """Runs of `size` consecutive words, lower-cased."""
     tokens = words(text)
     return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}

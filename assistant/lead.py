@@ -34,6 +34,8 @@ from assistant.types import Citation, Lead
 from assistant.verify import news_organisations
 
 LEAD_MODEL = "lead_model.json"
+# The scorer's logit is clipped here before exp(): the probability is 1 or 0 within 1e-13 beyond it.
+LOGIT_LIMIT = 30.0
 # Quote parses kept for leads: a few asks' worth of shown quotes (four each); a parse is ~5 ms.
 QUOTE_DOCS = 512
 # Words of a question that ask for a thing; with a wh-word the question wants a span, unless its
@@ -96,7 +98,7 @@ class LeadModel:
     def probability(self, features: Sequence[float]) -> float:
         """The fitted probability that a span with these features answers the question."""
         z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+        return 1.0 / (1.0 + math.exp(-max(min(z, LOGIT_LIMIT), -LOGIT_LIMIT)))
 
 
 @lru_cache(maxsize=1)

@@ -5,15 +5,19 @@ from __future__ import annotations
 from assistant.text import lemma_stems
 
 _LEMMA_STEMS = lemma_stems()
+# A term of three letters or fewer is not corrected: one edit turns it into another real word.
+MIN_CORRECTED_LENGTH = 4
+# From this length a word may carry two typos and still be told from its neighbours; shorter ones one.
+TWO_EDITS_LENGTH = 7
 
 
 def correct(term: str, vocabulary: frozenset[str]) -> str:
     """Return term if the corpus knows it, else a known term within 1 (or 2, if long) edits."""
     if term in vocabulary or term.isdigit() or term in _LEMMA_STEMS:
         return term
-    if len(term) <= 3:
+    if len(term) < MIN_CORRECTED_LENGTH:
         return ""
-    limit = 1 if len(term) < 7 else 2
+    limit = 1 if len(term) < TWO_EDITS_LENGTH else 2
     best, best_distance = term, limit + 1
     for known in vocabulary:
         if abs(len(known) - len(term)) > limit or known[0] != term[0]:

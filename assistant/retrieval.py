@@ -44,7 +44,7 @@ class RetrievedChunk:
 class HybridRetriever:
     """Dense + BM25 retrieval over an IndexStore, fused with reciprocal rank fusion."""
 
-    def __init__(self, store: IndexStore, top_k: int = 8) -> None:
+    def __init__(self, store: IndexStore, top_k: int) -> None:
         self.store = store
         self.top_k = top_k
 

@@ -44,12 +44,17 @@ def standalone_question(question: str, history: Sequence[Message] | None = None)
     return Standalone(question=f"{own} (follow-up to: {context})", focus=own, rewritten=True)
 
 
+# A question with a pronoun and at most this many content terms leans on the earlier turn for its
+# subject ("What did he say about it?"); with more it names enough to stand alone.
+FOLLOW_UP_MAX_TERMS = 4
+
+
 def is_follow_up(question: str) -> bool:
     """True when a question leans on earlier turns: a linking word, a pronoun, or very few terms."""
     if _LEADING_LINK.match(question):
         return True
     terms = content_terms(question)
-    return (bool(_REFERRING.search(question)) and len(terms) <= 4) or len(terms) <= 1
+    return (bool(_REFERRING.search(question)) and len(terms) <= FOLLOW_UP_MAX_TERMS) or len(terms) <= 1
 
 
 def _previous_standalone(history: Sequence[Message]) -> str | None:

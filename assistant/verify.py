@@ -20,6 +20,9 @@ from index.sentences import split_sentences
 # A generated sentence may use a few words its quotes do not (connectives, paraphrase): up to this
 # share of its content terms, and one term in any sentence of five or more.
 MAX_UNSUPPORTED_SHARE = 0.15
+# A sentence of at least this many content terms may carry one word its quotes lack (a connective,
+# a paraphrased verb) even where the share above rounds down to none.
+ONE_FREE_WORD_TERMS = 5
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+[.!?]?")
 _MARKER = re.compile(r"\[(\d+)\]")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -199,7 +202,7 @@ def _supported(sentence: str, cited: list[Quote], all_quotes: list[Quote]) -> bo
         return False
     present = set(content_terms(evidence)) | attribution
     unsupported = sum(t not in present for t in terms)
-    allowed = max(1 if len(terms) >= 5 else 0, int(MAX_UNSUPPORTED_SHARE * len(terms)))
+    allowed = max(1 if len(terms) >= ONE_FREE_WORD_TERMS else 0, int(MAX_UNSUPPORTED_SHARE * len(terms)))
     return unsupported <= allowed
 
 

@@ -97,6 +97,9 @@ _CAPTION = _LineRules(
 _GALLERY = _LineRules(r".*\b(?:hide|show) caption\s*\d+\s*(?:of|/)\s*\d+\b.*", needles=("caption",))
 _SENTENCE_END = ".!?…"
 _NOT_A_HEADLINE_END = ".!?…:;,"
+# A headline is short: at most this many words and characters (a line past either is a sentence).
+HEADLINE_WORDS = 16
+HEADLINE_CHARS = 140
 _CLOSERS = "\"'”’»)]"
 
 
@@ -148,10 +151,10 @@ def word_count(line: str) -> int:
     return sum(1 for token in line.split() if any(ch.isalnum() for ch in token))
 
 
-def is_headline_like(line: str, max_words: int = 16) -> bool:
+def is_headline_like(line: str, max_words: int = HEADLINE_WORDS) -> bool:
     """Return True for short title-like lines: no final punctuation, at most `max_words` words."""
     stripped = line.rstrip(_CLOSERS + " ")
-    if not stripped or stripped[-1] in _NOT_A_HEADLINE_END or len(line) > 140:
+    if not stripped or stripped[-1] in _NOT_A_HEADLINE_END or len(line) > HEADLINE_CHARS:
         return False
     first = line.lstrip("\"'“‘«(")[:1]
     return bool(first) and (first.isupper() or first.isdigit()) and word_count(line) <= max_words

@@ -57,6 +57,26 @@ class NotAnArticleError(ValueError):
     """Raised when a scraped page has no article text left after the page chrome is removed."""
 
 
+# A byline ("By Jane Roe and John Doe, Staff Reporters") is a short credit, not a sentence that
+# happens to begin with "By".
+MAX_BYLINE_WORDS = 8
+# A bulleted header item this short and without digits is a section tag ("World", "Middle East").
+MAX_TAG_WORDS = 4
+# Header metadata (a date, a timestamp, a label) is one short line; longer lines are prose that
+# mentions a date.
+MAX_META_CHARS = 200
+MAX_META_WORDS = 12
+# The headline search stops at a line this long: the body has begun.
+MAX_HEADER_LINE_WORDS = 40
+# Some outlets' headlines run long; 25 words covers them without taking in a paragraph.
+MAX_TITLE_WORDS = 25
+# Of title-like lines not repeated on the page, the first with this many words is the headline;
+# shorter ones are section labels.
+MIN_PLAIN_TITLE_WORDS = 4
+# The page's opening characters are enough to tell a Latin-script page from one in another script.
+SCRIPT_SAMPLE_CHARS = 20_000
+
+
 @dataclass
 class _Meta:
     """Metadata gathered from the page header: dates, dateline, credit, byline, URL."""
@@ -78,7 +98,7 @@ class _Meta:
         if _URL.match(item) and self.url is None:
             self.url = item
             return
-        if (byline := _BYLINE.match(item)) and word_count(item) <= 8:
+        if (byline := _BYLINE.match(item)) and word_count(item) <= MAX_BYLINE_WORDS:
             self.byline = self.byline or byline["name"].strip()
             return
         labelled = _LABEL.match(item)
@@ -91,7 +111,7 @@ class _Meta:
                 rank = 2 if labelled["label"].lower() in _UPDATE_LABELS else 0
             if rank < self.rank:
                 self.published, self.rank = found, rank
-        elif bulleted and word_count(item) <= 4 and not any(ch.isdigit() for ch in item):
+        elif bulleted and word_count(item) <= MAX_TAG_WORDS and not any(ch.isdigit() for ch in item):
             self.bullets.append(item)
         if has_time(item) and self.dateline is None:
             self.dateline = _trailing_place(item)
@@ -111,13 +131,13 @@ def _trailing_place(line: str) -> str | None:
 
 def _is_meta_line(line: str) -> bool:
     """Return True for header lines that carry metadata: bullets, bylines, timestamps."""
-    if len(line) > 200:
+    if len(line) > MAX_META_CHARS:
         return False
     if _BULLET.match(line) or _URL.match(line):
         return True
-    if _BYLINE.match(line) and word_count(line) <= 8:
+    if _BYLINE.match(line) and word_count(line) <= MAX_BYLINE_WORDS:
         return True
-    if word_count(line) > 12:
+    if word_count(line) > MAX_META_WORDS:
         return False
     label = _LABEL.match(line)
     if label and (has_time(label["rest"]) or find_date(label["rest"])):
@@ -152,12 +172,12 @@ def _find_title(lines: list[str], outlet: str | None) -> int | None:
         if not line:
             continue
         seen += 1
-        if seen > _MAX_HEADER_LINES or word_count(line) > 40:
+        if seen > _MAX_HEADER_LINES or word_count(line) > MAX_HEADER_LINE_WORDS:
             break
         if outlet and line.casefold() == outlet.casefold():
             continue
         kind = _kind(line, None, outlet, True)
-        titled = is_headline_like(line.rstrip("?!"), max_words=25) and word_count(line) >= 2
+        titled = is_headline_like(line.rstrip("?!"), max_words=MAX_TITLE_WORDS) and word_count(line) >= 2
         if titled and kind in ("headline", "body"):
             candidates.append(index)
     folded = [lines[i].casefold() for i in candidates]
@@ -165,7 +185,7 @@ def _find_title(lines: list[str], outlet: str | None) -> int | None:
         if folded.count(lines[index].casefold()) > 1:
             return index
     for index in candidates:
-        if word_count(lines[index]) >= 4:
+        if word_count(lines[index]) >= MIN_PLAIN_TITLE_WORDS:
             return index
     return candidates[0] if candidates else None
 
@@ -195,7 +215,7 @@ def _introduces(headline: str, following: str) -> bool:
 
 
 def _latin_page(raw: str) -> bool:
-    return not mostly_foreign_script(raw[:20000])
+    return not mostly_foreign_script(raw[:SCRIPT_SAMPLE_CHARS])
 
 
 def clean_scraped_text(raw: str, source: str, url: str | None = None) -> Article:

@@ -34,6 +34,9 @@ from index.windows import (
 
 COLLECTION = "news_chunks"
 CATALOG_FILE = "catalog.sqlite3"
+# Searches fetch twice k plus a few, so that k remain after what is dropped afterwards (articles
+# not visible yet, chunks stored without a vector).
+OVERFETCH_FACTOR, OVERFETCH_EXTRA = 2, 8
 EXACT_SEARCH_MAX_CHUNKS = 2000  # a filter admitting at most this many chunks is searched exactly
 OVERFETCH_MAX = 4000  # the most nearest windows fetched to filter a wider search afterwards
 # An index committed before the embedder was recorded holds the original (float32) MiniLM vectors.
@@ -324,7 +327,7 @@ class IndexStore:
         if not self._visible or (allowed is not None and not allowed):
             return []
         vector = np.asarray(query_vector, dtype=np.float32)
-        wanted = k * 2 + 8
+        wanted = k * OVERFETCH_FACTOR + OVERFETCH_EXTRA
         if allowed is None:
             return self._ranked_chunks(vector, self._nearest_windows(vector, wanted, None), k)
         articles = allowed & self._visible
@@ -414,7 +417,7 @@ class IndexStore:
         self.refresh()
         if self._lexical is None:
             return []
-        hits = self._lexical.search(query, k * 2 + 8, allowed)
+        hits = self._lexical.search(query, k * OVERFETCH_FACTOR + OVERFETCH_EXTRA, allowed)
         return [Hit(c, a, s) for c, a, s in hits if a in self._visible][:k]
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:

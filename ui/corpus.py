@@ -24,6 +24,10 @@ UPLOAD_TYPES = (".txt", ".html", ".htm", ".jsonl")
 _UPLOADED = re.compile(r"(?:[^\s:]*/)?\.uploads/[0-9a-f]{12}_")  # a saved upload's path prefix
 MAX_OUTLETS = 8  # the chart's legend names this many outlets, the rest are "other outlets"
 MAX_PERIODS = 40
+# Past this many bars the period labels are turned 45 degrees so that they do not overlap.
+UPRIGHT_LABELS = 8
+# Up to two years the chart counts articles per month; longer spans per year.
+MONTHLY_MAX_SPAN_DAYS = 730
 OTHER_OUTLETS = "other outlets"
 TABLE_HEADERS = ["Outlet", "Date", "Headline", "Source"]
 
@@ -44,7 +48,7 @@ def outlet_names(articles: Sequence[ArticleLike]) -> list[str]:
 def articles_chart(articles: Sequence[ArticleLike]) -> Figure:
     """Stacked bars of articles per outlet per year (or month for short spans), undated apart."""
     dated = [a.published for a in articles if a.published]
-    by_month = bool(dated) and (max(dated) - min(dated)).days <= 730
+    by_month = bool(dated) and (max(dated) - min(dated)).days <= MONTHLY_MAX_SPAN_DAYS
 
     def period(a: ArticleLike) -> str:
         if a.published is None:
@@ -77,7 +81,7 @@ def articles_chart(articles: Sequence[ArticleLike]) -> Figure:
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     if outlets:
         axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    if len(periods) > 8:
+    if len(periods) > UPRIGHT_LABELS:
         axes.tick_params(axis="x", labelrotation=45)
     if not articles:
         axes.text(0.5, 0.5, "no articles indexed yet", ha="center", transform=axes.transAxes)

@@ -29,6 +29,8 @@ from ui.render import Turn, render_article, render_conversation
 from ui.source_view import as_source_question
 
 log = logging.getLogger(__name__)
+# An unexpected error is named with the start of its message; the full one is in the log.
+ERROR_DETAIL_CHARS = 300
 
 
 def friendly_error(exc: BaseException) -> str:
@@ -36,7 +38,7 @@ def friendly_error(exc: BaseException) -> str:
     if isinstance(exc, QuestionError | ConfigError):
         return str(exc)
     log.exception("error while handling a UI event", exc_info=exc)
-    detail = " ".join(str(exc).split())[:300]
+    detail = " ".join(str(exc).split())[:ERROR_DETAIL_CHARS]
     name = type(exc).__name__
     return f"Something went wrong ({name}{': ' + detail if detail else ''}). Please try again."
 

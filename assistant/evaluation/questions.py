@@ -10,6 +10,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+# A broken file lists its first problems only: they are usually one mistake repeated.
+PROBLEMS_SHOWN = 20
+
 
 class QuestionFileError(ValueError):
     """The question file cannot be used; the message names the file, question id and field."""
@@ -142,7 +145,9 @@ def parse_questions(raw: list[object], source: str = "questions") -> list[GoldQu
         seen.setdefault(question.id, number)
         questions.append(question)
     if problems:
-        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        shown = problems[:PROBLEMS_SHOWN] + (
+            [f"... and {len(problems) - PROBLEMS_SHOWN} more"] if len(problems) > PROBLEMS_SHOWN else []
+        )
         raise QuestionFileError(f"{source}: invalid questions:\n  " + "\n  ".join(shown))
     return questions
 

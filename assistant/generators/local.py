@@ -15,6 +15,12 @@ from assistant.types import Quote
 
 STOP = ["\n", ". ", "Question:", "Quotes:"]
 PROMPT_QUOTES = 1
+# One quote, the question and the instructions fit in 1,024 tokens with room for the summary; a
+# larger window only costs memory. Prompts are read in batches of 512 tokens (llama.cpp's default).
+CONTEXT_TOKENS = 1024
+PROMPT_BATCH_TOKENS = 512
+# A light penalty keeps a small model from repeating a phrase of the quote in a loop.
+REPEAT_PENALTY = 1.1
 WARM_UP_PROMPT = "News:"  # any text: one token through the model sets up its compute buffers
 _quiet_log: Any = None
 
@@ -102,9 +108,9 @@ class LocalGenerator:
             try:
                 self._llm = Llama(
                     model_path=str(self.model_path),
-                    n_ctx=1024,
+                    n_ctx=CONTEXT_TOKENS,
                     n_threads=self.threads,
-                    n_batch=512,
+                    n_batch=PROMPT_BATCH_TOKENS,
                     verbose=False,
                 )
             except Exception as exc:
@@ -121,7 +127,7 @@ class LocalGenerator:
                 max_tokens=self.max_tokens,
                 temperature=0.0,
                 top_k=1,
-                repeat_penalty=1.1,
+                repeat_penalty=REPEAT_PENALTY,
                 stop=STOP,
                 stream=True,
             )

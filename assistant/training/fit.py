@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from assistant import api
+from assistant.config import Settings
 from assistant.engine import named_outlets
 from assistant.evaluation.devset import DevQuestion, to_gold
 from assistant.evaluation.metrics import is_gold, text_correct
@@ -39,7 +40,8 @@ FOLDS = 5
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 RATIO_GRID = tuple(round(r, 1) for r in np.arange(0.0, 1.01, 0.1))
 THRESHOLD_GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.01))
-QUOTES_SHOWN = 4  # the max_quotes setting's default: what the extra-quote ratio is chosen for
+# The extra-quote ratio is chosen for the number of quotes shown by default (the max_quotes setting).
+QUOTES_SHOWN: int = Settings.model_fields["max_quotes"].default
 # The extra-quote ratio is the largest (fewest quotes shown) within this many tuning questions of
 # the best: a difference of one question is no evidence that another quote helps, and each extra
 # quote is one more for the reader to check and one more chance of an unsupported citation.
