@@ -75,9 +75,9 @@ def weigh(evidence: Evidence, models: FittedModels) -> tuple[list[Quote], float]
 def scoring_embedder(embedder: Embedder) -> Embedder:
     """The embedder quotes are scored with: full precision even when the index's vectors are int8.
 
-    The evidence model was fitted on float32 similarities between a question and each sentence. With
-    int8 chunk vectors the dev check half keeps 98/186 right answers this way (as with a float32
-    index); scoring with int8 sentence vectors too gave 97, refitting the model on them 91.
+    The evidence model was fitted on float32 similarities between a question and each sentence:
+    with int8 chunk vectors, scoring this way keeps the answers of a float32 index, where int8
+    sentence vectors (or a model refitted on them) lose some (docs/experiments.md, 3 Dec 2026).
     """
     full_precision = getattr(embedder, "full_precision", None)
     return full_precision() if callable(full_precision) else embedder

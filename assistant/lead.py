@@ -501,9 +501,8 @@ def _best_sentence(doc: Any, asked: set[str]) -> Any:
 
 
 def _asked_terms(question: str, drop: str = "") -> set[str]:
-    """The question's terms less those of `drop` (a speaker's name). (Weighing them by the index's
-    rarity chose worse sentences on the dev tuning half: the reported lead alone 56 right instead
-    of 59 of 146.)"""
+    """The question's terms less those of `drop` (a speaker's name), unweighted: weighing them by
+    the index's rarity chose worse sentences on the tuning half (docs/experiments.md)."""
     return set(content_terms(question)) - set(content_terms(drop))
 
 

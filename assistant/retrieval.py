@@ -16,14 +16,11 @@ RRF_K = 60
 # of them still reaches the fused top.
 CANDIDATES_PER_RETRIEVER = 24
 # Context expansion. A news article often answers a question in a sentence that repeats few of
-# its words: the article's other paragraphs carry the context. On the dev set's tuning half the
-# top eight chunks held the right answer for 112 of 163 questions and their articles for 140; the
-# next eight chunks of the fused ranking added only 4. Adding the paragraphs beside the best
-# EXPAND_ANCHORS chunks and the EXPAND_NEAREST chunks of the best article most like the question
-# (by their stored vectors) added 10 with 1 anchor (36% more candidates), 14 with 3 and 18 with 8.
-# Refitted and measured on the tuning half (before answerability saw only retrieved candidates),
-# 1 anchor answered 98 right (93 without expansion, 97 with 3 anchors, 100 with 8) and declined 18
-# of 26 unanswerables (17 with 3, 15 with 8): 1 keeps most of the gain for the fewest candidates.
+# its words: the article's other paragraphs carry the context, where more chunks of the fused
+# ranking add little. The paragraphs beside the best EXPAND_ANCHORS chunks and the EXPAND_NEAREST
+# chunks of the best article most like the question (by their stored vectors) join the
+# candidates; one anchor keeps most of the gain of three or eight for the fewest candidates and
+# declines more unanswerables (tuning half, docs/experiments.md, 4 Dec 2026).
 EXPAND_ANCHORS = 1
 EXPAND_REACH = 1
 EXPAND_NEAREST = 2

@@ -10,10 +10,10 @@ from index.passages import PassageIndex, PassageMatch
 from index.store import SearchFilter
 
 # Two articles sharing at least this share of the shorter one's five-word runs are one text (wire
-# copy republished with a new headline, dateline, byline or a paragraph added or cut). Measured on
-# the dev corpus (3,037 articles): 2,521 share under a tenth of their runs with any other; pairs
-# from 0.5 to 0.8 are mostly separate stories reusing background paragraphs, those above 0.8
-# mostly re-versions of one story.
+# copy republished with a new headline, dateline, byline or a paragraph added or cut). On the dev
+# corpus most articles share almost nothing with any other; pairs sharing half to four fifths are
+# mostly separate stories reusing background paragraphs, those above mostly re-versions of one
+# story (docs/experiments.md).
 SYNDICATED_CONTAINMENT = 0.8
 # Matches covering the passage within this share of the best match are equally good sources and
 # are listed earliest first; weaker ones (they hold only part of the passage) follow, best first.

@@ -66,8 +66,8 @@ class LocalGenerator:
     """Few-shot completion over numbered quotes with a small local model, loaded once."""
 
     name = "local"
-    # Its verified prose follows the lead rather than replacing it: on the gold set the lead built
-    # from the quotes held the answer for 0.83 of questions, Gemma 3 270M's verified prose for 0.68.
+    # Its verified prose follows the lead rather than replacing it: a 270M model's sentences hold
+    # the answer less often than the lead built from the quotes (docs/experiments.md, 7 Dec 2026).
     prose_leads = False
 
     def __init__(self, model_path: Path, threads: int, max_tokens: int) -> None:

@@ -54,8 +54,8 @@ class FittedModels(BaseModel):
     silent_below: float = Field(
         default=0.05,
         description="compare() calls an outlet silent, with no outlet answering clearly, only below this P: "
-        "the highest threshold that declines no answerable tuning question (0.05 in the curve of the "
-        "4 Dec 2026 fit, written before this field existed; a refit computes it)",
+        "the highest threshold that declines no answerable tuning question (a refit computes it; the "
+        "default comes from the fit made before this field existed)",
     )
     trained_on: str = ""
     fitted_at: str = ""
