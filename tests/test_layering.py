@@ -4,6 +4,7 @@ and within them every module has a rank and imports only modules of lower rank (
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,8 +93,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "assistant.scoring.mentions", "assistant.scoring.question_features", "assistant.scoring.model",
     )),
     ("assistant: generators and settings", (
-        "assistant.generators.base", "assistant.prompts", "assistant.generators.extractive",
-        "assistant.generators.registry", "assistant.config", "assistant.generators.local",
+        "assistant.generators.base", "assistant.prompts", "assistant.generators.registry",
+        "assistant.generators.extractive", "assistant.config", "assistant.generators.local",
         "assistant.generators.openai_compat", "assistant.generators",
     )),
     ("assistant: pipeline steps", (
@@ -284,3 +285,23 @@ def test_the_graph_sees_relative_lazy_and_cyclic_imports(tmp_path: Path) -> None
         ("pkg.b", "pkg.a", True),
     }
     assert cycles(edges) == [["pkg.a", "pkg.b"]]
+
+
+def test_the_registry_entry_points_are_ranked_above_it() -> None:
+    """The registry names its built-in backends as "module:factory" strings, imported when a
+    generator is created: those are imports too, and must point down from the commands' side."""
+    path = MODULES["assistant.generators.registry"]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    targets = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"[\w.]+:\w+", node.value)
+    ]
+    assert len(targets) == 3
+    for target in targets:
+        module, _, factory = target.partition(":")
+        assert module in RANK, target
+        assert RANK[module] > RANK["assistant.generators.registry"], target
+        assert f"def {factory}(" in MODULES[module].read_text(encoding="utf-8"), target
