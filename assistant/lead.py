@@ -479,15 +479,17 @@ def _quoted(sentence: str, number: int) -> str:
 
 
 def best_reported(citations: Sequence[Citation], question: str) -> Citation:
-    """The shown quote whose best sentence holds most of the question's terms (the speaker's name
-    aside), among the asked speaker's own quotes when the question asks what someone said and
-    they have any; the better-ranked quote on a tie."""
+    """The shown quote whose best sentence holds most of the question's terms (the name of the
+    person it asks about aside: the same words weigh every quote), among the asked speaker's own
+    quotes when the question asks what someone said and they have any; the better-ranked quote on
+    a tie."""
     subject = asked_subject(question)
     own = [c for c in citations if subject and spoken_by(c.speaker, subject)]
     citations = own or citations
 
+    asked = _asked_terms(question, drop=" ".join(subject))
+
     def coverage(citation: Citation) -> float:
-        asked = _asked_terms(question, drop=citation.speaker or "")
         return _coverage(_best_sentence(_DOCS.get(citation.quote), asked).text, asked)
 
     return max(citations, key=lambda c: (coverage(c), -c.number))

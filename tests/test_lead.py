@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from assistant.lead import load_lead_model, reported_lead, spans, wants_span, write_lead
+from assistant.lead import best_reported, load_lead_model, reported_lead, spans, wants_span, write_lead
 from assistant.models import Citation
 
 
@@ -129,3 +129,13 @@ def test_a_reported_clause_in_the_speakers_own_words_is_quoted() -> None:
     lead = write_lead("What did Ana Ruiz say about the pier?", [_citation(1, quote, speaker="Ana Ruiz")])
     assert lead is not None
     assert lead.text == "The Harbour Gazette: Ana Ruiz said “We will rebuild the pier by May” [1]."
+
+
+def test_quotes_are_weighed_with_the_same_question_words_whoever_speaks_in_them() -> None:
+    # The first quote's speaker is named in the question: those words count for that quote as for
+    # any other, so it is not outweighed by a quote that merely names the speaker and the topic.
+    answering = "The Harbour Board said the timetable starts on June 1."
+    other = "Harbour Board ferry crews met on Tuesday to discuss the timetable."
+    citations = [_citation(1, answering, speaker="The Harbour Board"), _citation(2, other)]
+    question = "When does the Harbour Board's ferry timetable start?"
+    assert best_reported(citations, question).number == 1
