@@ -413,7 +413,7 @@ def _speaker_lead(citation: Citation, question: str) -> Lead:
     quote's reported lead (credited to the speaker)."""
     speaker = citation.speaker or ""
     doc = _DOCS.get(citation.quote)
-    sent = _best_sentence(doc, _asked_terms(question))
+    sent = _best_sentence(doc, _asked_terms(question), speech_topic(question))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char)
     if speaker and speaker in citation.quote and sentence:
         text = f"{speaker}: {_outlet(citation)} reported {_quoted(sentence, citation.number)}"
@@ -438,7 +438,7 @@ def reported_lead(citation: Citation, question: str = "") -> Lead:
     always quoted, so a sentence that names an outlet never reads as the assistant's words."""
     doc = _DOCS.get(citation.quote)
     speaker = citation.speaker or ""
-    sent = _best_sentence(doc, _asked_terms(question, drop=speaker))
+    sent = _best_sentence(doc, _asked_terms(question, drop=speaker), speech_topic(question))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char) or citation.quote.strip()
     outlet = _outlet(citation)
     if speaker:
@@ -488,16 +488,54 @@ def best_reported(citations: Sequence[Citation], question: str) -> Citation:
     citations = own or citations
 
     asked = _asked_terms(question, drop=" ".join(subject))
+    topic = speech_topic(question)
 
-    def coverage(citation: Citation) -> float:
-        return _coverage(_best_sentence(_DOCS.get(citation.quote), asked).text, asked)
+    def fit(citation: Citation) -> tuple[int, float]:
+        return _sentence_fit(_best_sentence(_DOCS.get(citation.quote), asked, topic).text, asked, topic)
 
-    return max(citations, key=lambda c: (coverage(c), -c.number))
+    return max(citations, key=lambda c: (fit(c), -c.number))
 
 
-def _best_sentence(doc: Any, asked: set[str]) -> Any:
-    """The sentence of a parsed quote holding most of the asked terms (the first on a tie)."""
-    return max(doc.sents, key=lambda s: (_coverage(s.text, asked), -s.start))
+def _best_sentence(doc: Any, asked: set[str], topic: frozenset[str] = frozenset()) -> Any:
+    """The sentence of a parsed quote that names the topic of the asked speech and holds most of
+    the asked terms (the first on a tie)."""
+    return max(doc.sents, key=lambda s: (_sentence_fit(s.text, asked, topic), -s.start))
+
+
+def _sentence_fit(text: str, asked: set[str], topic: frozenset[str]) -> tuple[int, float]:
+    """(topic words the sentence holds, share of the asked terms it holds): what a reported lead
+    is chosen by, the topic first."""
+    terms = set(content_terms(text))
+    return len(topic & terms), _coverage(text, asked)
+
+
+def speech_topic(question: str) -> frozenset[str]:
+    """The terms of what a question asks someone said something about: the head word of the
+    object of a preposition hanging off a reporting verb ('say about the Russian and Turkish
+    militaries' -> militaries; 'tell reporters regarding the bridge closure' -> closure). The
+    sentence a reported lead shows must name it before it may hold the question's other words
+    (the circumstances: 'ahead of the talks ...'). Only when the reporting verb governs the
+    wh-word and asks for no action. Empty for any other question."""
+    found: set[str] = set()
+    for token in question_doc(question):
+        verb = token.head
+        if token.dep_ != "prep" or verb.lower_ not in _speech_forms() or verb.pos_ != "VERB":
+            continue
+        if not any(c.tag_ in ("WP", "WDT") for c in verb.children) or _asks_to_do(verb):
+            continue
+        for head in token.children:
+            if head.dep_ in ("pobj", "pcomp"):
+                found.update(content_terms(head.text))
+    return frozenset(found)
+
+
+def _asks_to_do(verb: Any) -> bool:
+    """True when the verb takes an infinitive clause ('call on Obama to do', 'urge them to act'):
+    its preposition's object is the one addressed, not a topic."""
+    return any(
+        c.dep_ in ("xcomp", "advcl", "ccomp") and any(a.tag_ == "TO" for a in c.children)
+        for c in verb.children
+    )
 
 
 def _asked_terms(question: str, drop: str = "") -> set[str]:
