@@ -479,18 +479,20 @@ def _quoted(sentence: str, number: int) -> str:
 
 
 def best_reported(citations: Sequence[Citation], question: str) -> Citation:
-    """The shown quote whose best sentence holds most of the question's terms (the name of the
-    person it asks about aside: the same words weigh every quote), among the asked speaker's own
-    quotes when the question asks what someone said and they have any; the better-ranked quote on
-    a tie."""
+    """The shown quote whose best sentence names the topic of the asked speech (speech_topic) and
+    holds most of the question's terms (its speaker's name aside, unless the question names that
+    speaker: 'according to X'), among the asked speaker's own quotes when the question asks what
+    someone said and they have any; the better-ranked quote on a tie."""
     subject = asked_subject(question)
     own = [c for c in citations if subject and spoken_by(c.speaker, subject)]
     citations = own or citations
 
-    asked = _asked_terms(question, drop=" ".join(subject))
     topic = speech_topic(question)
+    named = _named_in(question)
 
     def fit(citation: Citation) -> tuple[int, float]:
+        speaker = citation.speaker or ""
+        asked = _asked_terms(question, drop="" if set(content_terms(speaker)) & named else speaker)
         return _sentence_fit(_best_sentence(_DOCS.get(citation.quote), asked, topic).text, asked, topic)
 
     return max(citations, key=lambda c: (fit(c), -c.number))
@@ -536,6 +538,12 @@ def _asks_to_do(verb: Any) -> bool:
         c.dep_ in ("xcomp", "advcl", "ccomp") and any(a.tag_ == "TO" for a in c.children)
         for c in verb.children
     )
+
+
+def _named_in(question: str) -> set[str]:
+    """The terms of the names (people, organisations, places, groups) a question holds."""
+    names = [e.text for e in question_doc(question).ents if e.label_ in ("PERSON", "ORG", "GPE", "NORP")]
+    return {term for name in names for term in content_terms(name)}
 
 
 def _asked_terms(question: str, drop: str = "") -> set[str]:

@@ -139,13 +139,13 @@ def test_a_reported_clause_in_the_speakers_own_words_is_quoted() -> None:
     assert lead.text == "The Harbour Gazette: Ana Ruiz said “We will rebuild the pier by May” [1]."
 
 
-def test_quotes_are_weighed_with_the_same_question_words_whoever_speaks_in_them() -> None:
-    # The first quote's speaker is named in the question: those words count for that quote as for
-    # any other, so it is not outweighed by a quote that merely names the speaker and the topic.
+def test_a_quote_by_the_source_the_question_names_keeps_the_words_that_name_it() -> None:
+    # "According to the Harbour Board": the speaker's name is part of what is asked, so the quote
+    # it speaks in is not outweighed by one that merely names the board and the topic.
     answering = "The Harbour Board said the timetable starts on June 1."
     other = "Harbour Board ferry crews met on Tuesday to discuss the timetable."
     citations = [_citation(1, answering, speaker="The Harbour Board"), _citation(2, other)]
-    question = "When does the Harbour Board's ferry timetable start?"
+    question = "According to the Harbour Board, when does the ferry timetable start?"
     assert best_reported(citations, question).number == 1
 
 
