@@ -381,7 +381,7 @@ def write_lead(
         if scored:
             probability, best = max(scored, key=lambda pair: pair[0])
             if probability >= model.floor:
-                lead = _span_lead(best, citations)
+                lead = span_lead(best, citations)
                 if lead is not None:
                     return lead
     return reported_lead(best_reported(citations, question), question)
@@ -421,7 +421,7 @@ def _speaker_lead(citation: Citation, question: str) -> Lead:
     return reported_lead(citation, question)
 
 
-def _span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
+def span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
     """'SPAN: OUTLET reported "the sentence it stands in" [n].', checked verbatim against the quote."""
     citation = next(c for c in citations if c.number == span.citation)
     if span.text not in citation.quote or span.sentence not in citation.quote:
@@ -480,15 +480,15 @@ def _quoted(sentence: str, number: int) -> str:
 
 def best_reported(citations: Sequence[Citation], question: str) -> Citation:
     """The shown quote whose best sentence names the topic of the asked speech (speech_topic) and
-    holds most of the question's terms (its speaker's name aside, unless the question names that
-    speaker: 'according to X'), among the asked speaker's own quotes when the question asks what
+    holds most of the question's terms (its speaker's name aside, unless the question asks for that
+    speaker's account: 'according to X'), among the asked speaker's own quotes when the question asks what
     someone said and they have any; the better-ranked quote on a tie."""
     subject = asked_subject(question)
     own = [c for c in citations if subject and spoken_by(c.speaker, subject)]
     citations = own or citations
 
     topic = speech_topic(question)
-    named = _named_in(question)
+    named = _cited_sources(question)
 
     def fit(citation: Citation) -> tuple[int, float]:
         speaker = citation.speaker or ""
@@ -540,10 +540,17 @@ def _asks_to_do(verb: Any) -> bool:
     )
 
 
-def _named_in(question: str) -> set[str]:
-    """The terms of the names (people, organisations, places, groups) a question holds."""
-    names = [e.text for e in question_doc(question).ents if e.label_ in ("PERSON", "ORG", "GPE", "NORP")]
-    return {term for name in names for term in content_terms(name)}
+def _cited_sources(question: str) -> set[str]:
+    """The terms of the sources a question asks for the account of ('according to X')."""
+    doc = question_doc(question)
+    objects = [
+        c
+        for t in doc
+        if t.lower_ == "to" and t.head.lower_ == "according"
+        for c in t.children
+        if c.dep_ == "pobj"
+    ]
+    return {term for o in objects for term in content_terms(doc[o.left_edge.i : o.right_edge.i + 1].text)}
 
 
 def _asked_terms(question: str, drop: str = "") -> set[str]:

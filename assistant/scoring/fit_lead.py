@@ -65,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: object) -> int:
     """Collect the tuning half's shown quotes, fit the span scorer, write the model and its report."""
-    asked = _collect(args, settings)
+    asked = collect(args, settings)
     trained_on = f"{args.questions} (tuning half, {len(asked)} answered questions)"
     model, report = fit(asked, trained_on=trained_on)
     out = args.out or Path(__file__).resolve().parent
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, settings: object) -> int:
     return 0
 
 
-def _collect(args: argparse.Namespace, settings: object) -> list[Asked]:
+def collect(args: argparse.Namespace, settings: object) -> list[Asked]:
     """Ask every answerable tuning question (or read the answers collected before)."""
     from assistant import api
     from assistant.evaluation.dev_cli import dev_settings
@@ -140,11 +140,11 @@ def candidates(asked: Asked) -> Candidates:
     """The spans of one question's shown quotes, labelled against its quiz choices."""
     found = spans(asked.searched, asked.citations) if wants_span(asked.searched) else []
     rows = np.asarray([s.features for s in found], dtype=np.float64).reshape(len(found), len(FEATURES))
-    labels = np.asarray([_is_answer(s, asked) for s in found], dtype=np.int64)
+    labels = np.asarray([is_answer(s, asked) for s in found], dtype=np.int64)
     return Candidates(asked, found, rows, labels)
 
 
-def _is_answer(span: Span, asked: Asked) -> bool:
+def is_answer(span: Span, asked: Asked) -> bool:
     """True when the span overlaps the right choice where its quote prints it and holds no wrong one."""
     citation = next(c for c in asked.citations if c.number == span.citation)
     right = re.compile(choice_pattern(asked.question.answer), re.IGNORECASE)
