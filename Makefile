@@ -173,6 +173,12 @@ bench-source: setup
 bench-lead: index
 	$(BIN)/python -m benchmarks.lead
 
+# The lead's span picked by the bundled model under a grammar vs the fitted scorer, on the dev set's
+# tuning half (needs the dev index `make eval-dev` builds; about 6 minutes on 2 cores).
+.PHONY: bench-lead-grammar
+bench-lead-grammar: setup
+	$(BIN)/python -m benchmarks.lead_grammar
+
 # Where an index build's time goes, step by step (real MiniLM, 300 dev articles, about 4 minutes).
 bench-build: setup
 	$(BIN)/python -m benchmarks.build_profile

@@ -383,7 +383,7 @@ def write_lead(
         if scored:
             probability, best = max(scored, key=lambda pair: pair[0])
             if probability >= model.floor:
-                lead = _span_lead(best, citations)
+                lead = span_lead(best, citations)
                 if lead is not None:
                     return lead
     return reported_lead(best_reported(citations, question), question)
@@ -415,7 +415,7 @@ def _speaker_lead(citation: Citation, question: str) -> Lead:
     quote's reported lead (credited to the speaker)."""
     speaker = citation.speaker or ""
     doc = _DOCS.get(citation.quote)
-    sent = _best_sentence(doc, _asked_terms(question))
+    sent = _best_sentence(doc, _asked_terms(question), speech_topic(question))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char)
     if speaker and speaker in citation.quote and sentence:
         text = f"{speaker}: {_outlet(citation)} reported {_quoted(sentence, citation.number)}"
@@ -423,7 +423,7 @@ def _speaker_lead(citation: Citation, question: str) -> Lead:
     return reported_lead(citation, question)
 
 
-def _span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
+def span_lead(span: Span, citations: Sequence[Citation]) -> Lead | None:
     """'SPAN: OUTLET reported "the sentence it stands in" [n].', checked verbatim against the quote."""
     citation = next(c for c in citations if c.number == span.citation)
     if span.text not in citation.quote or span.sentence not in citation.quote:
@@ -440,7 +440,7 @@ def reported_lead(citation: Citation, question: str = "") -> Lead:
     always quoted, so a sentence that names an outlet never reads as the assistant's words."""
     doc = _DOCS.get(citation.quote)
     speaker = citation.speaker or ""
-    sent = _best_sentence(doc, _asked_terms(question, drop=speaker))
+    sent = _best_sentence(doc, _asked_terms(question, drop=speaker), speech_topic(question))
     sentence = _piece(doc.text, sent.start_char, sent.end_char, sent.start_char) or citation.quote.strip()
     outlet = _outlet(citation)
     if speaker:
@@ -481,23 +481,78 @@ def _quoted(sentence: str, number: int) -> str:
 
 
 def best_reported(citations: Sequence[Citation], question: str) -> Citation:
-    """The shown quote whose best sentence holds most of the question's terms (the speaker's name
-    aside), among the asked speaker's own quotes when the question asks what someone said and
-    they have any; the better-ranked quote on a tie."""
+    """The shown quote whose best sentence names the topic of the asked speech (speech_topic) and
+    holds most of the question's terms (its speaker's name aside, unless the question asks for that
+    speaker's account: 'according to X'), among the asked speaker's own quotes when the question asks what
+    someone said and they have any; the better-ranked quote on a tie."""
     subject = asked_subject(question)
     own = [c for c in citations if subject and spoken_by(c.speaker, subject)]
     citations = own or citations
 
-    def coverage(citation: Citation) -> float:
-        asked = _asked_terms(question, drop=citation.speaker or "")
-        return _coverage(_best_sentence(_DOCS.get(citation.quote), asked).text, asked)
+    topic = speech_topic(question)
+    named = _cited_sources(question)
 
-    return max(citations, key=lambda c: (coverage(c), -c.number))
+    def fit(citation: Citation) -> tuple[int, float]:
+        speaker = citation.speaker or ""
+        asked = _asked_terms(question, drop="" if set(content_terms(speaker)) & named else speaker)
+        return _sentence_fit(_best_sentence(_DOCS.get(citation.quote), asked, topic).text, asked, topic)
+
+    return max(citations, key=lambda c: (fit(c), -c.number))
 
 
-def _best_sentence(doc: Any, asked: set[str]) -> Any:
-    """The sentence of a parsed quote holding most of the asked terms (the first on a tie)."""
-    return max(doc.sents, key=lambda s: (_coverage(s.text, asked), -s.start))
+def _best_sentence(doc: Any, asked: set[str], topic: frozenset[str] = frozenset()) -> Any:
+    """The sentence of a parsed quote that names the topic of the asked speech and holds most of
+    the asked terms (the first on a tie)."""
+    return max(doc.sents, key=lambda s: (_sentence_fit(s.text, asked, topic), -s.start))
+
+
+def _sentence_fit(text: str, asked: set[str], topic: frozenset[str]) -> tuple[int, float]:
+    """(topic words the sentence holds, share of the asked terms it holds): what a reported lead
+    is chosen by, the topic first."""
+    terms = set(content_terms(text))
+    return len(topic & terms), _coverage(text, asked)
+
+
+def speech_topic(question: str) -> frozenset[str]:
+    """The terms of what a question asks someone said something about: the head word of the
+    object of a preposition hanging off a reporting verb ('say about the Russian and Turkish
+    militaries' -> militaries; 'tell reporters regarding the bridge closure' -> closure). The
+    sentence a reported lead shows must name it before it may hold the question's other words
+    (the circumstances: 'ahead of the talks ...'). Only when the reporting verb governs the
+    wh-word and asks for no action. Empty for any other question."""
+    found: set[str] = set()
+    for token in question_doc(question):
+        verb = token.head
+        if token.dep_ != "prep" or verb.lower_ not in _speech_forms() or verb.pos_ != "VERB":
+            continue
+        if not any(c.tag_ in ("WP", "WDT") for c in verb.children) or _asks_to_do(verb):
+            continue
+        for head in token.children:
+            if head.dep_ in ("pobj", "pcomp"):
+                found.update(content_terms(head.text))
+    return frozenset(found)
+
+
+def _asks_to_do(verb: Any) -> bool:
+    """True when the verb takes an infinitive clause ('call on Obama to do', 'urge them to act'):
+    its preposition's object is the one addressed, not a topic."""
+    return any(
+        c.dep_ in ("xcomp", "advcl", "ccomp") and any(a.tag_ == "TO" for a in c.children)
+        for c in verb.children
+    )
+
+
+def _cited_sources(question: str) -> set[str]:
+    """The terms of the sources a question asks for the account of ('according to X')."""
+    doc = question_doc(question)
+    objects = [
+        c
+        for t in doc
+        if t.lower_ == "to" and t.head.lower_ == "according"
+        for c in t.children
+        if c.dep_ == "pobj"
+    ]
+    return {term for o in objects for term in content_terms(doc[o.left_edge.i : o.right_edge.i + 1].text)}
 
 
 def _asked_terms(question: str, drop: str = "") -> set[str]:

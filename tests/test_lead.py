@@ -7,7 +7,15 @@ from datetime import date
 
 import pytest
 
-from assistant.lead import load_lead_model, reported_lead, spans, wants_span, write_lead
+from assistant.lead import (
+    best_reported,
+    load_lead_model,
+    reported_lead,
+    spans,
+    speech_topic,
+    wants_span,
+    write_lead,
+)
 from assistant.types import Citation
 
 
@@ -129,3 +137,38 @@ def test_a_reported_clause_in_the_speakers_own_words_is_quoted() -> None:
     lead = write_lead("What did Ana Ruiz say about the pier?", [_citation(1, quote, speaker="Ana Ruiz")])
     assert lead is not None
     assert lead.text == "The Harbour Gazette: Ana Ruiz said “We will rebuild the pier by May” [1]."
+
+
+def test_a_quote_by_the_source_the_question_names_keeps_the_words_that_name_it() -> None:
+    # "According to the Harbour Board": the speaker's name is part of what is asked, so the quote
+    # it speaks in is not outweighed by one that merely names the board and the topic.
+    answering = "The Harbour Board said the timetable starts on June 1."
+    other = "Harbour Board ferry crews met on Tuesday to discuss the timetable."
+    citations = [_citation(1, answering, speaker="The Harbour Board"), _citation(2, other)]
+    question = "According to the Harbour Board, when does the ferry timetable start?"
+    assert best_reported(citations, question).number == 1
+
+
+def test_what_someone_said_about_a_topic_leads_with_the_sentence_on_that_topic() -> None:
+    # The question's other words describe when it was said; the sentence about the topic answers.
+    quote = (
+        "Mayor Ana Ruiz spoke to reporters ahead of the council vote on the harbour budget on Monday. "
+        "The ferries will run every hour from May, she said."
+    )
+    citation = _citation(1, quote, speaker="Ana Ruiz")
+    question = "What did Mayor Ruiz say about the ferries ahead of the council vote on the harbour budget?"
+    lead = write_lead(question, [citation])
+    assert lead is not None and "The ferries will run every hour from May" in lead.text
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What did the mayor say about the new ferries?", {"ferri"}),
+        ("What did the mayor tell reporters regarding the bridge closure?", {"closur"}),
+        ("What did the mayor call on the council to do?", set()),
+        ("When does the ferry timetable start?", set()),
+    ],
+)
+def test_the_topic_of_asked_speech_is_the_object_it_is_about(question: str, topic: set[str]) -> None:
+    assert speech_topic(question) == topic

@@ -16,7 +16,6 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +36,7 @@ from assistant.lead import (
     wants_span,
     write_lead,
 )
+from assistant.scoring.model import model_path
 from assistant.types import Citation
 
 FOLDS = 5
@@ -57,10 +57,10 @@ class Asked:
 
 def run(args: argparse.Namespace, settings: object) -> int:
     """Collect the tuning half's shown quotes, fit the span scorer, write the model and its report."""
-    asked = _collect(args, settings)
+    asked = collect(args, settings)
     trained_on = f"{args.questions} (tuning half, {len(asked)} answered questions)"
     model, report = fit(asked, trained_on=trained_on)
-    out = args.out or Path(__file__).resolve().parent
+    out = args.out or model_path().parent  # beside the evidence model, in assistant/scoring
     out.mkdir(parents=True, exist_ok=True)
     payload = {
         "features": list(FEATURES),
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, settings: object) -> int:
     return 0
 
 
-def _collect(args: argparse.Namespace, settings: object) -> list[Asked]:
+def collect(args: argparse.Namespace, settings: object) -> list[Asked]:
     """Ask every answerable tuning question (or read the answers collected before)."""
     args.half = "tune"
     dev, chosen, dsettings = dev_settings(settings, args)  # type: ignore[arg-type]
@@ -128,11 +128,11 @@ def candidates(asked: Asked) -> Candidates:
     """The spans of one question's shown quotes, labelled against its quiz choices."""
     found = spans(asked.searched, asked.citations) if wants_span(asked.searched) else []
     rows = np.asarray([s.features for s in found], dtype=np.float64).reshape(len(found), len(FEATURES))
-    labels = np.asarray([_is_answer(s, asked) for s in found], dtype=np.int64)
+    labels = np.asarray([is_answer(s, asked) for s in found], dtype=np.int64)
     return Candidates(asked, found, rows, labels)
 
 
-def _is_answer(span: Span, asked: Asked) -> bool:
+def is_answer(span: Span, asked: Asked) -> bool:
     """True when the span overlaps the right choice where its quote prints it and holds no wrong one."""
     citation = next(c for c in asked.citations if c.number == span.citation)
     right = re.compile(choice_pattern(asked.question.answer), re.IGNORECASE)
