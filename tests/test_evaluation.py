@@ -442,6 +442,17 @@ def test_reports_written(tmp_path: Path) -> None:
     assert load_run(files.json) is not None
 
 
+def test_a_report_is_judged_by_the_thresholds_of_its_own_run(tmp_path: Path) -> None:
+    # A dev-set half is not held to the gold set's gate: the tuning half has none, the check half
+    # its own; the report says so instead of the gold thresholds.
+    run = make_run(BAD)
+    assert check_gate(run.summary)  # the gold gate would fail this run
+    files = write_reports(run, tmp_path, thresholds=())
+    markdown = files.markdown.read_text(encoding="utf-8")
+    assert "- gate: **PASS**" in markdown and "❌ fail" not in markdown
+    assert json.loads(files.json.read_text(encoding="utf-8"))["gate"]["thresholds"] == {}
+
+
 def test_previous_run_regression_highlighted(tmp_path: Path) -> None:
     write_reports(make_run(GOOD), tmp_path)
     files = write_reports(make_run(BAD), tmp_path)

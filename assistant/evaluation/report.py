@@ -45,18 +45,19 @@ class ReportFiles:
     previous_run: EvalRun | None = None
 
 
-def write_reports(run: EvalRun, out_dir: Path) -> ReportFiles:
-    """Keep the last report as report.previous.json, then write JSON, Markdown and the chart."""
+def write_reports(run: EvalRun, out_dir: Path, thresholds: tuple[Threshold, ...] = THRESHOLDS) -> ReportFiles:
+    """Keep the last report as report.previous.json, then write JSON, Markdown and the chart, judged
+    against the thresholds of this kind of run (the gold set's unless given)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / "report.json"
     previous_path = out_dir / "report.previous.json"
     if json_path.exists():
         os.replace(json_path, previous_path)
     previous = load_run(previous_path) if previous_path.exists() else None
-    failures = check_gate(run.summary)
-    json_path.write_text(render_json(run, previous, failures), encoding="utf-8")
+    failures = check_gate(run.summary, thresholds)
+    json_path.write_text(render_json(run, previous, failures, thresholds), encoding="utf-8")
     markdown_path = out_dir / "report.md"
-    markdown_path.write_text(render_markdown(run, previous, failures), encoding="utf-8")
+    markdown_path.write_text(render_markdown(run, previous, failures, thresholds), encoding="utf-8")
     chart_path = write_chart(run, out_dir / "scores.png", previous)
     return ReportFiles(json_path, markdown_path, chart_path, previous_path if previous else None, previous)
 
@@ -69,13 +70,18 @@ def load_run(path: Path) -> EvalRun | None:
         return None
 
 
-def render_json(run: EvalRun, previous: EvalRun | None, failures: list[GateFailure]) -> str:
+def render_json(
+    run: EvalRun,
+    previous: EvalRun | None,
+    failures: list[GateFailure],
+    thresholds: tuple[Threshold, ...] = THRESHOLDS,
+) -> str:
     """The run as JSON, with the gate result and what regressed since the previous run."""
     data = run.model_dump(mode="json")
     data["gate"] = {
         "passed": not failures,
         "failures": [f.message() for f in failures],
-        "thresholds": {t.metric: t.describe() for t in THRESHOLDS},
+        "thresholds": {t.metric: t.describe() for t in thresholds},
     }
     data["previous"] = (
         {
@@ -91,7 +97,12 @@ def render_json(run: EvalRun, previous: EvalRun | None, failures: list[GateFailu
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def render_markdown(run: EvalRun, previous: EvalRun | None, failures: list[GateFailure]) -> str:
+def render_markdown(
+    run: EvalRun,
+    previous: EvalRun | None,
+    failures: list[GateFailure],
+    thresholds: tuple[Threshold, ...] = THRESHOLDS,
+) -> str:
     """The Markdown report: summary with regressions marked, categories, generators, failures."""
     summary = run.summary
     changes = compare(summary, previous.summary if previous else None)
@@ -114,7 +125,7 @@ def render_markdown(run: EvalRun, previous: EvalRun | None, failures: list[GateF
         )
     gate = "PASS" if not failures else "FAIL: " + "; ".join(f.message() for f in failures)
     lines += [f"- gate: **{gate}**", "", "## Summary", ""]
-    lines += _summary_rows(summary, changes, previous is not None)
+    lines += _summary_rows(summary, changes, previous is not None, thresholds)
     lines += ["", "## By category", ""]
     lines += _group_rows(run.categories, previous.categories if previous else {}, "category")
     lines += ["", "## By generator", ""]
@@ -180,13 +191,19 @@ def fmt(key: str, value: float | None) -> str:
     return f"{value:.0f}" if key.startswith("latency") else f"{value:.3f}"
 
 
-def _summary_rows(summary: Summary, changes: dict[str, Change], has_previous: bool) -> list[str]:
+def _summary_rows(
+    summary: Summary,
+    changes: dict[str, Change],
+    has_previous: bool,
+    thresholds: tuple[Threshold, ...] = THRESHOLDS,
+) -> list[str]:
     """Markdown rows of the summary table, regressions marked ▼ and in bold."""
     rows = [
         "| metric | value | n | previous | change | threshold | gate |",
         "|---|---:|---:|---:|---:|---|---|",
     ]
-    failed = {f.metric for f in check_gate(summary)}
+    failed = {f.metric for f in check_gate(summary, thresholds)}
+    by_metric = {t.metric: t for t in thresholds}
     for key, label, _ in METRICS:
         value = summary.value(key)
         change = changes[key]
@@ -200,7 +217,7 @@ def _summary_rows(summary: Summary, changes: dict[str, Change], has_previous: bo
         )
         if change.regressed:
             shown, delta = f"▼ **{shown}**", f"**{delta}**"
-        threshold = BY_METRIC.get(key)
+        threshold = by_metric.get(key)
         verdict = (
             ""
             if threshold is None

@@ -54,7 +54,7 @@ def evaluate(
     """Run, write the reports, print the tables; return the gate failures with the run's label."""
     print(f"Eval {label}: {len(questions)} questions, index {settings.index_dir}", file=sys.stderr)
     result = evaluate_run(questions, settings, label, source)
-    files = write_reports(result, out or DEFAULT_REPORTS / label)
+    files = write_reports(result, out or DEFAULT_REPORTS / label, thresholds)
     failures = check_gate(result.summary, thresholds)
     print(f"\n== {label}: {result.summary.questions} questions ==\n")
     print(format_summary_table(result.summary, failures, thresholds))
