@@ -99,3 +99,36 @@ def test_the_benchmark_breakdown_is_the_steps_of_ask(engine: Engine) -> None:
     rows = timer.breakdown(total_s, len(answers), other="other")
     assert {row["stage"] for row in rows} == {*engine.steps.names(), "write", "other"}
     assert timer.calls["weigh"] == 2
+
+
+class CountingNLP:
+    """The real spaCy pipeline, counting the texts it parses (to show whose pipeline is used)."""
+
+    def __init__(self) -> None:
+        from assistant.scoring.nlp import pipeline
+
+        self.nlp = pipeline()
+        self.texts = 0
+
+    def __call__(self, text: str):  # type: ignore[no-untyped-def]
+        self.texts += 1
+        return self.nlp(text)
+
+    def pipe(self, texts: list[str], **options: object):  # type: ignore[no-untyped-def]
+        self.texts += len(texts)
+        return self.nlp.pipe(texts, **options)
+
+
+def test_the_engine_uses_the_generators_and_spacy_pipeline_handed_to_it(engine: Engine) -> None:
+    from tests.fakes import ScriptedGenerator
+
+    writer = ScriptedGenerator("Turkey established 12 military observation posts in Idlib [1].")
+    nlp = CountingNLP()
+    handed = Engine(
+        engine.settings, engine.store, models=engine.models, nlp=nlp, generators={"local": writer}
+    )
+    answer = handed.ask(IDLIB, llm="local")
+    assert writer.calls and (answer.prose or "").startswith(
+        "Turkey established 12 military observation posts"
+    )
+    assert nlp.texts > 0, "the passages were not parsed with the pipeline handed in"
