@@ -1,4 +1,6 @@
-"""The pipeline behind ask(): standalone question, retrieval, evidence, generation, verification."""
+"""The Engine behind ask(): what its named steps need (store, models, spaCy, generators), the
+steps themselves (standalone question, retrieval, evidence, selection, declines), and the
+streaming step that writes and verifies the answer. The state, runner and trace: pipeline.py."""
 
 from __future__ import annotations
 
