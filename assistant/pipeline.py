@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 import numpy as np
 
@@ -31,6 +31,15 @@ class Pages:
 
     articles: Mapping[str, str]
     originals: Mapping[str, str]
+
+
+class Asked(TypedDict):
+    """The Answer fields every answer of one ask shares: what was asked and searched, and how."""
+
+    question: str
+    original_question: str
+    rewritten: bool
+    generator: str
 
 
 @dataclass(frozen=True)
@@ -123,15 +132,15 @@ class AskState:
         text = decline_text(self.question, closest)
         return self.declined(text, "not_in_articles", closest=closest, note=note)
 
-    def _asked(self) -> dict[str, str | bool]:
-        """The Answer fields every answer of this ask shares: what was asked and searched, and how."""
+    def _asked(self) -> Asked:
+        """The Answer fields every answer of this ask shares."""
         rewritten = self.standalone.rewritten if self.standalone is not None else False
-        return {
-            "question": self.question,
-            "original_question": self.request.question,
-            "rewritten": rewritten,
-            "generator": str(self.request.generator),
-        }
+        return Asked(
+            question=self.question,
+            original_question=self.request.question,
+            rewritten=rewritten,
+            generator=str(self.request.generator),
+        )
 
 
 def article_refs(chunks: Sequence[RetrievedChunk]) -> list[ArticleRef]:
@@ -164,7 +173,10 @@ def cite(number: int, quote: Quote) -> Citation:
 class Step(Protocol):
     """One named step of ask(): the next state, or the Answer that ends the ask."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The step's name, unique in its list."""
+        ...
 
     def run(self, state: AskState) -> AskState | Answer:
         """Run the step over the state."""
@@ -199,7 +211,7 @@ class Trace:
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + self.clock() - began
 
-    def stream(self, name: str, items: Generator[str | Answer]) -> Iterator[str | Answer]:
+    def stream(self, name: str, items: Iterator[str | Answer]) -> Iterator[str | Answer]:
         """The items of a streaming step, the time spent producing each one timed under `name`
         (closed with the stream, as `yield from` would)."""
         try:
@@ -210,7 +222,8 @@ class Trace:
                     return
                 yield item
         finally:
-            items.close()
+            if isinstance(items, Generator):
+                items.close()
 
     def timings(self) -> dict[str, float]:
         """Milliseconds per step, rounded to a microsecond."""

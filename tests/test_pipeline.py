@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,14 +19,14 @@ from benchmarks.stages import StageTimer
 from index.build import build_index
 from index.store import IndexStore
 from tests.conftest import ROOT, SEEDS
-from tests.fakes import models_saying
+from tests.fakes import HashEmbedder, models_saying
 
 IDLIB = "How many military observation posts did Turkey establish in Idlib?"
 PESKOV = "What did Peskov say about Turkey?"
 
 
 @pytest.fixture
-def engine(tmp_path: Path, fake_embedder) -> Engine:  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path, fake_embedder: HashEmbedder) -> Engine:
     store = IndexStore(tmp_path / "index", fake_embedder)
     build_index(store, [SEEDS], root=ROOT, progress=False)
     settings = load_settings(index_dir=tmp_path / "index", llm="extractive")
@@ -34,8 +35,12 @@ def engine(tmp_path: Path, fake_embedder) -> Engine:  # type: ignore[no-untyped-
 
 def _nothing_answers(engine: Engine) -> Steps:
     """The engine's steps with its weigh step judging every question unanswered."""
-    weigh = next(step for step in engine.steps.steps if step.name == "weigh")
-    return engine.steps.replace(NamedStep("weigh", lambda state: replace(weigh.run(state), answerable=0.0)))
+    weigh = engine.steps.between("weigh", "weigh")
+
+    def unanswered(state: AskState) -> AskState:
+        return replace(weigh.state(state), answerable=0.0)
+
+    return engine.steps.replace(NamedStep("weigh", unanswered))
 
 
 def test_the_runner_times_each_step_and_stops_at_the_first_answer() -> None:
@@ -110,11 +115,11 @@ class CountingNLP:
         self.nlp = pipeline()
         self.texts = 0
 
-    def __call__(self, text: str):  # type: ignore[no-untyped-def]
+    def __call__(self, text: str) -> Any:
         self.texts += 1
         return self.nlp(text)
 
-    def pipe(self, texts: list[str], **options: object):  # type: ignore[no-untyped-def]
+    def pipe(self, texts: list[str], **options: Any) -> Any:
         self.texts += len(texts)
         return self.nlp.pipe(texts, **options)
 
@@ -124,9 +129,8 @@ def test_the_engine_uses_the_generators_and_spacy_pipeline_handed_to_it(engine: 
 
     writer = ScriptedGenerator("Turkey established 12 military observation posts in Idlib [1].")
     nlp = CountingNLP()
-    handed = Engine(
-        engine.settings, engine.store, models=engine.models, nlp=nlp, generators={"local": writer}
-    )
+    generators: dict[str, Any] = {"local": writer}
+    handed = Engine(engine.settings, engine.store, models=engine.models, nlp=nlp, generators=generators)
     answer = handed.ask(IDLIB, llm="local")
     assert writer.calls and (answer.prose or "").startswith(
         "Turkey established 12 military observation posts"
