@@ -4,32 +4,30 @@ where their quotes disagree."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
-import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.disagreement import Disagreement, find_disagreements
 from assistant.engine import Engine
-from assistant.engine import _citation as citation_of  # ask()'s own builder: same Citation fields
-from assistant.evidence import Quote, select_quotes, weigh
+from assistant.evidence import Quote
 from assistant.lead import typed_answers
-from assistant.quarantine import is_instruction
+from assistant.pipeline import AskState, Steps, cite
 from assistant.request import AskRequest
-from assistant.rewrite import Standalone, standalone_question
-from assistant.scoring.model import load_models
 from assistant.speakers import with_speakers
 from assistant.text import normalise
-from assistant.types import ArticleRef, Citation
+from assistant.types import Answer, ArticleRef, Citation
 from assistant.verify import quote_is_verbatim
-from index.models import Article
 from index.store import SearchFilter
 
 # Each outlet is searched on its own: this many passages is enough for its best few quotes without
 # letting a large outlet's near misses crowd the evidence model's view.
 OUTLET_TOP_K = 6
+
+# A P(answerable) threshold no probability is below: the select step then never declines.
+NEVER_DECLINE = 0.0
 
 
 class OutletCoverage(BaseModel):
@@ -75,14 +73,15 @@ def compare_with(
 ) -> Comparison:
     """Compare the outlets of one engine's index on a question (see assistant.compare)."""
     request = engine.resolve(AskRequest.of(question, outlets=outlets, since=since, until=until))
-    standalone = standalone_question(request.question, ())
+    asked = engine.steps.between("standalone", "instruction").run(AskState(request))
     wanted = request.search_filter
     indexed = _indexed_outlets(engine, wanted.outlets)
-    if is_instruction(standalone.focus):
-        return Comparison(question=standalone.question, silent=indexed)
-    vector = engine.store.embedder.embed_batch([standalone.question])[0]
-    found = {outlet: _outlet_evidence(engine, standalone, vector, outlet, wanted) for outlet in indexed}
-    bar = column_bar([e.answerable for e in found.values() if e], engine.decline_threshold(load_models()))
+    if isinstance(asked, Answer):  # an instruction: declined, every outlet silent
+        return Comparison(question=asked.question, silent=indexed)
+    state = engine.steps.between("embed", "embed").state(asked)
+    found = {outlet: _outlet_evidence(engine, state, outlet, wanted) for outlet in indexed}
+    ratio = engine.models.extra_quote_ratio
+    bar = column_bar([e.answerable for e in found.values() if e], engine.decline_threshold(), ratio)
     covered: list[OutletCoverage] = []
     silent: list[str] = []
     unclear: list[str] = []
@@ -93,17 +92,17 @@ def compare_with(
             coverage = _outlet_coverage(engine, evidence)
         if coverage is not None:
             covered.append(coverage)
-        elif bar is None and _near(evidence):
+        elif bar is None and _near(evidence, engine.models.silent_below):
             unclear.append(outlet)
         else:
             silent.append(outlet)
     covered.sort(key=lambda c: -c.answerability)
-    covered += _corroborating(engine, standalone.question, _renumbered(covered), [found[o] for o in silent])
+    covered += _corroborating(engine, state.question, _renumbered(covered), [found[o] for o in silent])
     columns = {c.outlet for c in covered}
     covered = _renumbered(covered)
     citations = [c for coverage in covered for c in coverage.citations]
     return Comparison(
-        question=standalone.question,
+        question=state.question,
         outlets=covered,
         silent=[o for o in silent if o not in columns],
         unclear=unclear,
@@ -111,10 +110,10 @@ def compare_with(
     )
 
 
-def _near(evidence: _OutletEvidence | None) -> bool:
+def _near(evidence: _OutletEvidence | None, silent_below: float) -> bool:
     """True when the outlet's articles may answer: P(answerable) at or above the fitted bar below
     which the model declined no answerable tuning question ("silent" must be true)."""
-    return evidence is not None and evidence.answerable >= load_models().silent_below
+    return evidence is not None and evidence.answerable >= silent_below
 
 
 def _corroborating(
@@ -159,7 +158,7 @@ def _indexed_outlets(engine: Engine, names: tuple[str, ...]) -> list[str]:
     return sorted(found)
 
 
-def column_bar(answerable: Sequence[float], decline_below: float) -> float | None:
+def column_bar(answerable: Sequence[float], decline_below: float, extra_quote_ratio: float) -> float | None:
     """The P(answerable) an outlet's own articles must reach for a column, or None when no outlet's
     articles answer the question (ask() limited to any one of them would decline it).
 
@@ -176,36 +175,43 @@ def column_bar(answerable: Sequence[float], decline_below: float) -> float | Non
     best = max(answerable, default=0.0)
     if best < decline_below:
         return None
-    return min(decline_below, best * load_models().extra_quote_ratio)
+    return min(decline_below, best * extra_quote_ratio)
 
 
 @dataclass(frozen=True)
 class _OutletEvidence:
-    """One outlet's candidate quotes weighed alone: best first, and P(its articles answer)."""
+    """One outlet's candidate quotes weighed alone (ask()'s state after its weigh step)."""
 
     outlet: str
-    ranked: list[Quote]
-    answerable: float
-    articles: Mapping[str, Article]
+    state: AskState
+
+    @property
+    def ranked(self) -> tuple[Quote, ...]:
+        """The outlet's candidate quotes, best first."""
+        return self.state.ranked
+
+    @property
+    def answerable(self) -> float:
+        """P(the outlet's articles answer the question)."""
+        return self.state.answerable
 
 
 def _outlet_evidence(
-    engine: Engine, standalone: Standalone, vector: np.ndarray, outlet: str, wanted: SearchFilter
+    engine: Engine, state: AskState, outlet: str, wanted: SearchFilter
 ) -> _OutletEvidence | None:
-    """The outlet's own passages weighed by the fitted models, None when it has none."""
+    """The outlet's own passages weighed by ask()'s steps (articles to weigh), None when it has none."""
     own = SearchFilter((outlet,), wanted.since, wanted.until)  # admits 'Name (Wire)' too: dropped below
     chunks = [
         item
-        for item in engine.retriever.retrieve(standalone.question, own, OUTLET_TOP_K, query_vector=vector)
+        for item in engine.retriever.retrieve(state.question, own, OUTLET_TOP_K, query_vector=state.vector)
         if item.chunk.outlet == outlet
     ]
     if not chunks:
         return None
-    articles = engine.store.catalog.get_articles({c.chunk.article_id for c in chunks})
-    ranked, answerable = weigh(engine.describe(standalone, chunks, articles), load_models())
-    if not ranked:
+    weighed = engine.steps.between("articles", "weigh").state(replace(state, chunks=tuple(chunks)))
+    if not weighed.ranked:
         return None
-    return _OutletEvidence(outlet, ranked, answerable, articles)
+    return _OutletEvidence(outlet, weighed)
 
 
 def _outlet_coverage(
@@ -213,9 +219,8 @@ def _outlet_coverage(
 ) -> OutletCoverage | None:
     """The outlet's column: its best quotes that stand verbatim in their articles (only those
     matching `holding` when given), with their speakers; None when none does."""
-    models = load_models()
-    outlet, ranked, articles = evidence.outlet, evidence.ranked, evidence.articles
-    chosen = select_quotes(ranked, engine.settings.max_quotes, models.extra_quote_ratio)
+    outlet, ranked, articles = evidence.outlet, evidence.ranked, evidence.state.articles
+    chosen = list(_select_any(engine).state(evidence.state).quotes)
     if holding is not None:
         chosen = [q for q in chosen if holding.search(normalise(q.text))]
     originals = engine.store.original_texts({q.article_id for q in chosen})
@@ -229,13 +234,18 @@ def _outlet_coverage(
         return None
     texts = {q.article_id: articles[q.article_id].text for q in verified}
     attributed = with_speakers(verified, texts, engine.mentions)
-    shown = ranked[0].score * models.extra_quote_ratio
+    shown = ranked[0].score * engine.models.extra_quote_ratio
     return OutletCoverage(
         outlet=outlet,
         answerability=round(evidence.answerable, 4),
-        citations=[citation_of(i, q) for i, q in enumerate(attributed, start=1)],
+        citations=[cite(i, q) for i, q in enumerate(attributed, start=1)],
         articles=_matching_articles([q for q in ranked if q.score >= shown]),
     )
+
+
+def _select_any(engine: Engine) -> Steps:
+    """ask()'s select step, never declining: column_bar has already judged the outlet."""
+    return Steps((engine.select_step(decline_below=NEVER_DECLINE),))
 
 
 def _matching_articles(quotes: list[Quote]) -> list[ArticleRef]:

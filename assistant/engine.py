@@ -1,13 +1,17 @@
-"""The pipeline behind ask(): standalone question, retrieval, evidence, generation, verification."""
+"""The Engine behind ask(): what its named steps need (store, models, spaCy, generators), the
+steps themselves (standalone question, retrieval, evidence, selection, declines), and the
+streaming step that writes and verifies the answer. The state, runner and trace: pipeline.py."""
 
 from __future__ import annotations
 
+import functools
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +31,7 @@ from assistant.evidence import (
 from assistant.generators import ExtractiveGenerator, GenerationError, Generator, registry
 from assistant.generators.extractive import attribute
 from assistant.lead import write_lead
+from assistant.pipeline import AskState, NamedStep, Pages, Steps, Trace, cite
 from assistant.prose_queue import ProseQueue, ProseSkipped
 from assistant.quarantine import is_instruction
 from assistant.request import AskRequest, QuestionError
@@ -40,7 +45,7 @@ from assistant.scoring.question_features import question_info
 from assistant.source_question import quoted, source_answer, source_passage
 from assistant.speakers import asked_subject, involves, only_asked_person, prefer_named_speaker
 from assistant.text import STOPWORDS, normalise
-from assistant.types import Answer, ArticleRef, Citation, Lead
+from assistant.types import Answer, Lead
 from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
 from index.store import IndexStore, SearchFilter
@@ -52,48 +57,72 @@ UNVERIFIED = "No quote could be verified in its article."
 # is among the candidates even when other outlets rank higher; three is about one quote's context.
 PER_OUTLET_K = 3
 
-
-class Pages(NamedTuple):
-    """The texts quotes are checked against: each article as cleaned, and its page as published."""
-
-    articles: Mapping[str, str]
-    originals: Mapping[str, str]
-
-
-class Draft(NamedTuple):
-    """What an answer is written from: the question searched, its chosen quotes, the articles
-    retrieved, the pages quotes are checked against, the Answer fields known, when it began, and
-    the asker's own words (a follow-up's, before it was rewritten)."""
-
-    question: str
-    quotes: list[Quote]
-    retrieved: list[ArticleRef]
-    pages: Pages
-    base: dict[str, object]
-    started: float
-    focus: str = ""
+# The name the answer-writing step is timed under: it streams, so it runs after the listed steps.
+WRITE_STEP = "write"
 
 
 class Engine:
-    """Answers questions over one index with verified, attributed quotes."""
+    """Answers questions over one index with verified, attributed quotes.
 
-    def __init__(self, settings: Settings, store: IndexStore) -> None:
+    It holds what the steps of ask() need, handed in or loaded on first use: the settings, the
+    index store, the fitted models, the spaCy pipeline (`nlp`: text -> Doc) and the generators.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: IndexStore,
+        *,
+        models: FittedModels | None = None,
+        nlp: Callable[[str], Any] | None = None,
+        generators: Mapping[str, Generator] | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
+        self._models = models
         self.retriever = HybridRetriever(store, top_k=settings.top_k)
         scorer = scoring_embedder(store.embedder)
         kept = None if settings.sentence_vectors == "off" else store.sentence_vectors(scorer)
         self.sentences = SentenceEmbeddingCache(scorer, store=kept)
         self.admission = Admission(settings.admission_wait_s)
-        self.parses = ParseCache()
-        self.mentions = MentionCache()
+        self.parses = ParseCache(nlp=nlp)
+        self.mentions = MentionCache(nlp=nlp)
         self.extractive = ExtractiveGenerator()
-        self._generators: dict[str, Generator] = {"extractive": self.extractive}
+        self._generators: dict[str, Generator] = {"extractive": self.extractive, **(generators or {})}
         self.prose_queue = ProseQueue(
             settings.prose_slots,
             settings.prose_waiting,
             settings.prose_max_wait_s,
             crowded=lambda: self.admission.crowded(settings.prose_max_wait_s),
+        )
+        self.steps = self.ask_steps()
+
+    @property
+    def models(self) -> FittedModels:
+        """The fitted evidence and answerability models (the packaged ones unless handed in)."""
+        if self._models is None:
+            self._models = load_models()
+        return self._models
+
+    def ask_steps(self) -> Steps:
+        """The named steps of ask() before the answer is written, in order (see pipeline.py)."""
+        return Steps(
+            (
+                NamedStep("source", self._source),
+                NamedStep("standalone", self._standalone),
+                NamedStep("instruction", self._instruction),
+                NamedStep("filters", self._filters),
+                NamedStep("embed", self._embed),
+                NamedStep("retrieve", self._retrieve),
+                NamedStep("expand", self._expand),
+                NamedStep("articles", self._articles),
+                NamedStep("describe", self._describe),
+                NamedStep("weigh", self._weigh),
+                self.select_step(),
+                NamedStep("speakers", self._speakers),
+                NamedStep("decline", self._decline),
+                NamedStep("pages", self._pages),
+            )
         )
 
     # -- public ------------------------------------------------------------------------------
@@ -117,78 +146,27 @@ class Engine:
         `pending` says the summary is still being written, or how many asks are ahead of it); the
         summary's text follows, and the last Answer yielded is the final one.
         Takes an AskRequest, or a question with ask()'s options (llm, outlets, since, until, top_k).
+        Every Answer carries the milliseconds of each step so far (`Answer.timings`).
         """
         started = time.perf_counter()
         if not isinstance(request, AskRequest):
             request = AskRequest.of(request, history, **options)
         request = self.resolve(request)
-        passage = source_passage(request.question)
-        if passage is not None:  # unquoted text that no article holds is answered as a question
-            answer = source_answer(passage, request.question, self.store.passages(), request.search_filter)
-            if not answer.refused or quoted(request.question):
-                yield answer.text
-                yield self._timed(answer, started)
-                return
-        standalone = standalone_question(request.question, request.history)
-        base = {
-            "question": standalone.question,
-            "original_question": request.question,
-            "rewritten": standalone.rewritten,
-            "generator": request.generator,
-        }
-        if is_instruction(standalone.focus):
-            answer = Answer(
-                text=decline_text(standalone.question, [], instruction=True),
-                refused=True,
-                decline_reason="instruction",
-                **base,
-            )
-            yield answer.text
-            yield self._timed(answer, started)
+        trace = Trace()
+        outcome = self.steps.run(AskState(request, started), trace)
+        if isinstance(outcome, Answer):
+            yield outcome.text
+            yield _traced(self._timed(outcome, started), trace)
             return
-        wanted = request.search_filter
-        empty = None if wanted.is_empty() else filter_decline(wanted, self.store.article_metas())
-        if empty is not None:
-            answer = Answer(text=empty[1], refused=True, decline_reason=empty[0], **base)
-            yield answer.text
-            yield self._timed(answer, started)
-            return
-        evidence = self.collect_evidence(standalone, request)
-        retrieved = _article_refs(evidence.chunks)
-        articles = {aid: a.text for aid, a in evidence.articles.items()}
-        models = load_models()
-        ranked, answerable = weigh(evidence, models)
-        quotes = select_quotes(ranked, self.settings.max_quotes, models.extra_quote_ratio, evidence.named)
-        if answerable < self.decline_threshold(models):
-            quotes = []
-        if quotes:
-            floor = ranked[0].score * models.extra_quote_ratio
-            quotes = self._by_speaker(standalone.question, quotes, ranked, floor, articles)
-        if not quotes:
-            closest = closest_articles(ranked)
-            answer = Answer(
-                text=decline_text(standalone.question, closest),
-                refused=True,
-                decline_reason="not_in_articles",
-                closest=closest,
-                retrieved=retrieved,
-                answerability=round(answerable, 4),
-                **base,
-            )
-            yield answer.text
-            yield self._timed(answer, started)
-            return
-        pages = Pages(articles, self.store.original_texts({q.article_id for q in quotes}))
-        draft = Draft(standalone.question, quotes, retrieved, pages, base, started, standalone.focus)
-        yield from self._answer(request, draft)
+        for item in trace.stream(WRITE_STEP, self._answer(outcome)):
+            yield _traced(item, trace) if isinstance(item, Answer) else item
 
     def collect_evidence(self, standalone: Standalone, request: AskRequest) -> Evidence:
         """Retrieve passages for a standalone question and describe every candidate quote."""
-        vector = self.store.embedder.embed_batch([standalone.question])[0]
-        named = named_outlets(standalone.question, self.store.outlets())
-        chunks = self._retrieve(standalone.question, vector, request, named)
-        articles = self.store.catalog.get_articles({c.chunk.article_id for c in chunks})
-        return self.describe(standalone, chunks, articles, tuple(named), request.as_of)
+        state = AskState(request, standalone=standalone)
+        evidence = self.steps.between("embed", "describe").state(state).evidence
+        assert evidence is not None
+        return evidence
 
     def describe(
         self,
@@ -210,21 +188,48 @@ class Engine:
         rows = features(info, observe(candidates, dense))
         return Evidence(info, named, chunks, articles, candidates, rows)
 
-    # -- steps -------------------------------------------------------------------------------
-    def _scoring_vector(self, standalone: Standalone) -> np.ndarray:
-        """The question's vector for scoring quotes; a follow-up's own words weigh as much as the
-        context it was rewritten with."""
-        vector = self.sentences.question(standalone.question)
-        if not standalone.rewritten:
-            return vector
-        mixed = vector + self.sentences.question(standalone.focus)
-        return mixed / (np.linalg.norm(mixed) or 1.0)
+    def select_step(self, limit: int | None = None, decline_below: float | None = None) -> NamedStep:
+        """The step that chooses the quotes: at most `limit` (default: the max_quotes setting), none
+        when P(answerable) is below `decline_below` (default: decline_threshold; 0 never declines)."""
+        return NamedStep("select", functools.partial(self._select, limit, decline_below))
 
-    def _retrieve(
-        self, question: str, vector: object, request: AskRequest, named: list[str]
-    ) -> list[RetrievedChunk]:
-        """Hybrid retrieval, plus the best passages of each outlet the question names, then the
-        context beside the best passage (HybridRetriever.expand)."""
+    # -- steps -------------------------------------------------------------------------------
+    def _source(self, state: AskState) -> AskState | Answer:
+        """A pasted passage is answered with where it comes from (unquoted text that no article
+        holds is answered as a question)."""
+        question = state.request.question
+        passage = source_passage(question)
+        if passage is None:
+            return state
+        answer = source_answer(passage, question, self.store.passages(), state.request.search_filter)
+        return answer if not answer.refused or quoted(question) else state
+
+    @staticmethod
+    def _standalone(state: AskState) -> AskState:
+        """A follow-up rewritten into a standalone question with the earlier turns."""
+        return replace(state, standalone=standalone_question(state.request.question, state.request.history))
+
+    @staticmethod
+    def _instruction(state: AskState) -> AskState | Answer:
+        """An instruction aimed at the assistant is declined, not obeyed."""
+        if not is_instruction(state.focus):
+            return state
+        return state.declined(decline_text(state.question, [], instruction=True), "instruction")
+
+    def _filters(self, state: AskState) -> AskState | Answer:
+        """Outlet and date filters that no article passes are declined, saying which."""
+        wanted = state.request.search_filter
+        empty = None if wanted.is_empty() else filter_decline(wanted, self.store.article_metas())
+        return state if empty is None else state.declined(empty[1], empty[0])
+
+    def _embed(self, state: AskState) -> AskState:
+        """The question's vector for retrieval."""
+        return replace(state, vector=self.store.embedder.embed_batch([state.question])[0])
+
+    def _retrieve(self, state: AskState) -> AskState:
+        """Hybrid retrieval, plus the best passages of each outlet the question names."""
+        question, vector, request = state.question, state.vector, state.request
+        named = named_outlets(question, self.store.outlets())
         chunks = self.retriever.retrieve(question, request.search_filter, request.top_k, query_vector=vector)
         seen = {item.chunk.id for item in chunks}
         wanted = request.search_filter
@@ -236,7 +241,71 @@ class Engine:
                 if item.chunk.id not in seen:
                     seen.add(item.chunk.id)
                     chunks.append(item)
-        return self.retriever.expand(chunks, vector)
+        return replace(state, named=tuple(named), chunks=tuple(chunks))
+
+    def _expand(self, state: AskState) -> AskState:
+        """The context beside the best passages (HybridRetriever.expand)."""
+        return replace(state, chunks=tuple(self.retriever.expand(list(state.chunks), state.vector)))
+
+    def _articles(self, state: AskState) -> AskState:
+        """The articles of the retrieved passages."""
+        articles = self.store.catalog.get_articles({c.chunk.article_id for c in state.chunks})
+        return replace(state, articles=articles)
+
+    def _describe(self, state: AskState) -> AskState:
+        """Every candidate quote of the passages, with its features."""
+        assert state.standalone is not None
+        evidence = self.describe(
+            state.standalone, list(state.chunks), state.articles, state.named, state.request.as_of
+        )
+        return replace(state, evidence=evidence)
+
+    def _weigh(self, state: AskState) -> AskState:
+        """The candidates ranked by the fitted evidence model, and P(the articles answer)."""
+        assert state.evidence is not None
+        ranked, answerable = weigh(state.evidence, self.models)
+        return replace(state, ranked=tuple(ranked), answerable=answerable)
+
+    def _select(self, limit: int | None, decline_below: float | None, state: AskState) -> AskState:
+        """The best quote and those nearly as likely to answer; none when P(answerable) is too low."""
+        assert state.evidence is not None
+        limit = limit or self.settings.max_quotes
+        quotes = select_quotes(list(state.ranked), limit, self.models.extra_quote_ratio, state.evidence.named)
+        threshold = self.decline_threshold() if decline_below is None else decline_below
+        return replace(state, quotes=() if state.answerable < threshold else tuple(quotes))
+
+    def _speakers(self, state: AskState) -> AskState:
+        """The chosen quotes with their speakers, the named speaker's first (see _by_speaker)."""
+        if not state.quotes:
+            return state
+        floor = state.ranked[0].score * self.models.extra_quote_ratio
+        quotes = list(state.quotes)
+        quotes = self._by_speaker(state.question, quotes, list(state.ranked), floor, state.texts())
+        return replace(state, quotes=tuple(quotes))
+
+    @staticmethod
+    def _decline(state: AskState) -> AskState | Answer:
+        """No quote chosen: decline, naming the closest articles."""
+        if state.quotes:
+            return state
+        closest = closest_articles(list(state.ranked))
+        text = decline_text(state.question, closest)
+        answerable = round(state.answerable, 4)
+        return state.declined(text, "not_in_articles", closest=closest, answerability=answerable)
+
+    def _pages(self, state: AskState) -> AskState:
+        """The texts the chosen quotes are checked against: cleaned, and as published."""
+        originals = self.store.original_texts({q.article_id for q in state.quotes})
+        return replace(state, pages=Pages(state.texts(), originals))
+
+    def _scoring_vector(self, standalone: Standalone) -> np.ndarray:
+        """The question's vector for scoring quotes; a follow-up's own words weigh as much as the
+        context it was rewritten with."""
+        vector = self.sentences.question(standalone.question)
+        if not standalone.rewritten:
+            return vector
+        mixed = vector + self.sentences.question(standalone.focus)
+        return mixed / (np.linalg.norm(mixed) or 1.0)
 
     def resolve(self, request: AskRequest) -> AskRequest:
         """The request with the settings' defaults filled in and their limits checked."""
@@ -268,16 +337,17 @@ class Engine:
             return []
         return only_asked_person(question, quotes)
 
-    def decline_threshold(self, models: FittedModels) -> float:
+    def decline_threshold(self, models: FittedModels | None = None) -> float:
         """The probability P(answerable) must reach: the fitted one unless a setting overrides it."""
-        return self.settings.min_evidence or models.decline_below
+        return self.settings.min_evidence or (models or self.models).decline_below
 
-    def _answer(self, request: AskRequest, draft: Draft) -> Iterator[str | Answer]:
-        """The verified quotes first; then, for a model, its summary when a slot in the line is free."""
-        if request.generator == "extractive":
-            yield from self._write(request, draft)
+    def _answer(self, state: AskState) -> Iterator[str | Answer]:
+        """The step that writes the answer: the verified quotes first; then, for a model, its
+        summary when a slot in the line is free."""
+        if state.request.generator == "extractive":
+            yield from self._write(state)
             return
-        quick = self._quotes_answer(draft)
+        quick = self._quotes_answer(state)
         if quick.refused:
             yield quick.text
             yield quick
@@ -286,30 +356,28 @@ class Engine:
         try:
             ticket = self.prose_queue.join()
         except ProseSkipped:
-            yield self._timed(self._skipped(quick, "the model is busy with other questions"), draft.started)
+            yield self._timed(self._skipped(quick, "the model is busy with other questions"), state.started)
             return
         try:
             for place in self.prose_queue.wait(ticket):
                 yield quick.model_copy(update={"pending": f"{PENDING} ({place.ahead} ahead of you)"})
-            yield from self._write(request, draft, quick)
+            yield from self._write(state, quick)
         except ProseSkipped:
-            yield self._timed(self._skipped(quick, "the model took too long to get to it"), draft.started)
+            yield self._timed(self._skipped(quick, "the model took too long to get to it"), state.started)
         finally:
             self.prose_queue.leave(ticket)
 
-    def _quotes_answer(self, draft: Draft) -> Answer:
+    def _quotes_answer(self, state: AskState) -> Answer:
         """The extractive answer (attributed, verified quotes), or a decline when none verifies."""
-        question, quotes, retrieved, pages, base, started, focus = draft
-        verified = self._verified_quotes(question, quotes, pages)
-        citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
+        question, quotes = state.question, list(state.quotes)
+        verified = self._verified_quotes(question, quotes, _pages_of(state))
+        citations = [cite(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
         if not citations:
-            answer = _unverified(question, quotes, retrieved, base)
+            answer = state.unverified(UNVERIFIED)
         else:
-            direct = write_lead(question, citations, focus)
-            text = _opened(direct, verified.text)
-            answer = Answer(text=text, prose=None, direct=direct, citations=citations, retrieved=retrieved,
-                            **base)  # type: ignore[arg-type]  # fmt: skip
-        answer = self._timed(answer, started)
+            direct = write_lead(question, citations, state.focus)
+            answer = state.answered(_opened(direct, verified.text), citations, direct)
+        answer = self._timed(answer, state.started)
         answer.quotes_ms = answer.latency_ms
         return answer
 
@@ -324,11 +392,9 @@ class Engine:
         note = f"The summary was skipped because {why}; the quotes are the answer."
         return quick.model_copy(update={"pending": None, "fallback": True, "note": note, "prose": ""})
 
-    def _write(
-        self, request: AskRequest, draft: Draft, quick: Answer | None = None
-    ) -> Iterator[str | Answer]:
+    def _write(self, state: AskState, quick: Answer | None = None) -> Iterator[str | Answer]:
         """Generate over the quotes, verify, and fall back to the extractive answer if needed."""
-        question, quotes, retrieved, pages, base, started, focus = draft
+        request, question, quotes, pages = state.request, state.question, list(state.quotes), _pages_of(state)
         note = None
         fallback = False
         prose_text: str | None = None
@@ -373,28 +439,26 @@ class Engine:
         rest = shown[len(emitted) :] if fresh else "\n\n" + shown
         if rest:
             yield rest
-        citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
+        citations = [cite(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
         if not citations:
-            answer = _unverified(question, quotes, retrieved, base)
+            answer = state.unverified(UNVERIFIED)
             yield "\n\n" + answer.text
-            yield self._timed(answer, started)
+            yield self._timed(answer, state.started)
             return
-        direct = write_lead(question, citations, focus)
+        direct = write_lead(question, citations, state.focus)
         summary_first = bool(prose_text) and not fallback and quick is not None and _prose_leads(generator)
-        answer = Answer(
-            text=verified.text if summary_first else _opened(direct, verified.text),
+        answer = state.answered(
+            verified.text if summary_first else _opened(direct, verified.text),
+            citations,
+            direct,
             prose=prose_text,
-            direct=direct,
             summary_first=summary_first,
-            citations=citations,
-            retrieved=retrieved,
             fallback=fallback,
             note=note,
             removed=removed,
             quotes_ms=quick.quotes_ms if quick is not None else None,
-            **base,  # type: ignore[arg-type]
         )
-        yield self._timed(answer, started)
+        yield self._timed(answer, state.started)
 
     @staticmethod
     def _with_evidence(prose: Verified, quotes: list[Quote], pages: Pages) -> Verified:
@@ -468,15 +532,6 @@ def named_outlets(question: str, outlets: list[str]) -> list[str]:
     return named
 
 
-def _unverified(
-    question: str, quotes: list[Quote], retrieved: list[ArticleRef], base: dict[str, object]
-) -> Answer:
-    """The decline given when no quote could be verified in its article, naming the closest ones."""
-    closest = closest_articles(quotes)
-    return Answer(text=decline_text(question, closest), refused=True, decline_reason="not_in_articles",
-                  closest=closest, retrieved=retrieved, note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
-
-
 def _prose_leads(generator: Generator | None) -> bool:
     """True when this generator's verified prose opens the answer in place of the lead (measured
     per generator: see each generator's `prose_leads`)."""
@@ -488,28 +543,13 @@ def _opened(lead: Lead | None, text: str) -> str:
     return text if lead is None else f"{lead.text}\n\n{text}"
 
 
-def _citation(number: int, quote: Quote) -> Citation:
-    """A numbered citation from a verified quote."""
-    return Citation(
-        number=number,
-        quote=quote.text,
-        start=quote.start,
-        end=quote.end,
-        article_id=quote.article_id,
-        speaker=quote.speaker,
-        **quote.credit.model_dump(),
-    )
+def _pages_of(state: AskState) -> Pages:
+    """The pages of a state that has been through the pages step."""
+    assert state.pages is not None
+    return state.pages
 
 
-def _article_refs(chunks: list) -> list[ArticleRef]:  # type: ignore[type-arg]
-    """Retrieved articles in rank order, one entry each."""
-    refs: dict[str, ArticleRef] = {}
-    for item in chunks:
-        chunk = item.chunk
-        refs.setdefault(
-            chunk.article_id,
-            ArticleRef(
-                article_id=chunk.article_id, score=round(item.score, 5), **chunk.credit().model_dump()
-            ),
-        )
-    return list(refs.values())
+def _traced(answer: Answer, trace: Trace) -> Answer:
+    """Stamp the milliseconds of each step so far on an answer."""
+    answer.timings = trace.timings()
+    return answer

@@ -25,10 +25,11 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from pydantic import PrivateAttr
 
 from assistant.engine import Engine
-from assistant.evidence import Quote, select_quotes, weigh
+from assistant.evidence import Quote
+from assistant.pipeline import AskState, NamedStep, Steps
+from assistant.request import AskRequest
 from assistant.retrieval import RetrievedChunk
 from assistant.rewrite import Standalone
-from assistant.scoring.model import load_models
 from assistant.verify import quote_is_verbatim
 from index.models import Article, Chunk, Credit
 
@@ -80,24 +81,34 @@ class VerifiedQuotes(BaseNodePostprocessor):
             return []
         chunks, articles = self._chunks(nodes)
         question = query_bundle.query_str
-        vector = self._engine.store.embedder.embed_batch([question])[0]
-        chunks = self._engine.retriever.expand(chunks, vector)  # the context ask() scores too
-        evidence = self._engine.describe(Standalone(question, question, False), chunks, articles)
-        models = load_models()
-        ranked, answerable = weigh(evidence, models)
-        threshold = self._decline_below
-        if threshold is None:
-            threshold = self._engine.settings.min_evidence or models.decline_below
-        if answerable < threshold:
+        state = AskState(
+            # only the standalone question and the nodes matter here: the request is not checked
+            AskRequest.model_construct(question=question),
+            standalone=Standalone(question, question, False),
+            chunks=tuple(chunks),
+            articles=articles,
+        )
+        state = self._steps().state(state)
+        if not state.quotes:
             return []
-        limit = self._limit or self._engine.settings.max_quotes
-        originals = self._engine.store.original_texts({c.chunk.article_id for c in chunks})
-        chosen = select_quotes(ranked, limit, models.extra_quote_ratio)
+        originals = self._engine.store.original_texts({c.chunk.article_id for c in state.chunks})
         return [
             NodeWithScore(node=_quote_node(q), score=q.score)
-            for q in chosen
+            for q in state.quotes
             if quote_is_verbatim(q, articles[q.article_id].text, originals.get(q.article_id))
         ]
+
+    def _steps(self) -> Steps:
+        """ask()'s steps from the question's vector to the chosen quotes, over the nodes given:
+        the nodes are the retrieved passages (with their articles), expanded with the context
+        ask() scores too; the quote limit and decline threshold are this postprocessor's."""
+        engine = self._engine
+        return (
+            engine.steps.between("embed", "select")
+            .replace(NamedStep("retrieve", _given))
+            .replace(NamedStep("articles", _given))
+            .replace(engine.select_step(self._limit, self._decline_below))
+        )
 
     def _chunks(self, nodes: list[NodeWithScore]) -> tuple[list[RetrievedChunk], dict[str, Article]]:
         """Our chunks and articles for the nodes: from the index when they are ours, else the node."""
@@ -115,6 +126,11 @@ class VerifiedQuotes(BaseNodePostprocessor):
                           end=start + len(text), **_credit(meta))  # fmt: skip
             chunks.append(RetrievedChunk(chunk, item.score or 0.0, rank, None, float(item.score or 0.0)))
         return chunks, articles
+
+
+def _given(state: AskState) -> AskState:
+    """A step already done by the caller: the state as it is."""
+    return state
 
 
 def _credit(meta: dict[str, Any]) -> dict[str, Any]:

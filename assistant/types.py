@@ -132,6 +132,9 @@ class Answer(BaseModel):
     retrieved: list[ArticleRef] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list, description="generated content that failed verification")
     latency_ms: float = 0.0
+    timings: dict[str, float] = Field(
+        default_factory=dict, description="milliseconds spent in each named step of ask(), in step order"
+    )
     quotes_ms: float | None = Field(
         default=None, description="time until the verified quotes were ready (before any summary)"
     )

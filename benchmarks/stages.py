@@ -1,13 +1,16 @@
-"""Where the time of a warm ask() goes: wall time per pipeline stage, measured by wrapping.
+"""Where the time of a warm ask() goes: wall time per named step, and inside retrieval per store call.
 
-The wrappers are installed on one Engine's objects in a benchmark process only; the assistant's
-code is not changed. Times are exclusive: a stage nested in another is not counted twice.
+ask()'s steps time themselves: every Answer carries the milliseconds of each step
+(`Answer.timings`, the trace of assistant/pipeline.py), and `StageTimer.recording` adds them up.
+Inside one step, retrieval, the store's calls are timed by wrappers installed on one Engine's
+store in a benchmark process only. Times are exclusive: a stage nested in another is not counted
+twice.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 
@@ -48,6 +51,22 @@ class StageTimer:
                 yield item
 
         return timed
+
+    def add_steps(self, timings: Mapping[str, float]) -> None:
+        """Add one Answer's step timings (milliseconds per named step, as in Answer.timings)."""
+        for name, ms in timings.items():
+            self.seconds[name] = self.seconds.get(name, 0.0) + ms / 1000
+            self.calls[name] = self.calls.get(name, 0) + 1
+
+    def recording(self, ask: Callable[..., Any]) -> Callable[..., Any]:
+        """Return ask() with the step timings of every Answer it returns added to this timer."""
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            answer = ask(*args, **kwargs)
+            self.add_steps(answer.timings)
+            return answer
+
+        return recorded
 
     def _enter(self) -> None:
         self._stack.append([self.clock(), 0.0])
@@ -121,10 +140,8 @@ def instrument_build(store: Any, timer: StageTimer) -> None:
     store.catalog.add = timer.wrap("catalog add (SQLite)", store.catalog.add)
 
 
-def instrument(engine: Any, timer: StageTimer, generators: tuple[str, ...] = ()) -> None:
-    """Time the stages of one Engine: embedding, dense and BM25 search, reads, generation, verify."""
-    import assistant.engine as engine_module
-
+def instrument_retrieval(engine: Any, timer: StageTimer) -> None:
+    """Time the store calls of one Engine's retrieval: embedding, dense and BM25 search, fetches."""
     store = engine.store
     embedder = store.embedder
     embedder.embed_batch = timer.wrap("embedding (MiniLM)", embedder.embed_batch)
@@ -132,11 +149,3 @@ def instrument(engine: Any, timer: StageTimer, generators: tuple[str, ...] = ())
     store.lexical_search = timer.wrap("BM25 search", store.lexical_search)
     store.chunks = timer.wrap("chunk fetch (catalog)", store.chunks)
     store.catalog.get_articles = timer.wrap("article fetch (catalog)", store.catalog.get_articles)
-    engine.sentences.vectors = timer.wrap("sentence vectors (cache)", engine.sentences.vectors)
-    if not getattr(engine_module.verify_answer, "_bench_timed", False):
-        timed_verify = timer.wrap("verify", engine_module.verify_answer)
-        timed_verify._bench_timed = True  # type: ignore[attr-defined]
-        engine_module.verify_answer = timed_verify
-    for name in generators:
-        generator = engine.generator(name)
-        generator.stream = timer.wrap_iterator(f"generation ({name})", generator.stream)

@@ -22,6 +22,8 @@ MIN_TIMED = 3  # questions timed even when the budget runs out, so a median mean
 Task = Callable[[dict[str, Any]], dict[str, Any]]
 TASKS: dict[str, Task] = {}
 QUESTIONS_FILE = PROJECT_ROOT / "eval_questions.yaml"
+# The part of an ask's latency no named step accounts for: the request's checks before the first.
+OUTSIDE_STEPS = "other (request checks, outside the steps)"
 COLD_PROBE_QUERY = "What did the Kremlin say Russia and the US were prepared to do in Syria?"
 
 
@@ -145,7 +147,7 @@ def _watch_build_memory() -> list[dict[str, Any]]:
 @task
 def query(params: dict[str, Any]) -> dict[str, Any]:
     """Open an index in a fresh process; time retrieval and extractive ask() over the questions."""
-    from benchmarks.stages import StageTimer, instrument
+    from benchmarks.stages import StageTimer, instrument_retrieval
 
     memory = [{"step": "modules imported", **(rss_now_mb() or {})}]
     engine, _, open_s = _open_engine(params)
@@ -159,12 +161,13 @@ def query(params: dict[str, Any]) -> dict[str, Any]:
     memory.append({"step": "first retrieval: Chroma opens its HNSW index", **(rss_now_mb() or {})})
     engine.ask(warm, llm="extractive")
     timer = StageTimer()
-    instrument(engine, timer, ("extractive",))
+    instrument_retrieval(engine, timer)
     retrieval = time_calls(engine.retriever.retrieve, questions, rounds)
     retrieval_stages = timer.breakdown(sum(retrieval) / 1000, len(retrieval), other="other (fusion, filters)")
-    timer.reset()
-    asks = time_calls(lambda q: engine.ask(q, llm="extractive"), questions, rounds)
-    ask_stages = timer.breakdown(sum(asks) / 1000, len(asks))
+    steps = StageTimer()
+    ask = steps.recording(engine.ask)
+    asks = time_calls(lambda q: ask(q, llm="extractive"), questions, rounds)
+    ask_stages = steps.breakdown(sum(asks) / 1000, len(asks), other=OUTSIDE_STEPS)
     memory.append({"step": "after every timed retrieval and ask", **(rss_now_mb() or {})})
     return {
         "memory": memory,
@@ -186,19 +189,17 @@ def ours(params: dict[str, Any]) -> dict[str, Any]:
     from assistant import api
     from assistant.evaluation.runner import build_run
     from assistant.evidence import SentenceEmbeddingCache
-    from benchmarks.stages import StageTimer, instrument
+    from benchmarks.stages import StageTimer
 
     engine, settings, _ = _open_engine(params)
     questions = _gold(params["question_ids"])
     timer = StageTimer()
-    instrument(engine, timer, tuple(params["generators"]))
     out: dict[str, Any] = {"generators": {}}
     for name in params["generators"]:
-        ask = functools.partial(api.ask, llm=name, settings=settings)
+        ask = timer.recording(functools.partial(api.ask, llm=name, settings=settings))
         _warm_ours(engine, name, questions[0].question)
         # each generator starts with an empty sentence-vector cache, so the order of runs is fair
         engine.sentences = SentenceEmbeddingCache(engine.store.embedder)
-        engine.sentences.vectors = timer.wrap("sentence vectors (cache)", engine.sentences.vectors)
         timer.reset()
         results, stopped = _run_within(questions, ask, engine.store.article, name, params.get("budget_s"))
         run = build_run(results, generator=name)
@@ -206,7 +207,7 @@ def ours(params: dict[str, Any]) -> dict[str, Any]:
         out["generators"][name] = {
             **_eval_figures(run),
             "stopped_early": stopped,
-            "stages": timer.breakdown(total_s, len(results)),
+            "stages": timer.breakdown(total_s, len(results), other=OUTSIDE_STEPS),
             "load_average": load_average(),
         }
     if params.get("cprofile"):

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from assistant.scoring.model import FittedModels, LogisticModel, load_models
+from assistant.scoring.question_features import ANSWERABILITY_FEATURES
 from assistant.text import content_terms
 
 
@@ -56,3 +58,18 @@ class FailingGenerator:
 
         raise GenerationError("connection refused")
         yield ""  # pragma: no cover
+
+
+def models_saying(answerable: float) -> FittedModels:
+    """The packaged evidence model with an answerability model that gives every question the
+    probability `answerable` (its probabilities mean nothing over a fake embedder's features)."""
+    width = len(ANSWERABILITY_FEATURES)
+    p = min(max(answerable, 1e-9), 1 - 1e-9)  # a finite logit for 0 and 1
+    constant = LogisticModel(
+        features=list(ANSWERABILITY_FEATURES),
+        mean=[0.0] * width,
+        scale=[1.0] * width,
+        weights=[0.0] * width,
+        bias=float(np.log(p / (1 - p))),
+    )
+    return load_models().model_copy(update={"answerability": constant})

@@ -15,7 +15,7 @@ from assistant.types import Answer
 from index.build import build_index
 from index.store import IndexStore
 from tests.conftest import ROOT, SEEDS
-from tests.fakes import FailingGenerator, ScriptedGenerator
+from tests.fakes import FailingGenerator, ScriptedGenerator, models_saying
 
 
 @pytest.fixture
@@ -23,9 +23,9 @@ def engine(tmp_path: Path, fake_embedder) -> Engine:  # type: ignore[no-untyped-
     store = IndexStore(tmp_path / "index", fake_embedder)
     build_index(store, [SEEDS], root=ROOT, progress=False)
     # The hash embedder is not MiniLM, so the fitted answerability model's probabilities mean
-    # nothing here: these tests exercise the pipeline's plumbing, so the decline threshold is off.
-    settings = load_settings(index_dir=tmp_path / "index", llm="extractive", min_evidence=1e-6)
-    return Engine(settings, store)
+    # nothing here: these tests exercise the pipeline's plumbing, so every question is answerable.
+    settings = load_settings(index_dir=tmp_path / "index", llm="extractive")
+    return Engine(settings, store, models=models_saying(answerable=1.0))
 
 
 def test_extractive_answer_quotes_and_credits_the_outlet(engine: Engine) -> None:
@@ -100,7 +100,7 @@ def test_endpoint_down_falls_back_with_a_visible_note(engine: Engine) -> None:
 
 
 def test_a_decline_names_the_closest_articles_and_cites_nothing(engine: Engine) -> None:
-    strict = Engine(engine.settings.model_copy(update={"min_evidence": 0.999999}), engine.store)
+    strict = Engine(engine.settings, engine.store, models=models_saying(answerable=0.0))
     answer = strict.ask("What is the best recipe for chocolate cake?")
     assert answer.refused and answer.text.startswith("The articles don't say")
     assert answer.citations == [] and answer.closest

@@ -103,6 +103,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "assistant.evidence", "assistant.source", "assistant.source_question", "assistant.admission",
         "assistant.sentence_warmup", "assistant.disagreement",
     )),
+    ("assistant: the state, steps runner and trace of ask()", ("assistant.pipeline",)),
     ("assistant: the engine", ("assistant.engine",)),
     ("assistant: news features and integrations", (
         "assistant.comparison", "assistant.timeline", "assistant.comparison_text", "assistant.llama",

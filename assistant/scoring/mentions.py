@@ -67,9 +67,10 @@ class _Memory:
     nouns: dict[str, str] = field(default_factory=dict)  # 'statement' -> 'the Kremlin'
 
 
-def mentions(text: str) -> tuple[Mention, ...]:
-    """Each sentence of an article with the person or body it quotes."""
-    doc = pipeline()(text)
+def mentions(text: str, nlp: Any | None = None) -> tuple[Mention, ...]:
+    """Each sentence of an article with the person or body it quotes (`nlp`: the spaCy pipeline
+    to parse with; None: the installed one)."""
+    doc = (pipeline() if nlp is None else nlp)(text)
     quotations = [(m.start(), m.end()) for m in _QUOTATION.finditer(text)]
     memory = _Memory(people=_people(doc))
     found = [_sentence_speaker(sent, quotations, memory) for sent in doc.sents]
@@ -87,8 +88,9 @@ def speaker_of(found: tuple[Mention, ...], start: int, end: int) -> str | None:
 class MentionCache:
     """Speakers per article text, computed once and kept for the most recent articles."""
 
-    def __init__(self, size: int = MENTION_CACHE_SIZE) -> None:
+    def __init__(self, size: int = MENTION_CACHE_SIZE, nlp: Any | None = None) -> None:
         self.size = size
+        self.nlp = nlp  # a spaCy pipeline; None: the installed one, loaded on first use
         self._cache: OrderedDict[str, tuple[Mention, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -98,7 +100,7 @@ class MentionCache:
             if text in self._cache:
                 self._cache.move_to_end(text)
                 return self._cache[text]
-        found = mentions(text)
+        found = mentions(text, self.nlp)
         with self._lock:
             self._cache[text] = found
             while len(self._cache) > self.size:

@@ -90,8 +90,9 @@ def question_doc(question: str) -> Any:
 class ParseCache:
     """Parses passages into sentences with entities and speakers, caching the most recent."""
 
-    def __init__(self, size: int = PARSE_CACHE_SIZE) -> None:
+    def __init__(self, size: int = PARSE_CACHE_SIZE, nlp: Any | None = None) -> None:
         self.size = size
+        self.nlp = nlp  # a spaCy pipeline; None: the installed one, loaded on first use
         self._cache: OrderedDict[str, tuple[Sentence, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -100,7 +101,8 @@ class ParseCache:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            parsed = [_sentences(doc) for doc in pipeline().pipe(missing, batch_size=16)]
+            nlp = pipeline() if self.nlp is None else self.nlp
+            parsed = [_sentences(doc) for doc in nlp.pipe(missing, batch_size=16)]
             with self._lock:
                 for text, sentences in zip(missing, parsed, strict=True):
                     self._cache[text] = sentences
