@@ -372,7 +372,8 @@ class IndexStore:
         matrix = unpack_vectors([row[4] for row in rows])  # type: ignore[misc]
         norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(vector)) or 1.0)
         similarity = (matrix @ vector) / np.where(norms > 0, norms, 1.0)
-        best = np.argsort(-similarity, kind="stable")[:k]
+        # equally similar chunks (a wire copy's paragraph) by id, not by the order rows came in
+        best = np.lexsort((np.asarray([row[0] for row in rows]), -similarity))[:k]
         return [Hit(rows[i][0], rows[i][1], float(similarity[i])) for i in best]
 
     def around(

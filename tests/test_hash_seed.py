@@ -10,9 +10,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.question import correct
+from index.store import IndexStore
+from index.windows import pack_vector
 from tests.conftest import ROOT
 
 # Two articles whose terms 'pilot' and 'pint' are each one edit from the question's unknown 'pilt'.
@@ -65,6 +68,17 @@ def test_a_correction_between_equally_near_terms_does_not_depend_on_set_order() 
     terms = ["pint", "pilot", "plane"]
     found = {correct("pilt", _Ordered(order)) for order in (terms, terms[::-1])}
     assert len(found) == 1
+
+
+def test_equally_near_chunks_rank_the_same_whatever_order_the_catalog_gives_them() -> None:
+    copy, other = pack_vector(np.asarray([1.0, 0.0, 0.0])), pack_vector(np.asarray([0.0, 1.0, 0.0]))
+    rows = [("c3", "wire-3", 0, 1, copy), ("c1", "wire-1", 0, 1, copy), ("c9", "own", 0, 1, other)]
+    rows += [("c2", "wire-2", 0, 1, copy)]
+    query = np.asarray([1.0, 0.2, 0.0], dtype=np.float32)
+    found = [
+        [hit.chunk_id for hit in IndexStore._exact_nearest(query, order, 3)] for order in (rows, rows[::-1])
+    ]
+    assert found[0] == found[1]
 
 
 def _ask(index_dir: Path, hash_seed: str) -> dict[str, object]:
