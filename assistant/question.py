@@ -23,7 +23,8 @@ def correct(term: str, vocabulary: frozenset[str]) -> str:
         if abs(len(known) - len(term)) > limit or known[0] != term[0]:
             continue
         distance = _edit_distance(term, known, limit)
-        if distance < best_distance:
+        # Equally near terms: the alphabetically first, so the choice never depends on set order.
+        if distance <= limit and (distance, known) < (best_distance, best):
             best, best_distance = known, distance
     return best
 

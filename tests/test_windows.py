@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -103,3 +105,39 @@ def test_a_removed_article_takes_its_windows_with_it(tmp_path: Path, fake_embedd
     counts = store.catalog.chunk_counts()
     assert len(counts) == 4
     assert store.collection.count() == sum(window_count(n) for n in counts.values())
+
+
+# More windows than Chroma's default sync threshold (1000), with several of its batches (100) past it.
+MANY_WINDOWS = 1600
+NEAREST_IN_A_NEW_PROCESS = """
+import json, sys
+import numpy as np
+from index.store import IndexStore
+from tests.fakes import HashEmbedder
+store = IndexStore(sys.argv[1], HashEmbedder())
+queries = np.random.default_rng(7).standard_normal((50, 32)).astype(np.float32)
+print(json.dumps(store.collection.query(query_embeddings=queries, n_results=30, include=[])["ids"]))
+"""
+
+
+def _nearest_in_a_new_process(index_dir: Path) -> str:
+    """The nearest windows of fixed queries, as a newly started process finds them."""
+    done = subprocess.run(
+        [sys.executable, "-c", NEAREST_IN_A_NEW_PROCESS, str(index_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_every_process_finds_the_same_nearest_windows(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    store = IndexStore(tmp_path / "index", fake_embedder)
+    vectors = np.random.default_rng(0).standard_normal((MANY_WINDOWS, 1, 32)).astype(np.float32)
+    articles = [(f"article-{n}", vectors[n]) for n in range(MANY_WINDOWS)]
+    for start in range(0, MANY_WINDOWS, 250):  # in batches, as a build stores them
+        store.upsert_windows(articles[start : start + 250])
+    store.close()
+    assert len({_nearest_in_a_new_process(tmp_path / "index") for _ in range(3)}) == 1
