@@ -118,6 +118,19 @@ class QuoteDocs:
         self._docs: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
+    def parse_all(self, texts: Sequence[str]) -> None:
+        """Parse the quotes not kept yet in one batch (faster than one by one)."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._docs))
+        if not missing:
+            return
+        docs = list(pipeline().pipe(missing))
+        with self._lock:
+            for text, doc in zip(missing, docs, strict=True):
+                self._docs[text] = doc
+            while len(self._docs) > self.size:
+                self._docs.popitem(last=False)
+
     def get(self, text: str) -> Any:
         """The parse of one quote."""
         with self._lock:
@@ -308,7 +321,31 @@ def _coverage(text: str, asked: set[str]) -> float:
     """The share of the question's terms that a sentence holds."""
     if not asked:
         return 0.0
-    return len(asked & set(content_terms(text))) / len(asked)
+    return len(asked & _terms(text)) / len(asked)
+
+
+# Term sets of the sentences and words leads weigh, kept: every span of a quote weighs its sentence
+# and the words around it again. Sized for a few asks' worth of shown quotes.
+TERM_CACHE = 4096
+
+
+@lru_cache(maxsize=TERM_CACHE)
+def _terms(text: str) -> frozenset[str]:
+    """The content terms of a sentence, as a set."""
+    return frozenset(content_terms(text))
+
+
+def clear_term_caches() -> None:
+    """Forget the kept term sets (a benchmark's cold question)."""
+    _terms.cache_clear()
+    _first_term.cache_clear()
+
+
+@lru_cache(maxsize=TERM_CACHE)
+def _first_term(word: str) -> str:
+    """The content term of one word ('' for a stopword or punctuation)."""
+    terms = content_terms(word)
+    return terms[0] if terms else ""
 
 
 def _question_tokens(sent: Any, asked: set[str], span: Any) -> list[Any]:
@@ -316,7 +353,7 @@ def _question_tokens(sent: Any, asked: set[str], span: Any) -> list[Any]:
     return [
         t
         for t in sent
-        if not (span.start <= t.i < span.end) and (terms := content_terms(t.text)) and terms[0] in asked
+        if not (span.start <= t.i < span.end) and (terms := _first_term(t.text)) and terms in asked
     ]
 
 
@@ -373,6 +410,7 @@ def write_lead(
     asker's own words when the question was rewritten from a follow-up: they say what is asked."""
     if not citations:
         return None
+    _DOCS.parse_all([c.quote for c in citations])
     asking = focus or question
     if asks_who_said(asking) and any(c.speaker for c in citations):
         chosen = best_reported([c for c in citations if c.speaker], question)
@@ -509,8 +547,7 @@ def _best_sentence(doc: Any, asked: set[str], topic: frozenset[str] = frozenset(
 def _sentence_fit(text: str, asked: set[str], topic: frozenset[str]) -> tuple[int, float]:
     """(topic words the sentence holds, share of the asked terms it holds): what a reported lead
     is chosen by, the topic first."""
-    terms = set(content_terms(text))
-    return len(topic & terms), _coverage(text, asked)
+    return len(topic & _terms(text)), _coverage(text, asked)
 
 
 def speech_topic(question: str) -> frozenset[str]:
