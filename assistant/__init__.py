@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and linters
-    from assistant.admission import Admission as Admission
-    from assistant.admission import Busy as Busy
     from assistant.api import ask as ask
     from assistant.api import ask_stream as ask_stream
     from assistant.api import chunk_counts as chunk_counts
@@ -25,22 +23,24 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.api import get_engine as get_engine
     from assistant.api import index_paths as index_paths
     from assistant.api import list_articles as list_articles
-    from assistant.comparison import Comparison as Comparison
-    from assistant.comparison import OutletCoverage as OutletCoverage
-    from assistant.comparison_text import comparison_markdown as comparison_markdown
     from assistant.config import ConfigError as ConfigError
     from assistant.config import Settings as Settings
     from assistant.config import load_settings as load_settings
-    from assistant.disagreement import Disagreement as Disagreement
     from assistant.errors import USER_ERRORS as USER_ERRORS
     from assistant.errors import IndexUnavailableError as IndexUnavailableError
     from assistant.generators.base import GenerationError as GenerationError
     from assistant.markdown_text import markdown_literal as markdown_literal
-    from assistant.request import AskRequest as AskRequest
-    from assistant.request import QuestionError as QuestionError
-    from assistant.source_question import source_passage as source_passage
-    from assistant.timeline import Coverage as Coverage
-    from assistant.timeline import comparison_coverage as comparison_coverage
+    from assistant.news.comparison import Comparison as Comparison
+    from assistant.news.comparison import OutletCoverage as OutletCoverage
+    from assistant.news.comparison_text import comparison_markdown as comparison_markdown
+    from assistant.news.disagreement import Disagreement as Disagreement
+    from assistant.news.source_question import source_passage as source_passage
+    from assistant.news.timeline import Coverage as Coverage
+    from assistant.news.timeline import comparison_coverage as comparison_coverage
+    from assistant.pipeline.admission import Admission as Admission
+    from assistant.pipeline.admission import Busy as Busy
+    from assistant.pipeline.request import AskRequest as AskRequest
+    from assistant.pipeline.request import QuestionError as QuestionError
     from assistant.types import Answer as Answer
     from assistant.types import ArticleRef as ArticleRef
     from assistant.types import Citation as Citation

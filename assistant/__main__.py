@@ -1,5 +1,5 @@
 """`python -m assistant` runs the news-assistant command without `chat` (that is `python -m ui`)."""
 
-from assistant.cli import main
+from assistant.cli.main import main
 
 raise SystemExit(main())

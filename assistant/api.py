@@ -9,15 +9,15 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
-from assistant.admission import Admission
-from assistant.comparison import Comparison, compare_with
 from assistant.config import Settings, default_settings
-from assistant.engine import Engine
-from assistant.request import AskRequest
-from assistant.rewrite import Message
-from assistant.sentence_warmup import warm_sentence_vectors
-from assistant.source import find_source as find_source_in
-from assistant.timeline import Coverage, coverage_with
+from assistant.news.comparison import Comparison, compare_with
+from assistant.news.source import find_source as find_source_in
+from assistant.news.timeline import Coverage, coverage_with
+from assistant.pipeline.admission import Admission
+from assistant.pipeline.engine import Engine
+from assistant.pipeline.request import AskRequest
+from assistant.pipeline.sentence_warmup import warm_sentence_vectors
+from assistant.retrieval.rewrite import Message
 from assistant.types import Answer, SourceMatch
 from index.build import BuildReport, build_index
 from index.embedding import MiniLMEmbedder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.config import ConfigError
 from assistant.generators.base import GenerationError
-from assistant.request import QuestionError
+from assistant.pipeline.request import QuestionError
 from index.build import IndexLockedError
 from index.embedding import EmbeddingError
 from index.store import IndexError_ as IndexUnavailableError

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from assistant.api import get_engine
 from assistant.config import Settings, default_settings
 from assistant.generators.base import GenerationError
-from assistant.request import AskRequest
+from assistant.pipeline.request import AskRequest
 
 # Any question will do: one ask runs the whole query path once (embedder, Chroma, BM25, spaCy, the
 # fitted models, verification), so the first real question pays for none of it. Its answer is dropped.

@@ -14,11 +14,11 @@ import statistics
 import time
 from pathlib import Path
 
-from assistant import engine as engine_module
-from assistant import lead as lead_module
 from assistant.api import get_engine
 from assistant.config import PROJECT_ROOT, load_settings
 from assistant.evaluation.questions import load_questions
+from assistant.pipeline import engine as engine_module
+from assistant.pipeline import lead as lead_module
 from benchmarks.measure import machine_info, now_iso
 
 OUT = PROJECT_ROOT / "benchmarks" / "results-lead.md"

@@ -15,9 +15,9 @@ import os
 import time
 from pathlib import Path
 
-from assistant import lead
 from assistant.config import PROJECT_ROOT, bundled_gguf, load_settings
 from assistant.evaluation.metrics import text_correct
+from assistant.pipeline import lead
 from assistant.training import fit_lead
 from benchmarks.measure import machine_info, now_iso
 

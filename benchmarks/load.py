@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import PROJECT_ROOT, load_settings
-from assistant.engine import Engine
-from assistant.sentence_warmup import warm_sentence_vectors
+from assistant.pipeline.engine import Engine
+from assistant.pipeline.sentence_warmup import warm_sentence_vectors
 from benchmarks.measure import OFFLINE_ENV, percentile
 from index.embedding import MiniLMEmbedder
 from index.store import IndexStore

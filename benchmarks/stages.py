@@ -1,7 +1,7 @@
 """Where the time of a warm ask() goes: wall time per named step, and inside retrieval per store call.
 
 ask()'s steps time themselves: every Answer carries the milliseconds of each step
-(`Answer.timings`, the trace of assistant/pipeline.py), and `StageTimer.recording` adds them up.
+(`Answer.timings`, the trace of assistant/pipeline/state.py), and `StageTimer.recording` adds them up.
 Inside one step, retrieval, the store's calls are timed by wrappers installed on one Engine's
 store in a benchmark process only. Times are exclusive: a stage nested in another is not counted
 twice.

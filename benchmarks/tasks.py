@@ -188,7 +188,7 @@ def ours(params: dict[str, Any]) -> dict[str, Any]:
     """Our eval (answer quality and warm latency) per generator, with a per-stage time breakdown."""
     from assistant import api
     from assistant.evaluation.runner import build_run
-    from assistant.evidence import SentenceEmbeddingCache
+    from assistant.pipeline.evidence import SentenceEmbeddingCache
     from benchmarks.stages import StageTimer
 
     engine, settings, _ = _open_engine(params)
@@ -354,7 +354,7 @@ def _open_engine(params: dict[str, Any]) -> tuple[Any, Any, float]:
     """The engine over an existing index as ask() opens it (or over proxy vectors), and its open time."""
     from assistant import api
     from assistant.config import load_settings
-    from assistant.engine import Engine
+    from assistant.pipeline.engine import Engine
     from index.store import IndexStore
 
     settings = load_settings(index_dir=params["index_dir"], llm="extractive")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.admission import Admission, Busy
+from assistant.pipeline.admission import Admission, Busy
 
 
 class Clock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from assistant.comparison import Comparison, OutletCoverage
 from assistant.evaluation.outlet_compare import (
     COMPARE_CATEGORY,
     run_compare_items,
@@ -11,6 +10,7 @@ from assistant.evaluation.outlet_compare import (
 )
 from assistant.evaluation.questions import GoldQuestion, load_questions
 from assistant.evaluation.thresholds import COMPARE_THRESHOLDS, check_gate
+from assistant.news.comparison import Comparison, OutletCoverage
 from assistant.types import Citation
 from index.models import Article
 

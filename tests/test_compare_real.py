@@ -8,7 +8,7 @@ import re
 import pytest
 
 from assistant import Comparison, compare, comparison_coverage, comparison_markdown, get_article
-from assistant.cli import main
+from assistant.cli.main import main
 
 pytestmark = pytest.mark.integration
 KREMLIN_TURKEY = "What did the Kremlin say about its contacts with Turkey on Syria?"
@@ -140,7 +140,7 @@ def test_eval_runs_compare_items_through_compare_and_gates_them(
 
     import yaml
 
-    from assistant.evaluation import cli as eval_cli
+    from assistant.cli import eval as eval_cli
     from assistant.evaluation import session
 
     items = [

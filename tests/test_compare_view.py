@@ -6,8 +6,8 @@ import re
 from datetime import date
 
 from assistant import Comparison, OutletCoverage
-from assistant.disagreement import Disagreement
-from assistant.timeline import count_coverage
+from assistant.news.disagreement import Disagreement
+from assistant.news.timeline import count_coverage
 from assistant.types import Citation
 from index.models import Credit
 from ui.compare_view import (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli.main import main
 from assistant.config import ConfigError, load_settings
 from tests.conftest import ROOT
 
@@ -99,7 +99,7 @@ def test_generator_needs_come_from_the_registry_and_one_message(tmp_path: Path) 
 
 
 def test_generator_choices_come_from_the_registry() -> None:
-    from assistant.cli import build_parser
+    from assistant.cli.main import build_parser
     from assistant.generators import registry
 
     parser = build_parser()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evidence import Quote
+from assistant.pipeline.evidence import Quote
+from assistant.pipeline.verify import quote_is_verbatim
 from assistant.text import normalise
-from assistant.verify import quote_is_verbatim
 from index.build import build_index
 from index.catalog import Catalog
 from index.cleaning import clean_scraped_text, light_clean_with_cuts

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.decline import decline_text
-from assistant.quarantine import is_instruction
+from assistant.pipeline.decline import decline_text
+from assistant.pipeline.quarantine import is_instruction
 from assistant.types import ArticleRef
 
 
@@ -59,7 +59,7 @@ def _articles() -> list:  # type: ignore[type-arg]
 def test_filter_declines_tell_an_unknown_outlet_from_an_empty_date_range() -> None:
     from datetime import date
 
-    from assistant.decline import filter_decline
+    from assistant.pipeline.decline import filter_decline
     from index.store import SearchFilter
 
     reason, text = filter_decline(SearchFilter(("Reuters",)), _articles()) or ("", "")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.disagreement import differing_values, find_disagreements, same_event
+from assistant.news.disagreement import differing_values, find_disagreements, same_event
 from assistant.scoring.nlp import ParseCache
 from assistant.types import Citation
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import load_settings
-from assistant.engine import Engine, QuestionError
-from assistant.prose_queue import ProseQueue
+from assistant.pipeline.engine import Engine, QuestionError
+from assistant.pipeline.prose_queue import ProseQueue
 from assistant.types import Answer
 from index.build import build_index
 from index.store import IndexStore

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.cli import eval as eval_cli
 from assistant.config import PROJECT_ROOT, Settings, load_settings
-from assistant.evaluation import cli as eval_cli
 from assistant.evaluation import session
 from assistant.evaluation.metrics import is_gold, source_name
 from assistant.evaluation.questions import (

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evidence import Quote, SentenceEmbeddingCache, candidate_quotes, scoring_embedder
-from assistant.retrieval import RetrievedChunk
+from assistant.pipeline.evidence import Quote, SentenceEmbeddingCache, candidate_quotes, scoring_embedder
+from assistant.pipeline.verify import quote_is_verbatim
+from assistant.retrieval.hybrid import RetrievedChunk
 from assistant.scoring.nlp import ParseCache
-from assistant.verify import quote_is_verbatim
 from index.models import Article, Chunk
 
 TEXT = (

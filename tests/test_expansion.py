@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.retrieval import EXPAND_ANCHORS, EXPAND_NEAREST, EXPAND_REACH, HybridRetriever
+from assistant.retrieval.hybrid import EXPAND_ANCHORS, EXPAND_NEAREST, EXPAND_REACH, HybridRetriever
 from index.build import build_index
 from index.store import IndexStore
 from tests.conftest import ROOT, SEEDS

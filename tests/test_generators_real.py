@@ -11,8 +11,8 @@ import pytest
 
 from assistant.api import get_engine
 from assistant.config import bundled_gguf, load_settings
-from assistant.evidence import Quote
 from assistant.generators.local import from_settings as local_from_settings
+from assistant.pipeline.evidence import Quote
 from index.models import Credit
 from tests.conftest import SEEDS
 from tests.servers import fake_endpoint, free_port, llama_cpp_server, rss_mb

@@ -55,11 +55,11 @@ def test_create_refuses_a_backend_whose_settings_are_missing(echo: str, tmp_path
 
 def test_listing_generators_imports_no_backend() -> None:
     code = (
-        "import sys, assistant.cli, assistant.config\n"
+        "import sys, assistant.cli.main, assistant.config\n"
         "from assistant.generators import registry\n"
         "assert registry.names()\n"
         "loaded = [m for m in ('llama_cpp', 'httpx', 'assistant.generators.local',\n"
-        "          'assistant.generators.openai_compat', 'assistant.engine') if m in sys.modules]\n"
+        "          'assistant.generators.openai_compat', 'assistant.pipeline.engine') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -86,7 +86,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("assistant: pure data and text", (
         "assistant.data", "assistant.text", "assistant.quote_marks", "assistant.markdown_text",
-        "assistant.timeframe", "assistant.question", "assistant.types", "assistant.prose_queue",
+        "assistant.retrieval", "assistant.retrieval.timeframe", "assistant.retrieval.question",
+        "assistant.types", "assistant.pipeline.prose_queue",
     )),
     ("assistant: scoring at run time", (
         "assistant.scoring", "assistant.scoring.nlp", "assistant.scoring.features",
@@ -98,15 +99,20 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "assistant.generators.openai_compat", "assistant.generators",
     )),
     ("assistant: pipeline steps", (
-        "assistant.rewrite", "assistant.quarantine", "assistant.speakers", "assistant.verify",
-        "assistant.request", "assistant.retrieval", "assistant.decline", "assistant.lead",
-        "assistant.evidence", "assistant.source", "assistant.source_question", "assistant.admission",
-        "assistant.sentence_warmup", "assistant.disagreement",
+        "assistant.news", "assistant.retrieval.rewrite", "assistant.pipeline.quarantine",
+        "assistant.news.speakers", "assistant.pipeline.verify", "assistant.pipeline.request",
+        "assistant.retrieval.hybrid", "assistant.pipeline.decline", "assistant.pipeline.lead",
+        "assistant.pipeline.evidence", "assistant.news.source", "assistant.news.source_question",
+        "assistant.pipeline.admission", "assistant.pipeline.sentence_warmup",
+        "assistant.news.disagreement",
     )),
-    ("assistant: the state, steps runner and trace of ask()", ("assistant.pipeline",)),
-    ("assistant: the engine", ("assistant.engine",)),
+    ("assistant: the state, steps runner and trace of ask()", (
+        "assistant.pipeline.state", "assistant.pipeline",
+    )),
+    ("assistant: the engine", ("assistant.pipeline.engine",)),
     ("assistant: news features and integrations", (
-        "assistant.comparison", "assistant.timeline", "assistant.comparison_text", "assistant.llama",
+        "assistant.news.comparison", "assistant.news.timeline", "assistant.news.comparison_text",
+        "assistant.integrations", "assistant.integrations.llama",
     )),
     ("assistant: the public API (the only holder of the engine singleton)", (
         "assistant.errors", "assistant.api", "assistant.warmup", "assistant",
@@ -122,8 +128,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "assistant.training", "assistant.training.fit", "assistant.training.fit_lead",
     )),
     ("assistant: command line", (
-        "assistant.arguments", "assistant.compare_cli", "assistant.evaluation.dev_cli",
-        "assistant.evaluation.cli", "assistant.training.cli", "assistant.cli", "assistant.__main__",
+        "assistant.cli", "assistant.cli.arguments", "assistant.cli.compare", "assistant.cli.dev",
+        "assistant.cli.eval", "assistant.cli.fit", "assistant.cli.main", "assistant.__main__",
     )),
     ("ui", (
         "ui", "ui.memory", "ui.styles", "ui.busy", "ui.health", "ui.render", "ui.source_view",
@@ -135,8 +141,8 @@ RANK = {module: rank for rank, module in enumerate(m for _, modules in LAYERS fo
 # Commands import what they run inside the function that runs it, so that `news-assistant --help`
 # or listing generators loads no model, index or UI; nothing else imports inside a function.
 CLI_MODULES = {
-    "assistant.__main__", "assistant.cli", "assistant.compare_cli", "assistant.evaluation.cli",
-    "assistant.evaluation.dev_cli", "assistant.training.cli", "ui.cli", "ui.__main__",
+    "assistant.__main__", "assistant.cli.main", "assistant.cli.compare", "assistant.cli.eval",
+    "assistant.cli.dev", "assistant.cli.fit", "ui.cli", "ui.__main__",
 }  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from assistant.lead import (
+from assistant.pipeline.lead import (
     best_reported,
     load_lead_model,
     reported_lead,

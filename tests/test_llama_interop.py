@@ -22,7 +22,7 @@ def test_our_retriever_and_quotes_inside_a_llamaindex_query_engine(engine) -> No
     from llama_index.core.llms import MockLLM
     from llama_index.core.query_engine import RetrieverQueryEngine
 
-    from assistant.llama import NewsRetriever, VerifiedQuotes
+    from assistant.integrations.llama import NewsRetriever, VerifiedQuotes
 
     quotes = VerifiedQuotes(engine, decline_below=0.0)  # the plumbing, not the decline model
     query_engine = RetrieverQueryEngine.from_args(
@@ -40,7 +40,7 @@ def test_our_retriever_and_quotes_inside_a_llamaindex_query_engine(engine) -> No
 def test_an_unanswerable_question_leaves_no_quotes(engine) -> None:  # type: ignore[no-untyped-def]
     from llama_index.core.schema import QueryBundle
 
-    from assistant.llama import NewsRetriever, VerifiedQuotes
+    from assistant.integrations.llama import NewsRetriever, VerifiedQuotes
 
     question = "What is the recipe for a traditional Neapolitan pizza dough?"
     nodes = NewsRetriever(engine).retrieve(question)
@@ -53,7 +53,7 @@ def test_a_llamaindex_retriever_feeds_our_verified_quotes(engine) -> None:  # ty
     from llama_index.core.embeddings import MockEmbedding
     from llama_index.core.schema import QueryBundle
 
-    from assistant.llama import VerifiedQuotes
+    from assistant.integrations.llama import VerifiedQuotes
 
     text = (
         "The harbour authority said on Monday that the new ferry terminal at Port Elwin would open "

@@ -9,7 +9,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from assistant import Answer, Citation, Comparison, OutletCoverage, comparison_markdown
-from assistant.disagreement import Disagreement
+from assistant.news.disagreement import Disagreement
 from ui.export import export_markdown
 from ui.render import Turn
 

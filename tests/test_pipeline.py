@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from assistant.comparison import compare_with
 from assistant.config import load_settings
-from assistant.engine import Engine
-from assistant.pipeline import AskState, NamedStep, Steps, Trace
-from assistant.request import AskRequest
+from assistant.news.comparison import compare_with
+from assistant.pipeline.engine import Engine
+from assistant.pipeline.request import AskRequest
+from assistant.pipeline.state import AskState, NamedStep, Steps, Trace
 from assistant.types import Answer
 from benchmarks.stages import StageTimer
 from index.build import build_index
@@ -87,7 +87,7 @@ def test_ask_and_compare_run_the_same_weigh_step(engine: Engine) -> None:
 def test_the_llamaindex_postprocessor_runs_the_engines_steps(engine: Engine) -> None:
     from llama_index.core.schema import QueryBundle
 
-    from assistant.llama import NewsRetriever, VerifiedQuotes
+    from assistant.integrations.llama import NewsRetriever, VerifiedQuotes
 
     nodes = NewsRetriever(engine).retrieve(PESKOV)
     quotes = VerifiedQuotes(engine).postprocess_nodes(nodes, QueryBundle(PESKOV))

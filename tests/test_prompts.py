@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from assistant.evidence import Quote
+from assistant.pipeline.evidence import Quote
 from assistant.prompts import render_answer_prompt
 from index.models import Credit
 

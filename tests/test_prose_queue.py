@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from assistant.prose_queue import ProseQueue, ProseSkipped, Waiting
+from assistant.pipeline.prose_queue import ProseQueue, ProseSkipped, Waiting
 
 
 def test_a_free_slot_is_taken_without_waiting() -> None:

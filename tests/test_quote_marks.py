@@ -11,10 +11,10 @@ from datetime import date
 import pytest
 
 from assistant import Answer, Citation, Comparison, OutletCoverage
-from assistant.comparison_text import comparison_markdown, comparison_text
-from assistant.evidence import Quote
 from assistant.generators.extractive import attribute
-from assistant.verify import verify_answer
+from assistant.news.comparison_text import comparison_markdown, comparison_text
+from assistant.pipeline.evidence import Quote
+from assistant.pipeline.verify import verify_answer
 from index.models import Credit
 from ui.compare_view import render_comparison
 from ui.export import export_markdown
@@ -93,7 +93,7 @@ def terminal_quotes(
 ) -> list[str]:
     """The quotes `news-assistant ask` prints for an answer."""
     import assistant.api
-    from assistant.cli import main
+    from assistant.cli.main import main
 
     monkeypatch.setattr(assistant.api, "ask", lambda *args, **kwargs: answer)
     capsys.readouterr()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.evidence import Quote, select_quotes
+from assistant.pipeline.evidence import Quote, select_quotes
 from assistant.scoring.features import FEATURES, Observation, features
 from assistant.scoring.model import LogisticModel, load_models
 from assistant.scoring.nlp import expected_labels

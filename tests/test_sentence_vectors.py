@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.admission import Admission
 from assistant.config import load_settings
-from assistant.engine import Engine
-from assistant.evidence import SentenceEmbeddingCache
-from assistant.sentence_warmup import warm_sentence_vectors
+from assistant.pipeline.admission import Admission
+from assistant.pipeline.engine import Engine
+from assistant.pipeline.evidence import SentenceEmbeddingCache
+from assistant.pipeline.sentence_warmup import warm_sentence_vectors
 from index.build import build_index
 from index.sentence_vectors import SENTENCE_VECTORS_FILE, SentenceVectorStore
 from index.store import IndexStore

@@ -10,8 +10,8 @@ import pytest
 
 from assistant import find_source
 from assistant.api import ask
-from assistant.cli import main
-from assistant.source_question import source_passage
+from assistant.cli.main import main
+from assistant.news.source_question import source_passage
 from tests.conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,8 @@ import pytest
 
 from assistant.api import ask, get_engine
 from assistant.config import Settings
+from assistant.news.speakers import asked_subject, surroundings
 from assistant.scoring.mentions import mentions, speaker_of
-from assistant.speakers import asked_subject, surroundings
 from ui.render import esc, render_answer
 
 pytestmark = pytest.mark.integration

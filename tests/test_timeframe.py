@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from assistant.evaluation.devset import DevQuestion
-from assistant.request import AskRequest, QuestionError
+from assistant.pipeline.request import AskRequest, QuestionError
+from assistant.retrieval.timeframe import Window, question_window
 from assistant.scoring.question_features import question_info
-from assistant.timeframe import Window, question_window
 
 FRIDAY = date(2031, 3, 14)
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.timeline import count_coverage
+from assistant.news.timeline import count_coverage
 from index.models import Credit
 
 

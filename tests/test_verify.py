@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from assistant.evidence import Quote
-from assistant.verify import sanitise, verify_answer
+from assistant.pipeline.evidence import Quote
+from assistant.pipeline.verify import sanitise, verify_answer
 from index.models import Credit
 
 ARTICLE = (

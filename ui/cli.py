@@ -9,8 +9,8 @@ import argparse
 from collections.abc import Sequence
 
 from assistant import Settings
-from assistant.cli import Command
-from assistant.cli import main as assistant_main
+from assistant.cli.main import Command
+from assistant.cli.main import main as assistant_main
 
 
 def _chat_arguments(parser: argparse.ArgumentParser) -> None:

@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, Field
 
-from assistant.comparison import Comparison
 from assistant.evaluation.metrics import ArticleLookup, Metric, Summary
 from assistant.evaluation.questions import GoldQuestion
 from assistant.evaluation.thresholds import COMPARE_TARGETS, COMPARE_THRESHOLDS, GateFailure, check_gate
+from assistant.news.comparison import Comparison
 from assistant.text import contains_verbatim
 
 COMPARE_CATEGORY = "compare"  # gold items of this category go to compare(), not ask()

@@ -16,8 +16,8 @@ from datetime import date
 
 import numpy as np
 
+from assistant.retrieval.timeframe import Window
 from assistant.text import content_terms
-from assistant.timeframe import Window
 
 FEATURES: tuple[str, ...] = (
     "dense",

@@ -8,11 +8,11 @@ from datetime import date
 
 import numpy as np
 
-from assistant.question import correct
+from assistant.retrieval.question import correct
+from assistant.retrieval.timeframe import Window, question_window, reference_day
 from assistant.scoring.features import FEATURES, QuestionInfo
 from assistant.scoring.nlp import expected_labels
 from assistant.text import content_terms
-from assistant.timeframe import Window, question_window, reference_day
 
 ANSWERABILITY_FEATURES: tuple[str, ...] = (
     "top_p",

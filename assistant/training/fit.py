@@ -25,13 +25,13 @@ import numpy as np
 
 from assistant import api
 from assistant.config import Settings
-from assistant.engine import named_outlets
 from assistant.evaluation.devset import DevQuestion, to_gold
 from assistant.evaluation.metrics import is_gold, text_correct
 from assistant.evaluation.questions import GoldQuestion
 from assistant.evaluation.session import dev_settings
-from assistant.request import AskRequest
-from assistant.rewrite import Standalone
+from assistant.pipeline.engine import named_outlets
+from assistant.pipeline.request import AskRequest
+from assistant.retrieval.rewrite import Standalone
 from assistant.scoring.features import FEATURES
 from assistant.scoring.model import MODEL_FILE, REPORT_FILE, FittedModels, LogisticModel, model_path
 from assistant.scoring.question_features import ANSWERABILITY_FEATURES, answerability_row

@@ -25,7 +25,7 @@ from assistant.evaluation.metrics import text_correct
 from assistant.evaluation.questions import GoldQuestion
 from assistant.evaluation.runner import ask_gold
 from assistant.evaluation.session import dev_settings
-from assistant.lead import (
+from assistant.pipeline.lead import (
     FEATURES,
     LEAD_MODEL,
     LeadModel,

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.comparison import Comparison, compare_with
-from assistant.engine import Engine
+from assistant.news.comparison import Comparison, compare_with
+from assistant.pipeline.engine import Engine
 from assistant.types import ArticleRef
 from index.models import ArticleMeta, Credit
 from index.store import SearchFilter

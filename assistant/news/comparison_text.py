@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.comparison import Comparison
 from assistant.markdown_text import markdown_literal as md
+from assistant.news.comparison import Comparison
+from assistant.news.timeline import Coverage
 from assistant.quote_marks import shown_quote
-from assistant.timeline import Coverage
 from assistant.types import Citation
 
 

@@ -10,7 +10,7 @@ from importlib import resources
 
 import yaml
 
-from assistant.quarantine import is_tainted
+from assistant.pipeline.quarantine import is_tainted
 from assistant.quote_marks import shown_quote
 from assistant.text import contains_verbatim, content_terms, normalise, numbers
 from assistant.types import Quote

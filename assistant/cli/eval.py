@@ -58,8 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the eval as the options say; return the exit status (1 when --gate trips)."""
+    from assistant.cli.dev import is_dev_questions, run_dev
     from assistant.evaluation import session
-    from assistant.evaluation.dev_cli import is_dev_questions, run_dev
 
     if args.llm and args.llm != settings.llm:
         settings = session.with_settings(settings, llm=args.llm)

@@ -26,12 +26,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from assistant.news.speakers import asked_subject, spoken_by
+from assistant.pipeline.verify import news_organisations
 from assistant.quote_marks import shown_quote
 from assistant.scoring.nlp import expected_labels, pipeline, question_doc
-from assistant.speakers import asked_subject, spoken_by
 from assistant.text import content_terms, normalise
 from assistant.types import Citation, Lead
-from assistant.verify import news_organisations
 
 LEAD_MODEL = "lead_model.json"
 # The scorer's logit is clipped here before exp(): the probability is 1 or 0 within 1e-13 beyond it.

@@ -18,8 +18,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from assistant.quarantine import is_hostile, is_tainted
-from assistant.retrieval import RetrievedChunk
+from assistant.pipeline.quarantine import is_hostile, is_tainted
+from assistant.retrieval.hybrid import RetrievedChunk
 from assistant.scoring.features import Observation, QuestionInfo
 from assistant.scoring.model import FittedModels
 from assistant.scoring.nlp import ParseCache, Sentence

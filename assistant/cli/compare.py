@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from assistant.arguments import iso_date
+from assistant.cli.arguments import iso_date
 from assistant.config import Settings
 
 COMMANDS = ("compare", "coverage")
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     filters = {"outlets": args.outlet, "since": args.since, "until": args.until, "settings": settings}
     if args.command == "compare":
         from assistant.api import compare
-        from assistant.comparison_text import comparison_markdown, comparison_text
+        from assistant.news.comparison_text import comparison_markdown, comparison_text
 
         comparison = compare(args.question, **filters)
         if args.format == "json":

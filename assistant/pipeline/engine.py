@@ -1,6 +1,6 @@
 """The Engine behind ask(): what its named steps need (store, models, spaCy, generators), the
 steps themselves (standalone question, retrieval, evidence, selection, declines), and the
-streaming step that writes and verifies the answer. The state, runner and trace: pipeline.py."""
+streaming step that writes and verifies the answer. The state, runner and trace: state.py."""
 
 from __future__ import annotations
 
@@ -15,10 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from assistant.admission import Admission
 from assistant.config import Settings
-from assistant.decline import closest_articles, decline_text, filter_decline
-from assistant.evidence import (
+from assistant.generators import ExtractiveGenerator, GenerationError, Generator, registry
+from assistant.generators.extractive import attribute
+from assistant.news.source_question import quoted, source_answer, source_passage
+from assistant.news.speakers import asked_subject, involves, only_asked_person, prefer_named_speaker
+from assistant.pipeline.admission import Admission
+from assistant.pipeline.decline import closest_articles, decline_text, filter_decline
+from assistant.pipeline.evidence import (
     Evidence,
     Quote,
     SentenceEmbeddingCache,
@@ -28,25 +32,21 @@ from assistant.evidence import (
     select_quotes,
     weigh,
 )
-from assistant.generators import ExtractiveGenerator, GenerationError, Generator, registry
-from assistant.generators.extractive import attribute
-from assistant.lead import write_lead
-from assistant.pipeline import AskState, NamedStep, Pages, Steps, Trace, cite
-from assistant.prose_queue import ProseQueue, ProseSkipped
-from assistant.quarantine import is_instruction
-from assistant.request import AskRequest, QuestionError
-from assistant.retrieval import HybridRetriever, RetrievedChunk
-from assistant.rewrite import Message, Standalone, standalone_question
+from assistant.pipeline.lead import write_lead
+from assistant.pipeline.prose_queue import ProseQueue, ProseSkipped
+from assistant.pipeline.quarantine import is_instruction
+from assistant.pipeline.request import AskRequest, QuestionError
+from assistant.pipeline.state import AskState, NamedStep, Pages, Steps, Trace, cite
+from assistant.pipeline.verify import Verified, sanitise, verify_answer
+from assistant.retrieval.hybrid import HybridRetriever, RetrievedChunk
+from assistant.retrieval.rewrite import Message, Standalone, standalone_question
 from assistant.scoring.features import features
 from assistant.scoring.mentions import MentionCache
 from assistant.scoring.model import FittedModels, load_models
 from assistant.scoring.nlp import ParseCache
 from assistant.scoring.question_features import question_info
-from assistant.source_question import quoted, source_answer, source_passage
-from assistant.speakers import asked_subject, involves, only_asked_person, prefer_named_speaker
 from assistant.text import STOPWORDS, normalise
 from assistant.types import Answer, Lead
-from assistant.verify import Verified, sanitise, verify_answer
 from index.models import Article
 from index.store import IndexStore, SearchFilter
 
@@ -105,7 +105,7 @@ class Engine:
         return self._models
 
     def ask_steps(self) -> Steps:
-        """The named steps of ask() before the answer is written, in order (see pipeline.py)."""
+        """The named steps of ask() before the answer is written, in order (see state.py)."""
         return Steps(
             (
                 NamedStep("source", self._source),

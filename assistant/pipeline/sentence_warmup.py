@@ -9,8 +9,8 @@ before this keeps working: its vectors are computed on first use and stored then
 
 from __future__ import annotations
 
-from assistant.evidence import SentenceEmbeddingCache, candidate_quotes
-from assistant.retrieval import RetrievedChunk
+from assistant.pipeline.evidence import SentenceEmbeddingCache, candidate_quotes
+from assistant.retrieval.hybrid import RetrievedChunk
 from assistant.scoring.nlp import ParseCache
 from index.store import IndexStore
 

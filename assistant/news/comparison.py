@@ -10,16 +10,16 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from assistant.disagreement import Disagreement, find_disagreements
-from assistant.engine import Engine
-from assistant.evidence import Quote
-from assistant.lead import typed_answers
-from assistant.pipeline import AskState, Steps, cite
-from assistant.request import AskRequest
-from assistant.speakers import with_speakers
+from assistant.news.disagreement import Disagreement, find_disagreements
+from assistant.news.speakers import with_speakers
+from assistant.pipeline.engine import Engine
+from assistant.pipeline.evidence import Quote
+from assistant.pipeline.lead import typed_answers
+from assistant.pipeline.request import AskRequest
+from assistant.pipeline.state import AskState, Steps, cite
+from assistant.pipeline.verify import quote_is_verbatim
 from assistant.text import normalise
 from assistant.types import Answer, ArticleRef, Citation
-from assistant.verify import quote_is_verbatim
 from index.store import SearchFilter
 
 # Each outlet is searched on its own: this many passages is enough for its best few quotes without

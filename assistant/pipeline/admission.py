@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from assistant.request import QuestionError
+from assistant.pipeline.request import QuestionError
 
 # Weight of the newest ask in the moving average of service times: the last five or so asks
 # dominate, so the estimate follows a change of load within seconds but one slow ask moves it little.

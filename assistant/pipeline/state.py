@@ -16,11 +16,11 @@ from typing import Protocol, TypedDict
 
 import numpy as np
 
-from assistant.decline import closest_articles, decline_text
-from assistant.evidence import Evidence, Quote
-from assistant.request import AskRequest
-from assistant.retrieval import RetrievedChunk
-from assistant.rewrite import Standalone
+from assistant.pipeline.decline import closest_articles, decline_text
+from assistant.pipeline.evidence import Evidence, Quote
+from assistant.pipeline.request import AskRequest
+from assistant.retrieval.hybrid import RetrievedChunk
+from assistant.retrieval.rewrite import Standalone
 from assistant.types import Answer, ArticleRef, Citation, DeclineReason, Lead
 from index.models import Article
 

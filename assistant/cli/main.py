@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.arguments import iso_date
+from assistant.cli.arguments import iso_date
 from assistant.config import Settings, load_settings
 from assistant.generators import registry
 
@@ -83,17 +83,17 @@ def build_parser(extra: Sequence[Command] = ()) -> argparse.ArgumentParser:
         )
         chat.add_argument("rest", nargs=argparse.REMAINDER)
 
-    from assistant.compare_cli import add_commands as add_compare_commands
+    from assistant.cli.compare import add_commands as add_compare_commands
 
     add_compare_commands(commands)
 
     evaluate = commands.add_parser("eval", help="run the gold-question eval")
-    from assistant.evaluation.cli import add_arguments
+    from assistant.cli.eval import add_arguments
 
     add_arguments(evaluate)
 
     fit = commands.add_parser("fit", help="refit the evidence models on a dev set's tuning half")
-    from assistant.training.cli import add_fit_arguments, add_fit_lead_arguments
+    from assistant.cli.fit import add_fit_arguments, add_fit_lead_arguments
 
     add_fit_arguments(fit)
 
@@ -144,7 +144,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         return _ask(args, settings)
     if args.command in ("compare", "coverage"):
-        from assistant.compare_cli import run as run_compare
+        from assistant.cli.compare import run as run_compare
 
         return run_compare(args, settings)
     if args.command == "source":
@@ -156,10 +156,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"news-assistant: {CHAT_ELSEWHERE}", file=sys.stderr)
         return 2
     if args.command in ("fit", "fit-lead"):
-        from assistant.training.cli import run as run_fit
+        from assistant.cli.fit import run as run_fit
 
         return run_fit(args, settings)
-    from assistant.evaluation.cli import run
+    from assistant.cli.eval import run
 
     return run(args, settings)
 

@@ -24,13 +24,13 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from pydantic import PrivateAttr
 
-from assistant.engine import Engine
-from assistant.evidence import Quote
-from assistant.pipeline import AskState, NamedStep, Steps
-from assistant.request import AskRequest
-from assistant.retrieval import RetrievedChunk
-from assistant.rewrite import Standalone
-from assistant.verify import quote_is_verbatim
+from assistant.pipeline.engine import Engine
+from assistant.pipeline.evidence import Quote
+from assistant.pipeline.request import AskRequest
+from assistant.pipeline.state import AskState, NamedStep, Steps
+from assistant.pipeline.verify import quote_is_verbatim
+from assistant.retrieval.hybrid import RetrievedChunk
+from assistant.retrieval.rewrite import Standalone
 from index.models import Article, Chunk, Credit
 
 CREDIT_KEYS = ("outlet", "title", "published", "source", "url")

@@ -1,0 +1,1 @@
+"""The assistant's steps as parts of other frameworks (LlamaIndex)."""

@@ -1,0 +1,1 @@
+"""News features: outlets compared, disagreements, coverage over time, speakers, a passage's source."""

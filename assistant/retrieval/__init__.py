@@ -1,0 +1,1 @@
+"""Finding the passages: the standalone question (rewrite), its time frame, and hybrid retrieval."""
