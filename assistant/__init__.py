@@ -34,13 +34,13 @@ if TYPE_CHECKING:  # "name as name" marks a re-export for type checkers and lint
     from assistant.news.comparison import OutletCoverage as OutletCoverage
     from assistant.news.comparison_text import comparison_markdown as comparison_markdown
     from assistant.news.disagreement import Disagreement as Disagreement
-    from assistant.news.source_question import source_passage as source_passage
     from assistant.news.timeline import Coverage as Coverage
     from assistant.news.timeline import comparison_coverage as comparison_coverage
     from assistant.pipeline.admission import Admission as Admission
     from assistant.pipeline.admission import Busy as Busy
     from assistant.pipeline.request import AskRequest as AskRequest
     from assistant.pipeline.request import QuestionError as QuestionError
+    from assistant.pipeline.source_question import source_passage as source_passage
     from assistant.types import Answer as Answer
     from assistant.types import ArticleRef as ArticleRef
     from assistant.types import Citation as Citation

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from assistant.config import Settings, default_settings
 from assistant.news.comparison import Comparison, compare_with
-from assistant.news.source import find_source as find_source_in
 from assistant.news.timeline import Coverage, coverage_with
 from assistant.pipeline.admission import Admission
 from assistant.pipeline.engine import Engine
 from assistant.pipeline.request import AskRequest
+from assistant.pipeline.rewrite import Message
 from assistant.pipeline.sentence_warmup import warm_sentence_vectors
-from assistant.retrieval.rewrite import Message
+from assistant.retrieval.source import find_source as find_source_in
 from assistant.types import Answer, SourceMatch
 from index.build import BuildReport, build_index
 from index.embedding import MiniLMEmbedder

@@ -206,7 +206,7 @@ class Quote:
     position: float = 0.0
     entities: tuple[tuple[str, str], ...] = ()
     speakers: tuple[str, ...] = ()
-    speaker: str | None = None  # who the article says spoke it (news/speakers.py); None: narration
+    speaker: str | None = None  # who the article says spoke it (pipeline/speakers.py); None: narration
     score: float = 0.0
     features: tuple[float, ...] = field(default=(), repr=False)
 

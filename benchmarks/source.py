@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import PROJECT_ROOT
-from assistant.news.source import EQUAL_COVERAGE, SourceMatch, find_source
+from assistant.retrieval.source import EQUAL_COVERAGE, SourceMatch, find_source
 from benchmarks.measure import latency_summary, machine_info, now_iso
 from index.loaders import load_paths
 from index.models import Article

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.config import PROJECT_ROOT
-from assistant.news.speakers import surroundings
+from assistant.pipeline.speakers import surroundings
 from assistant.scoring.mentions import mentions, speaker_of
 from index.jsonl_loader import record_to_article
 from index.sentences import split_sentences

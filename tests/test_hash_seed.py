@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.question import correct
+from assistant.retrieval.question import correct
 from index.store import IndexStore
 from index.windows import pack_vector
 from tests.conftest import ROOT

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from assistant.news.source import find_source
+from assistant.retrieval.source import find_source
 from benchmarks import source as bench
 from benchmarks.report import write_reports
 from index.models import Article

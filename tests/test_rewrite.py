@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.retrieval.rewrite import is_follow_up, standalone_question
+from assistant.pipeline.rewrite import is_follow_up, standalone_question
 
 HISTORY = [
     {"role": "user", "content": "What did Peskov say about the ceasefire plan?"},

@@ -11,7 +11,7 @@ import pytest
 from assistant import find_source
 from assistant.api import ask
 from assistant.cli.main import main
-from assistant.news.source_question import source_passage
+from assistant.pipeline.source_question import source_passage
 from tests.conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.integration

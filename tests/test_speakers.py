@@ -9,7 +9,7 @@ import pytest
 
 from assistant.api import ask, get_engine
 from assistant.config import Settings
-from assistant.news.speakers import asked_subject, surroundings
+from assistant.pipeline.speakers import asked_subject, surroundings
 from assistant.scoring.mentions import mentions, speaker_of
 from ui.render import esc, render_answer
 

@@ -27,10 +27,10 @@ from pydantic import PrivateAttr
 from assistant.pipeline.engine import Engine
 from assistant.pipeline.evidence import Quote
 from assistant.pipeline.request import AskRequest
+from assistant.pipeline.rewrite import Standalone
 from assistant.pipeline.state import AskState, NamedStep, Steps
 from assistant.pipeline.verify import quote_is_verbatim
 from assistant.retrieval.hybrid import RetrievedChunk
-from assistant.retrieval.rewrite import Standalone
 from index.models import Article, Chunk, Credit
 
 CREDIT_KEYS = ("outlet", "title", "published", "source", "url")

@@ -11,11 +11,11 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from assistant.news.disagreement import Disagreement, find_disagreements
-from assistant.news.speakers import with_speakers
 from assistant.pipeline.engine import Engine
 from assistant.pipeline.evidence import Quote
 from assistant.pipeline.lead import typed_answers
 from assistant.pipeline.request import AskRequest
+from assistant.pipeline.speakers import with_speakers
 from assistant.pipeline.state import AskState, Steps, cite
 from assistant.pipeline.verify import quote_is_verbatim
 from assistant.text import normalise

@@ -18,8 +18,6 @@ import numpy as np
 from assistant.config import Settings
 from assistant.generators import ExtractiveGenerator, GenerationError, Generator, registry
 from assistant.generators.extractive import attribute
-from assistant.news.source_question import quoted, source_answer, source_passage
-from assistant.news.speakers import asked_subject, involves, only_asked_person, prefer_named_speaker
 from assistant.pipeline.admission import Admission
 from assistant.pipeline.decline import closest_articles, decline_text, filter_decline
 from assistant.pipeline.evidence import (
@@ -36,10 +34,12 @@ from assistant.pipeline.lead import write_lead
 from assistant.pipeline.prose_queue import ProseQueue, ProseSkipped
 from assistant.pipeline.quarantine import is_instruction
 from assistant.pipeline.request import AskRequest, QuestionError
+from assistant.pipeline.rewrite import Message, Standalone, standalone_question
+from assistant.pipeline.source_question import quoted, source_answer, source_passage
+from assistant.pipeline.speakers import asked_subject, involves, only_asked_person, prefer_named_speaker
 from assistant.pipeline.state import AskState, NamedStep, Pages, Steps, Trace, cite
 from assistant.pipeline.verify import Verified, sanitise, verify_answer
 from assistant.retrieval.hybrid import HybridRetriever, RetrievedChunk
-from assistant.retrieval.rewrite import Message, Standalone, standalone_question
 from assistant.scoring.features import features
 from assistant.scoring.mentions import MentionCache
 from assistant.scoring.model import FittedModels, load_models

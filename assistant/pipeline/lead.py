@@ -26,7 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from assistant.news.speakers import asked_subject, spoken_by
+from assistant.pipeline.speakers import asked_subject, spoken_by
 from assistant.pipeline.verify import news_organisations
 from assistant.quote_marks import shown_quote
 from assistant.scoring.nlp import expected_labels, pipeline, question_doc

@@ -19,8 +19,8 @@ import numpy as np
 from assistant.pipeline.decline import closest_articles, decline_text
 from assistant.pipeline.evidence import Evidence, Quote
 from assistant.pipeline.request import AskRequest
+from assistant.pipeline.rewrite import Standalone
 from assistant.retrieval.hybrid import RetrievedChunk
-from assistant.retrieval.rewrite import Standalone
 from assistant.types import Answer, ArticleRef, Citation, DeclineReason, Lead
 from index.models import Article
 

@@ -31,7 +31,7 @@ from assistant.evaluation.questions import GoldQuestion
 from assistant.evaluation.session import dev_settings
 from assistant.pipeline.engine import named_outlets
 from assistant.pipeline.request import AskRequest
-from assistant.retrieval.rewrite import Standalone
+from assistant.pipeline.rewrite import Standalone
 from assistant.scoring.features import FEATURES
 from assistant.scoring.model import MODEL_FILE, REPORT_FILE, FittedModels, LogisticModel, model_path
 from assistant.scoring.question_features import ANSWERABILITY_FEATURES, answerability_row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.news.source import SourceMatch, find_source, strip_quote_marks
+from assistant.retrieval.source import SourceMatch, find_source, strip_quote_marks
 from assistant.types import Answer, ArticleRef, Citation
 from index.passages import PassageIndex
 from index.store import SearchFilter
