@@ -30,6 +30,9 @@ from assistant.lead import write_lead
 from assistant.models import Answer, ArticleRef, Citation, Lead
 from assistant.prose_queue import ProseQueue, ProseSkipped
 from assistant.quarantine import is_instruction
+from assistant.readers import Passage, Reader, ReadingError, ReadRequest
+from assistant.readers import create as create_reader
+from assistant.readers.passages import numbered_passages
 from assistant.request import AskRequest, QuestionError
 from assistant.retrieval import HybridRetriever, RetrievedChunk
 from assistant.rewrite import Message, Standalone, standalone_question
@@ -47,6 +50,19 @@ from index.store import IndexStore, SearchFilter
 
 PENDING = "Writing a summary"
 UNVERIFIED = "No quote could be verified in its article."
+# How the answerability model and the reader's own "the passages don't say" combine: the fitted
+# answerability model decides whether to decline (the reader is asked only when it answers); the
+# reader's "not found" keeps the quotes it chose, with this note (measured: docs/reader.md).
+NO_ANSWER_READ = "The model read the passages and found no answer in them; showing the quotes instead."
+NOTHING_VERIFIED = (
+    "No sentence the model wrote from the passages could be verified in its article; "
+    "showing the quotes instead."
+)
+
+# The passages reader is given the retrieved passages and their context, then the next best of
+# the fused ranking up to this many: with the index's chunk size, about what fills the default
+# 4096-token context; the reader keeps what fits its model (measured: docs/reader.md).
+READER_TOP_K = 32
 
 # A question that names an outlet also gets that outlet's best few passages, so its own reporting
 # is among the candidates even when other outlets rank higher; three is about one quote's context.
@@ -89,6 +105,7 @@ class Engine:
         self.mentions = MentionCache()
         self.extractive = ExtractiveGenerator()
         self._generators: dict[str, Generator] = {"extractive": self.extractive}
+        self._readers: dict[str, Reader] = {}
         self.prose_queue = ProseQueue(
             settings.prose_slots,
             settings.prose_waiting,
@@ -180,7 +197,7 @@ class Engine:
             return
         pages = Pages(articles, self.store.original_texts({q.article_id for q in quotes}))
         draft = Draft(standalone.question, quotes, retrieved, pages, base, started, standalone.focus)
-        yield from self._answer(request, draft)
+        yield from self._answer(request, draft, evidence)
 
     def collect_evidence(self, standalone: Standalone, request: AskRequest) -> Evidence:
         """Retrieve passages for a standalone question and describe every candidate quote."""
@@ -272,7 +289,9 @@ class Engine:
         """The probability P(answerable) must reach: the fitted one unless a setting overrides it."""
         return self.settings.min_evidence or models.decline_below
 
-    def _answer(self, request: AskRequest, draft: Draft) -> Iterator[str | Answer]:
+    def _answer(
+        self, request: AskRequest, draft: Draft, evidence: Evidence | None = None
+    ) -> Iterator[str | Answer]:
         """The verified quotes first; then, for a model, its summary when a slot in the line is free."""
         if request.generator == "extractive":
             yield from self._write(request, draft)
@@ -291,7 +310,7 @@ class Engine:
         try:
             for place in self.prose_queue.wait(ticket):
                 yield quick.model_copy(update={"pending": f"{PENDING} ({place.ahead} ahead of you)"})
-            yield from self._write(request, draft, quick)
+            yield from self._compose(request, draft, quick, evidence)
         except ProseSkipped:
             yield self._timed(self._skipped(quick, "the model took too long to get to it"), draft.started)
         finally:
@@ -323,6 +342,90 @@ class Engine:
         """The quotes alone, with a note that the summary was skipped and why."""
         note = f"The summary was skipped because {why}; the quotes are the answer."
         return quick.model_copy(update={"pending": None, "fallback": True, "note": note, "prose": ""})
+
+    def _compose(
+        self, request: AskRequest, draft: Draft, quick: Answer, evidence: Evidence | None
+    ) -> Iterator[str | Answer]:
+        """The model's part: its reading of the passages when its reader reads them (readers/),
+        else its summary of the chosen quotes (_write)."""
+        reader = self.reader(self.settings.reader_for(str(request.generator)))
+        if evidence is None or reader.name == "quotes":
+            yield from self._write(request, draft, quick)
+            return
+        yield from self._read(reader, request, draft, quick, evidence)
+
+    def _read(
+        self, reader: Reader, request: AskRequest, draft: Draft, quick: Answer, evidence: Evidence
+    ) -> Iterator[str | Answer]:
+        """The model reads the retrieved passages; its verified sentences open the answer, or the
+        quotes stand with a note saying why (reply unreadable, model failed, nothing verified)."""
+        name = str(request.generator)
+        passages = self.reader_passages(draft.question, request, evidence)
+        found = self.store.catalog.get_articles({p.article_id for p in passages})
+        articles = {aid: article.text for aid, article in found.items()}
+        pages = Pages(articles, self.store.original_texts({p.article_id for p in passages}))
+        wanted = ReadRequest(draft.question, passages, pages.articles, pages.originals, draft.focus)
+        try:
+            generator = self.generator(name)
+            reading = reader.read(wanted, generator)
+        except ReadingError as exc:
+            note = f"The {name} model's reply could not be read ({exc}); showing the quotes instead."
+            yield self._timed(_read_fallback(quick, note, reader.name), draft.started)
+            return
+        except GenerationError as exc:
+            note = f"The {name} reader failed ({exc}); showing the quotes instead."
+            yield self._timed(_read_fallback(quick, note, reader.name), draft.started)
+            return
+        if reading is None:
+            yield from self._write(request, draft, quick)
+            return
+        if not reading.prose:
+            why = NO_ANSWER_READ if reading.said_absent else NOTHING_VERIFIED
+            yield self._timed(_read_fallback(quick, why, reader.name, reading.removed), draft.started)
+            return
+        quotes = reading.quotes
+        prose = Verified(reading.prose, list(range(1, len(quotes) + 1)), reading.removed)
+        verified = self._with_evidence(prose, quotes, pages)
+        citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
+        direct = write_lead(draft.question, citations, draft.focus)
+        summary_first = _prose_leads(generator)
+        yield reading.prose
+        answer = Answer(
+            text=verified.text if summary_first else _opened(direct, verified.text),
+            prose=reading.prose,
+            direct=direct,
+            summary_first=summary_first,
+            citations=citations,
+            retrieved=draft.retrieved,
+            reader=reader.name,
+            removed=verified.removed,
+            quotes_ms=quick.quotes_ms,
+            **draft.base,  # type: ignore[arg-type]
+        )
+        yield self._timed(answer, draft.started)
+
+    def reader_passages(
+        self, question: str, request: AskRequest, evidence: Evidence, top_k: int = READER_TOP_K
+    ) -> list[Passage]:
+        """The passages a reader is given, numbered: the retrieved ones with their context, then
+        the next best of the fused ranking up to top_k (the reader keeps what fits its model)."""
+        vector = self.store.embedder.embed_batch([question])[0]
+        more = (
+            self.retriever.retrieve(question, request.search_filter, top_k, query_vector=vector)
+            if top_k
+            else []
+        )
+        seen = {item.chunk.id for item in evidence.chunks}
+        chunks = [*evidence.chunks, *(item for item in more if item.chunk.id not in seen)]
+        missing = {item.chunk.article_id for item in chunks} - set(evidence.articles)
+        articles = {**evidence.articles, **self.store.catalog.get_articles(missing)}
+        return numbered_passages(chunks, articles)
+
+    def reader(self, name: str) -> Reader:
+        """Return (creating once, from the reader registry) the reader with this name."""
+        if name not in self._readers:
+            self._readers[name] = create_reader(name, self.settings)
+        return self._readers[name]
 
     def _write(
         self, request: AskRequest, draft: Draft, quick: Answer | None = None
@@ -475,6 +578,19 @@ def _unverified(
     closest = closest_articles(quotes)
     return Answer(text=decline_text(question, closest), refused=True, decline_reason="not_in_articles",
                   closest=closest, retrieved=retrieved, note=UNVERIFIED, **base)  # type: ignore[arg-type]  # fmt: skip
+
+
+def _read_fallback(quick: Answer, note: str, reader: str, removed: Sequence[str] = ()) -> Answer:
+    """The quotes answer (its lead and verified quotes) standing in for a reading, with a note why."""
+    update = {
+        "pending": None,
+        "fallback": True,
+        "note": note,
+        "prose": "",
+        "reader": reader,
+        "removed": list(removed),
+    }
+    return quick.model_copy(update=update)
 
 
 def _prose_leads(generator: Generator | None) -> bool:

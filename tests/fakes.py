@@ -56,3 +56,23 @@ class FailingGenerator:
 
         raise GenerationError("connection refused")
         yield ""  # pragma: no cover
+
+
+class ScriptedReader:
+    """A model for the passages reader that replies with a fixed text and keeps each prompt."""
+
+    name = "openai"
+    prose_leads = True
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.prompts: list[str] = []
+
+    def complete_json(self, instructions: str, prompt: str, schema: object, max_tokens: int) -> str:
+        """Return the scripted reply, keeping the prompt it was given."""
+        self.prompts.append(prompt)
+        return self.reply
+
+    def stream(self, question: str, quotes: list[object]) -> Iterator[str]:
+        """Not used by the passages reader."""
+        yield ""

@@ -7,6 +7,7 @@ import functools
 import sys
 from pathlib import Path
 
+from assistant import readers
 from assistant.config import PROJECT_ROOT, Settings, load_settings
 from assistant.evaluation.metrics import QuestionResult
 from assistant.evaluation.questions import GoldQuestion, load_questions, select
@@ -25,6 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--llm",
         choices=registry.names(),
         help="generator (default: ASSISTANT_LLM)",
+    )
+    parser.add_argument(
+        "--reader",
+        choices=readers.names(),
+        help="what the model reads: quotes or passages (default: ASSISTANT_READER, else the "
+        "generator's own: passages for openai)",
     )
     parser.add_argument(
         "--questions",
@@ -66,6 +73,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.llm and args.llm != settings.llm:
         settings = _with(settings, llm=args.llm)
+    if args.reader and args.reader != settings.reader:
+        settings = _with(settings, reader=args.reader)
     if is_dev_questions(args.questions):
         return run_dev(args, settings)
     questions = select(load_questions(args.questions), args.category, args.limit)
@@ -77,7 +86,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     distractors = _existing([args.with_distractors])[0] if args.with_distractors else None
     compare_items, questions = _split_compare(questions)
     failures = (
-        _evaluate(questions, settings, settings.llm, args.out, str(args.questions)) if questions else []
+        _evaluate(questions, settings, run_label(settings), args.out, str(args.questions))
+        if questions
+        else []
     )
     failures += _evaluate_compare(compare_items, settings)
     if distractors is not None:
@@ -85,7 +96,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         dsettings = _with(settings, index_dir=index_dir, corpus=[*settings.corpus, distractors])
         _index(dsettings.corpus, dsettings)
         out = args.out.with_name(args.out.name + "-distractors") if args.out else None
-        label = f"{settings.llm}-distractors"
+        label = f"{run_label(settings)}-distractors"
         failures += _evaluate(questions, dsettings, label, out, str(args.questions))
     if failures:
         for label, failure in failures:
@@ -95,6 +106,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.gate:
         print("Gate passed: every metric meets its threshold.")
     return 0
+
+
+def run_label(settings: Settings) -> str:
+    """A run's name in reports: the generator, and the reader when one is set ('openai-passages')."""
+    return settings.llm if settings.reader is None else f"{settings.llm}-{settings.reader}"
 
 
 def evaluate_run(questions: list[GoldQuestion], settings: Settings, label: str, source: str) -> EvalRun:

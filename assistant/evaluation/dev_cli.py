@@ -36,9 +36,8 @@ def dev_settings(settings: Settings, args: argparse.Namespace) -> tuple[DevSet, 
     chosen = [q for half in halves for q in sample(dev.half(half), args.sample)]
     # A full run shares one index of every question's articles (both halves, held-out ones left
     # out); a sample gets a small index of its own questions' articles.
-    tag = "-".join(halves) + f"-{args.sample}" if args.sample else "all"
     indexed = dev.indexed(chosen if args.sample else dev.questions)
-    index_dir = settings.index_dir.with_name(f"{settings.index_dir.name}-dev-{tag}")
+    index_dir = dev_index_dir(settings.index_dir, halves, args.sample)
     corpus_file = index_dir.with_name(index_dir.name + "-corpus") / "dev_corpus.jsonl.gz"
     count = write_corpus((dev.records[a] for a in sorted(indexed)), corpus_file)
     print(f"Dev set: {len(chosen)} questions ({', '.join(halves)}), {count} articles to index",
@@ -48,9 +47,16 @@ def dev_settings(settings: Settings, args: argparse.Namespace) -> tuple[DevSet, 
     return dev, chosen, dsettings
 
 
+def dev_index_dir(index_dir: Path, halves: tuple[str, ...], size: int | None) -> Path:
+    """The index a dev run uses beside the configured one: of every question's articles for a
+    full run ('-dev-all'), of the sample's own for a sample ('-dev-check-40')."""
+    tag = "-".join(halves) + f"-{size}" if size else "all"
+    return index_dir.with_name(f"{index_dir.name}-dev-{tag}")
+
+
 def run_dev(args: argparse.Namespace, settings: Settings) -> int:
     """Run the dev-set eval, one report per half; gate the check half when asked."""
-    from assistant.evaluation.cli import _evaluate
+    from assistant.evaluation.cli import _evaluate, run_label
 
     dev, chosen, dsettings = dev_settings(settings, args)
     indexed = dev.indexed(chosen if args.sample else dev.questions)
@@ -59,7 +65,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
         golds = [to_gold(q, dev, indexed) for q in chosen if q.half == half]
         if not golds:
             continue
-        label = f"{dsettings.llm}-dev-{half}"
+        label = f"{run_label(dsettings)}-dev-{half}"
         out = args.out / half if args.out else None
         gates = DEV_SAMPLE_THRESHOLDS if args.sample else DEV_THRESHOLDS
         gated = gates if half == "check" else ()
@@ -78,4 +84,4 @@ def is_dev_questions(path: Path) -> bool:
     return path.suffix == ".jsonl"
 
 
-__all__ = ["dev_settings", "is_dev_questions", "run_dev"]
+__all__ = ["dev_index_dir", "dev_settings", "is_dev_questions", "run_dev"]
