@@ -409,12 +409,10 @@ class Engine:
     ) -> list[Passage]:
         """The passages a reader is given, numbered: the retrieved ones with their context, then
         the next best of the fused ranking up to top_k (the reader keeps what fits its model)."""
-        vector = self.store.embedder.embed_batch([question])[0]
-        more = (
-            self.retriever.retrieve(question, request.search_filter, top_k, query_vector=vector)
-            if top_k
-            else []
-        )
+        more: list[RetrievedChunk] = []
+        if top_k:
+            vector = self.store.embedder.embed_batch([question])[0]
+            more = self.retriever.retrieve(question, request.search_filter, top_k, query_vector=vector)
         seen = {item.chunk.id for item in evidence.chunks}
         chunks = [*evidence.chunks, *(item for item in more if item.chunk.id not in seen)]
         missing = {item.chunk.article_id for item in chunks} - set(evidence.articles)
