@@ -211,3 +211,25 @@ def test_endpoint_down_or_slow_gives_the_quotes_with_a_note(corpus_settings: Set
     assert "ASSISTANT_OPENAI_BASE_URL" in answer.note
     assert "12" in answer.text
     assert_verified(answer, get_engine(corpus_settings))
+
+
+def test_prompt_too_long_for_the_server_is_sent_again_with_fewer_passages(corpus_settings: Settings) -> None:
+    sizes: list[int] = []
+
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        body = json.loads(h.rfile.read(int(h.headers["Content-Length"])))
+        sizes.append(len(body["messages"][-1]["content"]))
+        if sizes[-1] > 6000:  # as llama.cpp's server says it (HTTP 400)
+            h.send_response(400)
+            h.send_header("Content-Type", "application/json")
+            h.end_headers()
+            h.wfile.write(b'{"error": {"message": "Requested tokens (3900) exceed context window of 2048"}}')
+            return
+        number = holding(body, ANSWER_SPAN)
+        _stream(h, reply(True, "", ("Turkey set up 12 military observation posts.", number, ANSWER_SPAN)))
+
+    with fake_endpoint(handler) as base_url:
+        engine = get_engine(_openai(corpus_settings, base_url, reader_context_tokens=0))
+        answer = engine.ask(QUESTION)
+    assert not answer.fallback and answer.citations[0].quote == ANSWER_SPAN
+    assert len(sizes) == 2 and sizes[0] > 6000 >= sizes[1]

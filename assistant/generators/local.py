@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evidence import Quote
-from assistant.generators.base import GenerationError
+from assistant.generators.base import ContextExceeded, GenerationError
 from assistant.prompts import render_answer_prompt
 
 STOP = ["\n", ". ", "Question:", "Quotes:"]
@@ -125,7 +125,9 @@ class LocalGenerator:
                     f"{instructions}\n\n{prompt}\n", max_tokens=max_tokens, temperature=0.0, grammar=grammar
                 )
             except ValueError as exc:  # the prompt is longer than the model's context
-                raise GenerationError(f"the passages do not fit the local model's context ({exc})") from exc
+                raise ContextExceeded(
+                    f"the passages do not fit the local model's context ({exc})", N_CTX
+                ) from exc
             finally:
                 release_sampler(llm)
         return str(reply["choices"][0]["text"])

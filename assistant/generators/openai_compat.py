@@ -4,6 +4,7 @@ spoken to through the `openai` SDK (streaming, timeouts, retries)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
@@ -12,13 +13,16 @@ from typing import Any
 import openai
 
 from assistant.evidence import Quote
-from assistant.generators.base import GenerationError
+from assistant.generators.base import ContextExceeded, GenerationError
 from assistant.prompts import render_answer_prompt
 
 # Structured replies: OpenAI, vLLM and Ollama take a JSON schema as `json_schema`; llama.cpp's
 # Python server takes it as `json_object` with a `schema`. The first that the server accepts is
 # remembered; a server that takes neither is asked with no format and its reply parsed as it comes.
 FORMATS = ("json_schema", "json_object", "none")
+# How servers say a prompt did not fit: llama.cpp "exceed context window of 2048", OpenAI and vLLM
+# "maximum context length is 8192 tokens".
+_CONTEXT_LIMIT = re.compile(r"(?:context window of|maximum context length is)\s+(\d+)", re.IGNORECASE)
 # What an API key is when none is set: local servers ignore it, and the SDK insists on one.
 NO_KEY = "not-needed"
 
@@ -118,8 +122,8 @@ class OpenAICompatibleGenerator:
                     yield delta
                 return
             except (openai.OpenAIError, ValueError, KeyError, TypeError) as exc:
-                if isinstance(exc, openai.APIStatusError) and _refused(exc):
-                    raise _Rejected(f"{self.base_url} refused the request ({_describe(exc)})") from exc
+                if isinstance(exc, openai.APIStatusError):
+                    _raise_refusal(exc, self.base_url)
                 last_error = exc
                 if produced:
                     break
@@ -135,11 +139,18 @@ class _Rejected(GenerationError):
     """The server refused the request as malformed (for example, a response format it lacks)."""
 
 
-def _refused(error: openai.APIStatusError) -> bool:
-    """True when the server refused the request itself (a malformed or unsupported request, such
-    as a response format it lacks: llama.cpp's Python server answers that with HTTP 500), rather
-    than failing to serve it; a refused request is not retried as it was."""
-    return error.status_code in (400, 422) or "response_format" in str(error.message)
+def _raise_refusal(error: openai.APIStatusError, base_url: str) -> None:
+    """Raise ContextExceeded when the prompt did not fit the model, _Rejected when the server
+    refused a response format it lacks (llama.cpp's Python server answers that with HTTP 500); a
+    refused request is not retried as it was. Other errors return, to be retried."""
+    message = str(error.message)
+    limit = _CONTEXT_LIMIT.search(message)
+    if limit:
+        raise ContextExceeded(
+            f"the prompt does not fit the model ({_describe(error)})", int(limit[1])
+        ) from error
+    if "response_format" in message or "json_schema" in message:
+        raise _Rejected(f"{base_url} refused the request ({_describe(error)})") from error
 
 
 def _response_format(form: str, schema: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from assistant.evidence import Quote
+from assistant.generators.base import ContextExceeded
 from assistant.prompts import load_prompt
 from assistant.quarantine import is_tainted
 from assistant.readers.base import Passage, Reading, ReadRequest
@@ -28,6 +29,11 @@ CHARS_PER_TOKEN = 3.5
 # The instructions, the JSON example and the question take about 300 tokens; the rest of the
 # context, less the reply's tokens, holds passages.
 PROMPT_TOKENS = 300
+# A server that says the prompt did not fit (and how large its context is) is asked again with
+# passages for a quarter less than that, room for a tokenizer that splits this text finer than
+# CHARS_PER_TOKEN assumes; twice at most.
+FIT_RETRIES = 2
+SHRINK = 0.75
 WITHHELD = "[…]"  # a quarantined sentence as the reader sees it: instructions are never shown
 _MARKER = re.compile(r"\s*\[\d+\]")
 
@@ -46,14 +52,26 @@ class PassagesReader:
         complete = getattr(generator, "complete_json", None)
         if complete is None or not request.passages:
             return None
-        passages = fitted(request.passages, self.budget_chars(generator))
-        instructions, prompt = render_passages_prompt(request.question, passages)
-        raw = complete(instructions, prompt, SCHEMA, self.max_tokens)
+        tokens = self.context_tokens or _stated_context(generator) or DEFAULT_CONTEXT_TOKENS
+        for attempt in range(FIT_RETRIES + 1):
+            passages = fitted(request.passages, self.chars_for(tokens))
+            instructions, prompt = render_passages_prompt(request.question, passages)
+            try:
+                raw = complete(instructions, prompt, SCHEMA, self.max_tokens)
+                break
+            except ContextExceeded as exc:
+                if attempt == FIT_RETRIES:
+                    raise
+                tokens = int(min(exc.limit or tokens, tokens) * SHRINK)
+                self.context_tokens = tokens  # what this model was found to take, for the next ask
         return verify_reading(parse_reply(raw), passages, request)
 
     def budget_chars(self, generator: object) -> int:
         """Characters of passages that fit the model's context beside the prompt and the reply."""
-        tokens = self.context_tokens or _stated_context(generator) or DEFAULT_CONTEXT_TOKENS
+        return self.chars_for(self.context_tokens or _stated_context(generator) or DEFAULT_CONTEXT_TOKENS)
+
+    def chars_for(self, tokens: int) -> int:
+        """Characters of passages that fit a context of this many tokens."""
         return max(0, int((tokens - PROMPT_TOKENS - self.max_tokens) * CHARS_PER_TOKEN))
 
 
