@@ -49,3 +49,18 @@ def test_gemma_reads_the_passages_through_a_real_server(seed_index) -> None:  # 
     assert getattr(generator, "structured_format", None) == "json_object"
     print(f"\npassages reader, Gemma 3 270M via llama_cpp.server: {counts}")
     assert counts["read"] + counts["said_absent"] + counts["none_verified"] == counts["asked"]
+
+
+def test_local_model_reply_is_held_to_the_schema_by_a_grammar() -> None:
+    from assistant.generators.local import LocalGenerator
+    from assistant.readers.passages import PassagesReader
+    from tests.test_readers import ARTICLE, _request
+
+    model = bundled_gguf()
+    assert model is not None, "the bundled GGUF package is not installed"
+    generator = LocalGenerator(model)
+    reading = PassagesReader(max_tokens=300).read(_request(), generator)  # raises unless the JSON parses
+    assert reading is not None
+    for quote in reading.quotes:
+        assert ARTICLE[quote.start : quote.end] == quote.text
+    print(f"\nlocal Gemma, passages: {reading.sentences} sentences, {len(reading.removed)} dropped")
