@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     budget = PassagesReader(args.context_tokens, settings.reader_max_tokens).budget_chars(None)
     rows = [_row(engine, q, budget, args.depths) for q in chosen if not dev.unanswerable(q, indexed)]
-    result = _summary(rows, args, budget, str(settings.index_dir))
+    result = _summary(rows, args, budget, settings.index_dir.name)
     print(json.dumps({k: v for k, v in result.items() if k != "questions"}, indent=2))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
