@@ -30,7 +30,7 @@ from assistant.lead import write_lead
 from assistant.models import Answer, ArticleRef, Citation, Lead
 from assistant.prose_queue import ProseQueue, ProseSkipped
 from assistant.quarantine import is_instruction
-from assistant.readers import Passage, Reader, ReadingError, ReadRequest
+from assistant.readers import Passage, Reader, Reading, ReadingError, ReadRequest
 from assistant.readers import create as create_reader
 from assistant.readers.passages import numbered_passages
 from assistant.request import AskRequest, QuestionError
@@ -383,14 +383,28 @@ class Engine:
             why = NO_ANSWER_READ if reading.said_absent else NOTHING_VERIFIED
             yield self._timed(_read_fallback(quick, why, reader.name, reading.removed), draft.started)
             return
+        yield reading.prose
+        yield self._timed(
+            self._reading_answer(reader, reading, draft, quick, pages, generator), draft.started
+        )
+
+    def _reading_answer(
+        self,
+        reader: Reader,
+        reading: Reading,
+        draft: Draft,
+        quick: Answer,
+        pages: Pages,
+        generator: Generator,
+    ) -> Answer:
+        """The Answer from a verified reading: its sentences, then its spans as numbered citations."""
         quotes = reading.quotes
         prose = Verified(reading.prose, list(range(1, len(quotes) + 1)), reading.removed)
         verified = self._with_evidence(prose, quotes, pages)
         citations = [_citation(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
         direct = write_lead(draft.question, citations, draft.focus)
         summary_first = _prose_leads(generator)
-        yield reading.prose
-        answer = Answer(
+        return Answer(
             text=verified.text if summary_first else _opened(direct, verified.text),
             prose=reading.prose,
             direct=direct,
@@ -402,7 +416,6 @@ class Engine:
             quotes_ms=quick.quotes_ms,
             **draft.base,  # type: ignore[arg-type]
         )
-        yield self._timed(answer, draft.started)
 
     def reader_passages(
         self, question: str, request: AskRequest, evidence: Evidence, top_k: int = READER_TOP_K
