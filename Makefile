@@ -121,10 +121,18 @@ eval: setup index
 	@echo "== Dev set written by others: fixed sample of the check half =="
 	$(BIN)/news-assistant eval --llm extractive $(DEV_ARGS) --half check --sample $(DEV_SAMPLE) --gate
 
+# `make eval-dev LLM=openai READER=passages` runs one generator (and reader) instead, for anyone
+# with a capable model behind ASSISTANT_OPENAI_BASE_URL to reproduce the dev figures (docs/reader.md).
+LLM ?=
+READER ?=
 eval-dev: setup
 	@echo "== Dev set, both halves (tuning half: fitted on; check half: reported and gated) =="
+ifeq ($(LLM),)
 	$(BIN)/news-assistant eval --llm extractive $(DEV_ARGS) --gate
 	$(BIN)/news-assistant eval --llm local $(DEV_ARGS)
+else
+	$(BIN)/news-assistant eval --llm $(LLM) $(if $(READER),--reader $(READER)) $(DEV_ARGS)
+endif
 
 fit: setup
 	@echo "== Refitting the evidence models on the dev set's tuning half =="

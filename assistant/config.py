@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.generators import registry
+from assistant.generators import readers, registry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").exists()
@@ -81,6 +81,25 @@ class Settings(BaseSettings):
     openai_api_key: str | None = None
     openai_timeout: float = Field(default=20.0, gt=0, le=600)
     openai_retries: int = Field(default=1, ge=0, le=5)
+    reader: str | None = Field(
+        default=None,
+        description="what the model reads: quotes or passages; unset = the generator's default "
+        "(passages for openai, quotes otherwise: docs/reader.md)",
+    )
+    reader_context_tokens: int = Field(
+        default=0,
+        ge=0,
+        le=10_000_000,
+        description="the model's context in tokens for the passages reader; 0 = as the server "
+        "states it, else 4096",
+    )
+    reader_max_tokens: int = Field(
+        default=400,
+        ge=64,
+        le=8192,
+        description="the passages reader's reply limit: three sentences with their spans as JSON "
+        "run about 250 tokens",
+    )
     chroma_host: str | None = None
     chroma_port: int = Field(default=8000, ge=1, le=65535)
     top_k: int = Field(default=8, ge=1, le=50)
@@ -155,6 +174,23 @@ class Settings(BaseSettings):
                 f"unknown generator {value!r}: {hint}set ASSISTANT_LLM to one of {', '.join(known)}"
             )
         return name
+
+    @field_validator("reader", mode="before")
+    @classmethod
+    def _known_reader(cls, value: object) -> object:
+        """Reject readers the registry does not know, with the list of valid ones."""
+        if value in (None, ""):
+            return None
+        name = str(value).strip().lower()
+        if name not in readers.names():
+            raise ValueError(
+                f"unknown reader {value!r}: set ASSISTANT_READER to one of {', '.join(readers.names())}"
+            )
+        return name
+
+    def reader_for(self, generator: str) -> str:
+        """The reader this generator uses: the setting, else the generator's default."""
+        return self.reader or readers.default_for(generator)
 
     @field_validator("openai_base_url")
     @classmethod

@@ -127,6 +127,9 @@ class Answer(BaseModel):
     rewritten: bool = False
     generator: str = "extractive"
     fallback: bool = False
+    reader: str | None = Field(
+        default=None, description="what the model read: 'passages', or None for the chosen quotes"
+    )
     note: str | None = None
     closest: list[ArticleRef] = Field(default_factory=list)
     retrieved: list[ArticleRef] = Field(default_factory=list)

@@ -73,3 +73,23 @@ def models_saying(answerable: float) -> FittedModels:
         bias=float(np.log(p / (1 - p))),
     )
     return load_models().model_copy(update={"answerability": constant})
+
+
+class ScriptedReader:
+    """A model for the passages reader that replies with a fixed text and keeps each prompt."""
+
+    name = "openai"
+    prose_leads = True
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.prompts: list[str] = []
+
+    def complete_json(self, instructions: str, prompt: str, schema: object, max_tokens: int) -> str:
+        """Return the scripted reply, keeping the prompt it was given."""
+        self.prompts.append(prompt)
+        return self.reply
+
+    def stream(self, question: str, quotes: list[object]) -> Iterator[str]:
+        """Not used by the passages reader."""
+        yield ""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.evaluation.devset import HALVES, to_gold
-from assistant.evaluation.session import dev_settings, evaluate
+from assistant.evaluation.session import dev_settings, evaluate, run_label
 from assistant.evaluation.thresholds import DEV_SAMPLE_THRESHOLDS, DEV_THRESHOLDS
 
 
@@ -25,7 +25,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
         golds = [to_gold(q, dev, indexed) for q in chosen if q.half == half]
         if not golds:
             continue
-        label = f"{dsettings.llm}-dev-{half}"
+        label = f"{run_label(dsettings)}-dev-{half}"
         out = args.out / half if args.out else None
         gates = DEV_SAMPLE_THRESHOLDS if args.sample else DEV_THRESHOLDS
         gated = gates if half == "check" else ()

@@ -9,7 +9,7 @@ from pathlib import Path
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluation.questions import GoldQuestion, load_questions, select
 from assistant.evaluation.thresholds import GateFailure
-from assistant.generators import registry
+from assistant.generators import readers, registry
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval_questions.yaml"
 DEFAULT_DISTRACTORS = PROJECT_ROOT.parent / "shared" / "corpora" / "news_distractors_3k.jsonl.gz"
@@ -21,6 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--llm",
         choices=registry.names(),
         help="generator (default: ASSISTANT_LLM)",
+    )
+    parser.add_argument(
+        "--reader",
+        choices=readers.names(),
+        help="what the model reads: quotes or passages (default: ASSISTANT_READER, else the "
+        "generator's own: passages for openai)",
     )
     parser.add_argument(
         "--questions",
@@ -63,6 +69,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.llm and args.llm != settings.llm:
         settings = session.with_settings(settings, llm=args.llm)
+    if args.reader and args.reader != settings.reader:
+        settings = session.with_settings(settings, reader=args.reader)
     if is_dev_questions(args.questions):
         return run_dev(args, settings)
     questions = select(load_questions(args.questions), args.category, args.limit)
@@ -74,7 +82,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     distractors = _existing([args.with_distractors])[0] if args.with_distractors else None
     compare_items, questions = _split_compare(questions)
     failures = (
-        session.evaluate(questions, settings, settings.llm, args.out, str(args.questions))
+        session.evaluate(questions, settings, session.run_label(settings), args.out, str(args.questions))
         if questions
         else []
     )
@@ -86,7 +94,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
         session.index_corpus(dsettings.corpus, dsettings)
         out = args.out.with_name(args.out.name + "-distractors") if args.out else None
-        label = f"{settings.llm}-distractors"
+        label = f"{session.run_label(settings)}-distractors"
         failures += session.evaluate(questions, dsettings, label, out, str(args.questions))
     if failures:
         for label, failure in failures:

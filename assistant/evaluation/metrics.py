@@ -121,6 +121,7 @@ class QuestionResult(BaseModel):
     text: str
     generator: str
     fallback: bool = False
+    note: str | None = Field(default=None, description="the answer's note (why it fell back, ...)")
     error: str | None = None
     citations: list[CitationCheck] = Field(default_factory=list)
     retrieved: list[str] = Field(default_factory=list, description="sources, in rank order")
@@ -318,6 +319,7 @@ def score_question(
         text=answer.text,
         generator=answer.generator or generator,
         fallback=answer.fallback,
+        note=answer.note,
         error=error,
         citations=checks,
         retrieved=[ref.source or ref.article_id for ref in answer.retrieved],

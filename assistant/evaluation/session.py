@@ -99,6 +99,18 @@ def progress(number: int, total: int, result: QuestionResult) -> None:
           file=sys.stderr)  # fmt: skip
 
 
+def dev_index_dir(index_dir: Path, halves: tuple[str, ...], size: int | None) -> Path:
+    """The index a dev run uses beside the configured one: of every question's articles for a
+    full run ('-dev-all'), of the sample's own for a sample ('-dev-check-40')."""
+    tag = "-".join(halves) + f"-{size}" if size else "all"
+    return index_dir.with_name(f"{index_dir.name}-dev-{tag}")
+
+
+def run_label(settings: Settings) -> str:
+    """A run's name in reports: the generator, and the reader when one is set ('openai-passages')."""
+    return settings.llm if settings.reader is None else f"{settings.llm}-{settings.reader}"
+
+
 def dev_settings(settings: Settings, args: argparse.Namespace) -> tuple[DevSet, list[DevQuestion], Settings]:
     """Load the dev set, pick the questions the options ask for, and index their articles."""
     corpus = args.corpus[0] if args.corpus else None
@@ -109,9 +121,8 @@ def dev_settings(settings: Settings, args: argparse.Namespace) -> tuple[DevSet, 
     chosen = [q for half in halves for q in sample(dev.half(half), args.sample)]
     # A full run shares one index of every question's articles (both halves, held-out ones left
     # out); a sample gets a small index of its own questions' articles.
-    tag = "-".join(halves) + f"-{args.sample}" if args.sample else "all"
     indexed = dev.indexed(chosen if args.sample else dev.questions)
-    index_dir = settings.index_dir.with_name(f"{settings.index_dir.name}-dev-{tag}")
+    index_dir = dev_index_dir(settings.index_dir, halves, args.sample)
     corpus_file = index_dir.with_name(index_dir.name + "-corpus") / "dev_corpus.jsonl.gz"
     count = write_corpus((dev.records[a] for a in sorted(indexed)), corpus_file)
     print(f"Dev set: {len(chosen)} questions ({', '.join(halves)}), {count} articles to index",

@@ -12,6 +12,14 @@ class GenerationError(RuntimeError):
     """A generator could not produce text (model missing, endpoint down, timeout, garbage)."""
 
 
+class ContextExceeded(GenerationError):
+    """The prompt did not fit the model's context; `limit` is the context the server stated, if any."""
+
+    def __init__(self, message: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class Generator(Protocol):
     """Writes an answer citing the quotes as [1], [2], ... ; the caller verifies every word."""
 

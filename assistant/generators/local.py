@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.generators.base import GenerationError
+from assistant.generators.base import ContextExceeded, GenerationError
 from assistant.prompts import render_answer_prompt
 from assistant.types import Quote
 
@@ -116,6 +117,32 @@ class LocalGenerator:
             except Exception as exc:
                 raise GenerationError(f"Could not load {self.model_path}: {exc}") from exc
         return self._llm
+
+    def context_tokens(self) -> int:
+        """The model's context length in tokens, as loaded."""
+        return CONTEXT_TOKENS
+
+    def complete_json(
+        self, instructions: str, prompt: str, schema: Mapping[str, Any], max_tokens: int
+    ) -> str:
+        """The model's reply to a request for JSON, held to the schema by a llama.cpp grammar."""
+        from llama_cpp import LlamaGrammar
+        from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+        grammar = LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(dict(schema))), verbose=False)
+        with self._lock:
+            llm = self._model()
+            try:
+                reply = llm.create_completion(
+                    f"{instructions}\n\n{prompt}\n", max_tokens=max_tokens, temperature=0.0, grammar=grammar
+                )
+            except ValueError as exc:  # the prompt is longer than the model's context
+                raise ContextExceeded(
+                    f"the passages do not fit the local model's context ({exc})", CONTEXT_TOKENS
+                ) from exc
+            finally:
+                release_sampler(llm)
+        return str(reply["choices"][0]["text"])
 
     def stream(self, question: str, quotes: list[Quote]) -> Iterator[str]:
         """Yield completion text, one token at a time (one request at a time per model)."""

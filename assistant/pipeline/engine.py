@@ -18,6 +18,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.generators import ExtractiveGenerator, GenerationError, Generator, registry
 from assistant.generators.extractive import attribute
+from assistant.generators.readers import create as create_reader
 from assistant.pipeline.admission import Admission
 from assistant.pipeline.decline import closest_articles, decline_text, filter_decline
 from assistant.pipeline.evidence import (
@@ -33,6 +34,8 @@ from assistant.pipeline.evidence import (
 from assistant.pipeline.lead import write_lead
 from assistant.pipeline.prose_queue import ProseQueue, ProseSkipped
 from assistant.pipeline.quarantine import is_instruction
+from assistant.pipeline.readers import Passage, Reader, Reading, ReadingError, ReadRequest
+from assistant.pipeline.readers.passages import numbered_passages
 from assistant.pipeline.request import AskRequest, QuestionError
 from assistant.pipeline.rewrite import Message, Standalone, standalone_question
 from assistant.pipeline.source_question import quoted, source_answer, source_passage
@@ -52,6 +55,19 @@ from index.store import IndexStore, SearchFilter
 
 PENDING = "Writing a summary"
 UNVERIFIED = "No quote could be verified in its article."
+# How the answerability model and the reader's own "the passages don't say" combine: the fitted
+# answerability model decides whether to decline (the reader is asked only when it answers); the
+# reader's "not found" keeps the quotes it chose, with this note (docs/reader.md).
+NO_ANSWER_READ = "The model read the passages and found no answer in them; showing the quotes instead."
+NOTHING_VERIFIED = (
+    "No sentence the model wrote from the passages could be verified in its article; "
+    "showing the quotes instead."
+)
+# The passages reader is given the retrieved passages and their context, then the next best of
+# the fused ranking up to this many: with the index's chunk size, about what fills the default
+# 4096-token context; the reader keeps what fits its model (depth chosen on the dev tuning half:
+# docs/reader.md).
+READER_TOP_K = 32
 
 # A question that names an outlet also gets that outlet's best few passages, so its own reporting
 # is among the candidates even when other outlets rank higher; three is about one quote's context.
@@ -89,6 +105,7 @@ class Engine:
         self.mentions = MentionCache(nlp=nlp)
         self.extractive = ExtractiveGenerator()
         self._generators: dict[str, Generator] = {"extractive": self.extractive, **(generators or {})}
+        self._readers: dict[str, Reader] = {}
         self.prose_queue = ProseQueue(
             settings.prose_slots,
             settings.prose_waiting,
@@ -361,11 +378,100 @@ class Engine:
         try:
             for place in self.prose_queue.wait(ticket):
                 yield quick.model_copy(update={"pending": f"{PENDING} ({place.ahead} ahead of you)"})
-            yield from self._write(state, quick)
+            yield from self._compose(state, quick)
         except ProseSkipped:
             yield self._timed(self._skipped(quick, "the model took too long to get to it"), state.started)
         finally:
             self.prose_queue.leave(ticket)
+
+    def _compose(self, state: AskState, quick: Answer) -> Iterator[str | Answer]:
+        """The model's part: its reading of the passages when its reader reads them (readers/),
+        else its summary of the chosen quotes (_write)."""
+        reader = self.reader(self.settings.reader_for(str(state.request.generator)))
+        if state.evidence is None or reader.name == "quotes":
+            yield from self._write(state, quick)
+            return
+        yield from self._read(reader, state, quick)
+
+    def _read(self, reader: Reader, state: AskState, quick: Answer) -> Iterator[str | Answer]:
+        """The model reads the retrieved passages; its verified sentences open the answer, or the
+        quotes stand with a note saying why (reply unreadable, model failed, nothing verified)."""
+        assert state.evidence is not None
+        name = str(state.request.generator)
+        passages = self.reader_passages(state.question, state.request, state.evidence)
+        found = self.store.catalog.get_articles({p.article_id for p in passages})
+        articles = {aid: article.text for aid, article in found.items()}
+        pages = Pages(articles, self.store.original_texts({p.article_id for p in passages}))
+        wanted = ReadRequest(state.question, passages, pages.articles, pages.originals, state.focus)
+        try:
+            generator = self.generator(name)
+            reading = reader.read(wanted, generator)
+        except ReadingError as exc:
+            note = f"The {name} model's reply could not be read ({exc}); showing the quotes instead."
+            yield self._timed(_read_fallback(quick, note, reader.name), state.started)
+            return
+        except GenerationError as exc:
+            note = f"The {name} reader failed ({exc}); showing the quotes instead."
+            yield self._timed(_read_fallback(quick, note, reader.name), state.started)
+            return
+        if reading is None:
+            yield from self._write(state, quick)
+            return
+        if not reading.prose:
+            why = NO_ANSWER_READ if reading.said_absent else NOTHING_VERIFIED
+            yield self._timed(_read_fallback(quick, why, reader.name, reading.removed), state.started)
+            return
+        yield reading.prose
+        answer = self._reading_answer(reader, reading, state, quick, pages, generator)
+        yield self._timed(answer, state.started)
+
+    def _reading_answer(
+        self,
+        reader: Reader,
+        reading: Reading,
+        state: AskState,
+        quick: Answer,
+        pages: Pages,
+        generator: Generator,
+    ) -> Answer:
+        """The Answer from a verified reading: its sentences, then its spans as numbered citations."""
+        quotes = reading.quotes
+        prose = Verified(reading.prose, list(range(1, len(quotes) + 1)), reading.removed)
+        verified = self._with_evidence(prose, quotes, pages)
+        citations = [cite(i, quotes[n - 1]) for i, n in enumerate(verified.used, start=1)]
+        direct = write_lead(state.question, citations, state.focus)
+        summary_first = _prose_leads(generator)
+        answer = state.answered(
+            verified.text if summary_first else _opened(direct, verified.text),
+            citations,
+            direct,
+            prose=reading.prose,
+            summary_first=summary_first,
+            removed=verified.removed,
+            quotes_ms=quick.quotes_ms,
+        )
+        return answer.model_copy(update={"reader": reader.name})
+
+    def reader_passages(
+        self, question: str, request: AskRequest, evidence: Evidence, top_k: int = READER_TOP_K
+    ) -> list[Passage]:
+        """The passages a reader is given, numbered: the retrieved ones with their context, then
+        the next best of the fused ranking up to top_k (the reader keeps what fits its model)."""
+        more: list[RetrievedChunk] = []
+        if top_k:
+            vector = self.store.embedder.embed_batch([question])[0]
+            more = self.retriever.retrieve(question, request.search_filter, top_k, query_vector=vector)
+        seen = {item.chunk.id for item in evidence.chunks}
+        chunks = [*evidence.chunks, *(item for item in more if item.chunk.id not in seen)]
+        missing = {item.chunk.article_id for item in chunks} - set(evidence.articles)
+        articles = {**evidence.articles, **self.store.catalog.get_articles(missing)}
+        return numbered_passages(chunks, articles)
+
+    def reader(self, name: str) -> Reader:
+        """Return (creating once, from the reader registry) the reader with this name."""
+        if name not in self._readers:
+            self._readers[name] = create_reader(name, self.settings)
+        return self._readers[name]
 
     def _quotes_answer(self, state: AskState) -> Answer:
         """The extractive answer (attributed, verified quotes), or a decline when none verifies."""
@@ -530,6 +636,19 @@ def named_outlets(question: str, outlets: list[str]) -> list[str]:
         if any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", lowered) for a in aliases if len(a) > 2):
             named.append(outlet)
     return named
+
+
+def _read_fallback(quick: Answer, note: str, reader: str, removed: Sequence[str] = ()) -> Answer:
+    """The quotes answer (its lead and verified quotes) standing in for a reading, with a note why."""
+    update = {
+        "pending": None,
+        "fallback": True,
+        "note": note,
+        "prose": "",
+        "reader": reader,
+        "removed": list(removed),
+    }
+    return quick.model_copy(update=update)
 
 
 def _prose_leads(generator: Generator | None) -> bool:
