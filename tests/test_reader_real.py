@@ -52,13 +52,13 @@ def test_gemma_reads_the_passages_through_a_real_server(seed_index) -> None:  # 
 
 
 def test_local_model_reply_is_held_to_the_schema_by_a_grammar() -> None:
-    from assistant.generators.local import LocalGenerator
+    from assistant.config import load_settings
+    from assistant.generators.local import from_settings
     from assistant.pipeline.readers.passages import PassagesReader
     from tests.test_readers import ARTICLE, _request
 
-    model = bundled_gguf()
-    assert model is not None, "the bundled GGUF package is not installed"
-    generator = LocalGenerator(model)
+    assert bundled_gguf() is not None, "the bundled GGUF package is not installed"
+    generator = from_settings(load_settings(llm="local"))
     reading = PassagesReader(max_tokens=300).read(_request(), generator)  # raises unless the JSON parses
     assert reading is not None
     for quote in reading.quotes:
