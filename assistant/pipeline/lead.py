@@ -15,6 +15,7 @@ published), and credits come from the citation; a lead that fails that check is 
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -212,7 +213,8 @@ def spans(question: str, citations: Sequence[Citation], asking: str = "") -> lis
     found: list[Span] = []
     for index, citation in enumerate(citations):
         doc = _DOCS.get(citation.quote)
-        first_sentence = next(iter(doc.sents), None)
+        sentences = _sentences(doc)
+        first_sentence = sentences[0] if sentences else None
         seen: set[tuple[int, int]] = set()
         for span, label in _candidates(doc):
             if (span.start_char, span.end_char) in seen:
@@ -221,7 +223,7 @@ def spans(question: str, citations: Sequence[Citation], asking: str = "") -> lis
             terms = content_terms(span.text)
             if not terms:
                 continue
-            sent = span.sent
+            sent = _sentence_of(sentences, span.start)
             sentence = _clause_around(
                 doc, span, _piece(doc.text, sent.start_char, sent.end_char, span.start_char)
             )
@@ -256,6 +258,20 @@ def spans(question: str, citations: Sequence[Citation], asking: str = "") -> lis
                 )
             )
     return found
+
+
+def _sentences(doc: Any) -> list[Any]:
+    """A parsed quote's sentences, listed once per parse (spaCy walks every token to find them)."""
+    found = doc.user_data.get("lead_sentences")
+    if found is None:
+        found = doc.user_data["lead_sentences"] = list(doc.sents)
+    return found  # type: ignore[no-any-return]
+
+
+def _sentence_of(sentences: list[Any], token: int) -> Any:
+    """The sentence that holds the token at this index."""
+    starts = [sent.start for sent in sentences]
+    return sentences[bisect.bisect_right(starts, token) - 1]
 
 
 def _piece(text: str, start: int, end: int, inside: int) -> str:
@@ -541,7 +557,7 @@ def best_reported(citations: Sequence[Citation], question: str) -> Citation:
 def _best_sentence(doc: Any, asked: set[str], topic: frozenset[str] = frozenset()) -> Any:
     """The sentence of a parsed quote that names the topic of the asked speech and holds most of
     the asked terms (the first on a tie)."""
-    return max(doc.sents, key=lambda s: (_sentence_fit(s.text, asked, topic), -s.start))
+    return max(_sentences(doc), key=lambda s: (_sentence_fit(s.text, asked, topic), -s.start))
 
 
 def _sentence_fit(text: str, asked: set[str], topic: frozenset[str]) -> tuple[int, float]:
