@@ -16,6 +16,7 @@ from assistant.pipeline.evidence import Quote
 from index.models import Credit
 from tests.conftest import SEEDS
 from tests.servers import fake_endpoint, free_port, llama_cpp_server, rss_mb
+from tests.verified import assert_verified
 
 pytestmark = pytest.mark.integration
 
@@ -24,20 +25,11 @@ MAX_GROWTH_MB = 8
 QUESTION = "How many military observation posts did Turkey establish in Idlib?"
 
 
-def _assert_verified(answer, engine) -> None:  # type: ignore[no-untyped-def]
-    assert not answer.refused and answer.citations
-    for citation in answer.citations:
-        article = engine.store.article(citation.article_id)
-        assert article is not None and article.outlet == citation.outlet
-        assert article.text[citation.start : citation.end] == citation.quote
-        assert f"[{citation.number}]" in answer.text
-
-
 def test_local_generator_answers_with_verified_quotes(seed_settings) -> None:  # type: ignore[no-untyped-def]
     engine = get_engine(seed_settings)
     answer = engine.ask(QUESTION, llm="local")
     assert answer.generator == "local"
-    _assert_verified(answer, engine)
+    assert_verified(answer, engine)
     assert "12" in answer.text
     assert answer.citations[0].outlet == "Devdiscourse (PTI)"
 
@@ -50,7 +42,7 @@ def test_openai_generator_against_real_llama_cpp_server(seed_index) -> None:  # 
         engine = get_engine(settings)
         answer = engine.ask(QUESTION)
         assert answer.generator == "openai"
-        _assert_verified(answer, engine)
+        assert_verified(answer, engine)
         assert "12" in answer.text
         assert answer.note is None or "failed" not in answer.note
 
@@ -65,7 +57,7 @@ def test_endpoint_down_gives_extractive_answer_with_note(seed_index) -> None:  #
     engine = get_engine(settings)
     answer = engine.ask(QUESTION)
     assert answer.fallback and answer.note and "failed" in answer.note
-    _assert_verified(answer, engine)
+    assert_verified(answer, engine)
 
 
 def _slow(handler: BaseHTTPRequestHandler) -> None:
@@ -93,7 +85,7 @@ def test_slow_or_garbage_endpoint_falls_back(seed_index, behaviour) -> None:  # 
         answer = engine.ask(QUESTION)
         assert time.monotonic() - started < 15
         assert answer.fallback and answer.note
-        _assert_verified(answer, engine)
+        assert_verified(answer, engine)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

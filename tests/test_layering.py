@@ -105,8 +105,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "assistant.retrieval.hybrid", "assistant.pipeline.decline", "assistant.pipeline.lead",
         "assistant.pipeline.evidence", "assistant.retrieval.source", "assistant.pipeline.source_question",
         "assistant.pipeline.admission", "assistant.pipeline.sentence_warmup",
-        "assistant.news.disagreement", "assistant.pipeline.readers.base", "assistant.pipeline.readers.schema",
-        "assistant.pipeline.readers.quotes", "assistant.pipeline.readers.passages", "assistant.pipeline.readers",
+        "assistant.news.disagreement", "assistant.pipeline.readers.base",
+        "assistant.pipeline.readers.schema", "assistant.pipeline.readers.quotes",
+        "assistant.pipeline.readers.passages", "assistant.pipeline.readers",
     )),
     ("assistant: the state, steps runner and trace of ask()", (
         "assistant.pipeline.state", "assistant.pipeline",

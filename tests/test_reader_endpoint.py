@@ -20,6 +20,7 @@ from assistant.pipeline.engine import Engine
 from assistant.types import Answer
 from tests.conftest import SEEDS
 from tests.servers import fake_endpoint, free_port
+from tests.verified import assert_verified
 
 pytestmark = pytest.mark.integration
 
@@ -99,16 +100,6 @@ def _openai(settings: Settings, base_url: str, **changes: object) -> Settings:
         "reader_context_tokens": 4096,
     }
     return load_settings(**{**values, **changes})
-
-
-def assert_verified(answer: Answer, engine: Engine) -> None:
-    """Every citation is verbatim in its article at its offsets, and marked in the text."""
-    assert not answer.refused and answer.citations
-    for citation in answer.citations:
-        article = engine.store.article(citation.article_id)
-        assert article is not None and article.outlet == citation.outlet
-        assert article.text[citation.start : citation.end] == citation.quote
-        assert f"[{citation.number}]" in answer.text
 
 
 def test_reading_of_the_passages_opens_the_answer_and_a_fabricated_span_is_dropped(endpoint) -> None:  # type: ignore[no-untyped-def]

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from assistant.generators import readers
 from assistant.config import ConfigError, load_settings
+from assistant.generators import readers
 from assistant.pipeline.readers import Passage, ReadingError, ReadRequest
 from assistant.pipeline.readers.passages import PassagesReader, fitted, locate, render_passages_prompt
 from assistant.pipeline.readers.schema import parse_reply
