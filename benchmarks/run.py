@@ -266,8 +266,11 @@ class Bench:
             self.write()
             return
         folder = self.workdir / f"corpus-{size}"
+        files: list[Path] = []
         with self.phase(f"write the {size:,}-article corpus"):
             files = build_corpus(size, folder, REAL_CORPUS)
+        if not files:  # the phase recorded why (the real corpus missing, say): nothing to index
+            return
         self.scale_size(size, [SEEDS, *files], self.workdir / f"index-{size}", embedder, minutes=minutes)
         if not self.args.keep and not self.args.workdir:
             shutil.rmtree(folder, ignore_errors=True)

@@ -203,6 +203,19 @@ def test_redo_refuses_unknown_parts_and_missing_indexes(tmp_path: Path) -> None:
         main(["--redo", "query-30000", "--workdir", str(tmp_path), "--out", str(tmp_path)])
 
 
+def test_a_size_whose_corpus_cannot_be_written_is_recorded_not_fatal(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import benchmarks.run as run
+
+    monkeypatch.setattr(run, "REAL_CORPUS", tmp_path / "missing.jsonl.gz")
+    out, work = tmp_path / "out", tmp_path / "work"
+    out.mkdir()
+    (out / "results.json").write_text(json.dumps(_results()))
+    argv = ["--redo", "size-20", "--workdir", str(work), "--out", str(out), "--max-index-minutes", "0"]
+    assert run.main(argv) == 1  # the run says it had an error; it does not crash
+    data = json.loads((out / "results.json").read_text())
+    assert any(error.startswith("write the 20-article corpus") for error in data["errors"])
+
+
 def test_redo_size_indexes_and_queries_one_more_size_into_existing_results(tmp_path: Path) -> None:
     from benchmarks.run import main
 
