@@ -21,7 +21,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -125,12 +125,8 @@ class QuoteDocs:
             missing = list(dict.fromkeys(t for t in texts if t not in self._docs))
         if not missing:
             return
-        docs = list(pipeline().pipe(missing))
-        with self._lock:
-            for text, doc in zip(missing, docs, strict=True):
-                self._docs[text] = doc
-            while len(self._docs) > self.size:
-                self._docs.popitem(last=False)
+        docs = list(pipeline().pipe(missing))  # parsed outside the lock
+        self._keep(zip(missing, docs, strict=True))
 
     def get(self, text: str) -> Any:
         """The parse of one quote."""
@@ -139,11 +135,16 @@ class QuoteDocs:
                 self._docs.move_to_end(text)
                 return self._docs[text]
         doc = pipeline()(text)
+        self._keep([(text, doc)])
+        return doc
+
+    def _keep(self, parsed: Iterable[tuple[str, Any]]) -> None:
+        """Keep these parses, forgetting the least recently used beyond the size."""
         with self._lock:
-            self._docs[text] = doc
+            for text, doc in parsed:
+                self._docs[text] = doc
             while len(self._docs) > self.size:
                 self._docs.popitem(last=False)
-        return doc
 
 
 _DOCS = QuoteDocs()
@@ -547,9 +548,10 @@ def best_reported(citations: Sequence[Citation], question: str) -> Citation:
     named = _cited_sources(question)
 
     def fit(citation: Citation) -> tuple[int, float]:
+        """How well the quote's best sentence fits (_best_sentence's own measure)."""
         speaker = citation.speaker or ""
         asked = _asked_terms(question, drop="" if set(content_terms(speaker)) & named else speaker)
-        return _sentence_fit(_best_sentence(_DOCS.get(citation.quote), asked, topic).text, asked, topic)
+        return max(_sentence_fit(s.text, asked, topic) for s in _sentences(_DOCS.get(citation.quote)))
 
     return max(citations, key=lambda c: (fit(c), -c.number))
 
