@@ -398,10 +398,13 @@ class Engine:
         quotes stand with a note saying why (reply unreadable, model failed, nothing verified)."""
         assert state.evidence is not None
         name = str(state.request.generator)
-        passages = self.reader_passages(state.question, state.request, state.evidence)
-        found = self.store.catalog.get_articles({p.article_id for p in passages})
-        articles = {aid: article.text for aid, article in found.items()}
-        pages = Pages(articles, self.store.original_texts({p.article_id for p in passages}))
+        chunks, found = self._reader_sources(
+            state.question, state.request, state.evidence, vector=state.vector
+        )
+        passages = numbered_passages(chunks, found)
+        shown = {p.article_id for p in passages}
+        articles = {aid: found[aid].text for aid in shown}
+        pages = Pages(articles, self.store.original_texts(shown))
         wanted = ReadRequest(state.question, passages, pages.articles, pages.originals, state.focus)
         try:
             generator = self.generator(name)
@@ -457,15 +460,27 @@ class Engine:
     ) -> list[Passage]:
         """The passages a reader is given, numbered: the retrieved ones with their context, then
         the next best of the fused ranking up to top_k (the reader keeps what fits its model)."""
+        return numbered_passages(*self._reader_sources(question, request, evidence, top_k))
+
+    def _reader_sources(
+        self,
+        question: str,
+        request: AskRequest,
+        evidence: Evidence,
+        top_k: int = READER_TOP_K,
+        vector: np.ndarray | None = None,
+    ) -> tuple[list[RetrievedChunk], dict[str, Article]]:
+        """The chunks a reader's passages come from and their articles (those the evidence step
+        fetched, then the rest); `vector` is the question's, when the embed step made it already."""
         more: list[RetrievedChunk] = []
         if top_k:
-            vector = self.store.embedder.embed_batch([question])[0]
+            if vector is None:
+                vector = self.store.embedder.embed_batch([question])[0]
             more = self.retriever.retrieve(question, request.search_filter, top_k, query_vector=vector)
         seen = {item.chunk.id for item in evidence.chunks}
         chunks = [*evidence.chunks, *(item for item in more if item.chunk.id not in seen)]
         missing = {item.chunk.article_id for item in chunks} - set(evidence.articles)
-        articles = {**evidence.articles, **self.store.catalog.get_articles(missing)}
-        return numbered_passages(chunks, articles)
+        return chunks, {**evidence.articles, **self.store.catalog.get_articles(missing)}
 
     def reader(self, name: str) -> Reader:
         """Return (creating once, from the reader registry) the reader with this name."""
