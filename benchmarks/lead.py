@@ -19,20 +19,11 @@ from assistant.config import PROJECT_ROOT, load_settings
 from assistant.evaluation.questions import load_questions
 from assistant.pipeline import engine as engine_module
 from assistant.pipeline import lead as lead_module
-from benchmarks.measure import machine_info, now_iso
+from benchmarks.measure import machine_info, now_iso, percentile
 
 OUT = PROJECT_ROOT / "benchmarks" / "results-lead.md"
 PASSES = 3  # alternating with/without passes: enough for a stable p95 over ~70 questions
 BUDGET_MS = 100.0  # issue S: ask() p95 may grow by at most this much
-
-
-def _percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (linear interpolation) of some values."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def run(passes: int = PASSES, out: Path = OUT) -> str:
@@ -55,7 +46,7 @@ def run(passes: int = PASSES, out: Path = OUT) -> str:
                     times[label].append((time.perf_counter() - started) * 1000)
             finally:
                 engine_module.write_lead = original
-    rows = {label: (_percentile(v, 50), _percentile(v, 95), statistics.mean(v)) for label, v in times.items()}
+    rows = {label: (percentile(v, 50), percentile(v, 95), statistics.mean(v)) for label, v in times.items()}
     delta = rows["with lead"][1] - rows["without lead"][1]
     info = machine_info()
     lines = [

@@ -82,10 +82,12 @@ def run(answers: Path | None, out: Path = OUT) -> str:
         counts["model_first"] += picked is not None and fit_lead.is_answer(picked, item)
         counts["scorer_first"] += fit_lead.is_answer(ranked[0], item)
     seconds = time.perf_counter() - started
+    info = machine_info()
     lines = [
         "# The lead's span: fitted scorer or the bundled model under a grammar",
         "",
-        f"{now_iso()} · {machine_info()} · `python -m benchmarks.lead_grammar` · {seconds:.0f} s",
+        f"Run {now_iso()} on {info['cores']} cores ({info['cpu']}, load average {info['load_average']}), "
+        f"{seconds:.0f} s: `python -m benchmarks.lead_grammar`.",
         "",
         f"Dev tuning half: {counts['questions']} answered questions, {counts['span']} of them asking "
         "for a span with candidates in the shown quotes.",
